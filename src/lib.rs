@@ -1,0 +1,20 @@
+//! ratesim: a deterministic discrete-event simulator of API rate limits and the
+//! client retry strategies that meet them.
+//!
+//! The core ([`engine::simulate`]) is a pure function of a validated
+//! [`scenario::Scenario`] and a seed; everything that touches files or the
+//! terminal lives in [`output`] and the binary.
+
+pub mod engine;
+pub mod metrics;
+pub mod output;
+pub mod policy;
+pub mod report;
+pub mod response;
+pub mod rng;
+pub mod scenario;
+pub mod service;
+pub mod strategy;
+pub mod suggest;
+pub mod time;
+pub mod workload;

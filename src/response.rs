@@ -1,0 +1,97 @@
+//! What the simulated server answers: a status, why, and the rate-limit headers.
+//!
+//! A 429 is a value here, never an error: it is the main thing ratesim studies.
+
+use crate::time::Nanos;
+
+/// HTTP status of one attempt. Only the statuses the simulator produces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Status {
+    Ok,
+    /// 429 Too Many Requests.
+    TooMany,
+    /// 500 Internal Server Error.
+    Internal,
+    /// 503 Service Unavailable.
+    Unavailable,
+}
+
+impl Status {
+    pub const fn code(self) -> u16 {
+        match self {
+            Status::Ok => 200,
+            Status::TooMany => 429,
+            Status::Internal => 500,
+            Status::Unavailable => 503,
+        }
+    }
+
+    pub fn from_code(code: u16) -> Option<Status> {
+        match code {
+            200 => Some(Status::Ok),
+            429 => Some(Status::TooMany),
+            500 => Some(Status::Internal),
+            503 => Some(Status::Unavailable),
+            _ => None,
+        }
+    }
+
+    pub const fn is_success(self) -> bool {
+        matches!(self, Status::Ok)
+    }
+}
+
+/// Why a 429 was answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Cause {
+    /// A request-counting limit (RPM, RPD, sub-minute windows).
+    Requests,
+    /// A token-counting limit (TPM).
+    Tokens,
+    /// The key is blocked by the abuse lockout.
+    Lockout,
+    /// The model is overloaded (answered with Retry-After).
+    Overloaded,
+}
+
+impl Cause {
+    pub const ALL: [Cause; 4] = [Cause::Requests, Cause::Tokens, Cause::Lockout, Cause::Overloaded];
+
+    /// Column-friendly name, as used in CSV headers and the rate-limit log.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Cause::Requests => "rpm",
+            Cause::Tokens => "tpm",
+            Cause::Lockout => "lockout",
+            Cause::Overloaded => "overloaded",
+        }
+    }
+}
+
+/// The six `x-ratelimit-*` values of one response, as a client reads them.
+///
+/// `None` means the header is absent (a model without a token limit sends no
+/// token headers; an unlimited model sends none).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Headers {
+    pub limit_requests: Option<u64>,
+    pub remaining_requests: Option<u64>,
+    /// Unix time at which the request window resets, in seconds (or
+    /// milliseconds when the scenario asks for millisecond epochs).
+    pub reset_requests: Option<u64>,
+    pub limit_tokens: Option<u64>,
+    pub remaining_tokens: Option<u64>,
+    /// Seconds until the token window resets (rounded up).
+    pub reset_tokens: Option<u64>,
+}
+
+/// One answer to one attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Response {
+    pub status: Status,
+    /// Set for every 429.
+    pub cause: Option<Cause>,
+    pub headers: Headers,
+    /// `Retry-After`, when the server sent one.
+    pub retry_after: Option<Nanos>,
+}

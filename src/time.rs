@@ -1,0 +1,191 @@
+//! Virtual time.
+//!
+//! Every instant and duration inside the simulator is an integer number of
+//! nanoseconds since the start of the run. Integers make event ordering exact and
+//! runs reproducible on any machine; `f64` seconds appear only at the edges
+//! (sampling a distribution, printing a report).
+
+use std::fmt;
+
+/// Nanoseconds of virtual time: an instant since the run started, or a duration.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Nanos(pub u64);
+
+impl Nanos {
+    pub const ZERO: Nanos = Nanos(0);
+    pub const MAX: Nanos = Nanos(u64::MAX);
+    pub const MILLI: Nanos = Nanos(1_000_000);
+    pub const SECOND: Nanos = Nanos(1_000_000_000);
+    pub const MINUTE: Nanos = Nanos(60_000_000_000);
+
+    pub const fn from_secs(s: u64) -> Nanos {
+        Nanos(s * 1_000_000_000)
+    }
+
+    pub const fn from_millis(ms: u64) -> Nanos {
+        Nanos(ms * 1_000_000)
+    }
+
+    /// Converts seconds to nanoseconds, rounding to the nearest nanosecond and
+    /// saturating at the ends (negative and NaN become zero).
+    pub fn from_secs_f64(s: f64) -> Nanos {
+        let ns = s * 1e9;
+        if ns.is_nan() || ns <= 0.0 {
+            Nanos::ZERO
+        } else if ns >= u64::MAX as f64 {
+            Nanos::MAX
+        } else {
+            Nanos(ns.round() as u64)
+        }
+    }
+
+    pub fn as_secs_f64(self) -> f64 {
+        self.0 as f64 / 1e9
+    }
+
+    pub const fn saturating_add(self, d: Nanos) -> Nanos {
+        Nanos(self.0.saturating_add(d.0))
+    }
+
+    pub const fn saturating_sub(self, d: Nanos) -> Nanos {
+        Nanos(self.0.saturating_sub(d.0))
+    }
+}
+
+impl std::ops::Add for Nanos {
+    type Output = Nanos;
+    fn add(self, rhs: Nanos) -> Nanos {
+        self.saturating_add(rhs)
+    }
+}
+
+impl std::ops::Sub for Nanos {
+    type Output = Nanos;
+    fn sub(self, rhs: Nanos) -> Nanos {
+        self.saturating_sub(rhs)
+    }
+}
+
+impl fmt::Display for Nanos {
+    /// Prints a duration the way a scenario file writes one (`1.5s`, `250ms`, `2h`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ns = self.0;
+        for (unit, size) in [("h", 3_600_000_000_000u64), ("m", 60_000_000_000), ("s", 1_000_000_000), ("ms", 1_000_000), ("us", 1_000)] {
+            if ns >= size && ns % size == 0 {
+                return write!(f, "{}{unit}", ns / size);
+            }
+        }
+        if ns >= 1_000_000_000 {
+            write!(f, "{}s", ns as f64 / 1e9)
+        } else if ns >= 1_000_000 {
+            write!(f, "{}ms", ns as f64 / 1e6)
+        } else {
+            write!(f, "{ns}ns")
+        }
+    }
+}
+
+/// Why a duration string was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DurationError {
+    #[error("a duration needs a unit: write e.g. \"30s\", \"250ms\", \"5m\", \"1h\" or \"1d\"")]
+    MissingUnit,
+    #[error("unknown duration unit {0:?}: expected one of ns, us, ms, s, m, h, d")]
+    UnknownUnit(String),
+    #[error("not a number: {0:?}")]
+    BadNumber(String),
+    #[error("a duration cannot be negative")]
+    Negative,
+    #[error("duration is too long (more than 100 years)")]
+    TooLong,
+}
+
+/// Parses `"<number><unit>"`, e.g. `"1.5s"`, `"250ms"`, `"10m"`, `"24h"`, `"1d"`.
+pub fn parse_duration(text: &str) -> Result<Nanos, DurationError> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+'))
+        .ok_or(DurationError::MissingUnit)?;
+    let (num, unit) = text.split_at(split);
+    let unit = unit.trim();
+    let scale: f64 = match unit {
+        "ns" => 1.0,
+        "us" | "µs" => 1e3,
+        "ms" => 1e6,
+        "s" => 1e9,
+        "m" | "min" => 60e9,
+        "h" => 3600e9,
+        "d" => 86_400e9,
+        "" => return Err(DurationError::MissingUnit),
+        other => return Err(DurationError::UnknownUnit(other.to_string())),
+    };
+    let value: f64 = num.parse().map_err(|_| DurationError::BadNumber(num.to_string()))?;
+    if !value.is_finite() {
+        return Err(DurationError::BadNumber(num.to_string()));
+    }
+    if value < 0.0 {
+        return Err(DurationError::Negative);
+    }
+    let ns = value * scale;
+    if ns > 100.0 * 365.0 * 86_400e9 {
+        return Err(DurationError::TooLong);
+    }
+    Ok(Nanos(ns.round() as u64))
+}
+
+/// Maps virtual instants to wall-clock Unix time, for headers and reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Clock {
+    /// Unix time of virtual instant zero, in milliseconds.
+    pub start_unix_ms: u64,
+}
+
+impl Clock {
+    pub fn unix_ms(&self, t: Nanos) -> u64 {
+        self.start_unix_ms + t.0 / 1_000_000
+    }
+
+    /// Unix seconds of `t`, rounded up: a reset announced for 12:00:00.2 is only
+    /// safe to act on at 12:00:01.
+    pub fn unix_secs_ceil(&self, t: Nanos) -> u64 {
+        (self.start_unix_ms * 1_000_000 + t.0).div_ceil(1_000_000_000)
+    }
+
+    /// The virtual instant of a Unix time in milliseconds (zero if before the start).
+    pub fn from_unix_ms(&self, ms: u64) -> Nanos {
+        Nanos(ms.saturating_sub(self.start_unix_ms).saturating_mul(1_000_000))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_units() {
+        assert_eq!(parse_duration("250ms"), Ok(Nanos::from_millis(250)));
+        assert_eq!(parse_duration("1.5s"), Ok(Nanos(1_500_000_000)));
+        assert_eq!(parse_duration("2h"), Ok(Nanos::from_secs(7200)));
+        assert_eq!(parse_duration("1d"), Ok(Nanos::from_secs(86_400)));
+        assert_eq!(parse_duration("30"), Err(DurationError::MissingUnit));
+        assert_eq!(parse_duration("-3s"), Err(DurationError::Negative));
+        assert_eq!(parse_duration("5 fortnights"), Err(DurationError::UnknownUnit("fortnights".into())));
+        assert_eq!(parse_duration("200y"), Err(DurationError::UnknownUnit("y".into())));
+        assert_eq!(parse_duration("99999d"), Err(DurationError::TooLong));
+    }
+
+    #[test]
+    fn display_round_trips() {
+        for s in ["250ms", "30s", "5m", "2h", "1500us"] {
+            assert_eq!(parse_duration(s).unwrap().to_string(), s);
+        }
+    }
+
+    #[test]
+    fn clock_rounds_reset_up() {
+        let c = Clock { start_unix_ms: 1_000_000 };
+        assert_eq!(c.unix_secs_ceil(Nanos::from_millis(200)), 1001);
+        assert_eq!(c.unix_secs_ceil(Nanos::ZERO), 1000);
+        assert_eq!(c.unix_ms(Nanos::SECOND), 1_001_000);
+    }
+}
