@@ -12,6 +12,7 @@ pub mod policy;
 pub mod report;
 pub mod response;
 pub mod rng;
+pub mod runner;
 pub mod scenario;
 pub mod service;
 pub mod strategy;

@@ -1,1 +1,186 @@
-fn main() {}
+//! The `ratesim` command line: parses arguments, calls the library, prints.
+//! Exit codes: 0 success, 2 bad input (scenario, trace, arguments), 1 anything else.
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use ratesim::policy::describe::describe;
+use ratesim::policy::presets::{preset, PRESETS};
+use ratesim::runner::{self, RunError};
+use ratesim::scenario::{self, validate::default_out_dir, Scenario};
+use ratesim::suggest::close_matches;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+#[derive(Parser)]
+#[command(name = "ratesim", version, about = "Simulate API rate limits against client retry strategies, deterministically.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a scenario and write summary.csv, timeseries.csv and charts.
+    Run {
+        /// The scenario file (TOML); see docs/scenario.md.
+        scenario: PathBuf,
+        /// Override the scenario's seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Output folder (default: reports/<scenario name>/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Also write requests.csv, one row per request.
+        #[arg(long)]
+        requests: bool,
+    },
+    /// Check a scenario without running it.
+    Validate { scenario: PathBuf },
+    /// Print the resolved limits of every model (or one), and the rule behind each.
+    Policy {
+        /// Only this model.
+        #[arg(long)]
+        model: Option<String>,
+        /// The limit table to resolve against (default: venice).
+        #[arg(long)]
+        preset: Option<String>,
+        /// Resolve with this scenario's policy (overrides and added models).
+        #[arg(long)]
+        scenario: Option<PathBuf>,
+    },
+}
+
+/// An error that is the user's input, not the tool: printed plainly, exit 2.
+struct InputError(String);
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match dispatch(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        // The reader went away (e.g. `| head`): not an error of ours.
+        Err(e) if e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) => ExitCode::SUCCESS,
+        Err(e) => {
+            if let Some(InputError(msg)) = e.downcast_ref::<InputError>() {
+                eprintln!("error: {msg}");
+                ExitCode::from(2)
+            } else {
+                eprintln!("error: {e:#}");
+                ExitCode::from(1)
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for InputError {}
+
+fn input(msg: impl ToString) -> anyhow::Error {
+    anyhow::Error::new(InputError(msg.to_string()))
+}
+
+fn load(path: &Path) -> Result<Scenario> {
+    scenario::load(path).map_err(input)
+}
+
+fn run_error(e: RunError) -> anyhow::Error {
+    match e {
+        RunError::Trace(t) => input(t),
+        other => anyhow::Error::new(other),
+    }
+}
+
+/// Writes to stdout, returning broken pipes as errors instead of panicking.
+fn emit(text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()?;
+    Ok(())
+}
+
+fn dispatch(command: Command) -> Result<()> {
+    match command {
+        Command::Run { scenario, seed, out, requests } => {
+            let sc = load(&scenario)?;
+            let seed = seed.unwrap_or(sc.seed);
+            let dir = out.unwrap_or_else(|| default_out_dir(&sc));
+            let wall = Instant::now();
+            let report = runner::run_to_dir(&sc, seed, &dir, requests).map_err(run_error)?;
+            let elapsed = wall.elapsed().as_secs_f64();
+            let o = &report.outcome;
+            let mut text = format!(
+                "{} — seed {seed}, {} simulated, {} group(s), policy {}\n\n",
+                sc.name,
+                o.horizon,
+                sc.groups.len(),
+                sc.policy.preset
+            );
+            text += &ratesim::report::summary::summary_table(&sc, o);
+            text.push('\n');
+            for f in &report.files {
+                text += &format!("wrote {}\n", f.display());
+            }
+            text += &format!(
+                "{} events, {} simulated, {:.2} s wall, {:.2}M events/s\n",
+                o.events,
+                o.horizon,
+                elapsed,
+                o.events as f64 / elapsed.max(1e-9) / 1e6
+            );
+            emit(&text)?;
+            Ok(())
+        }
+        Command::Validate { scenario } => {
+            let sc = load(&scenario)?;
+            runner::open_traces(&sc).map_err(input)?;
+            emit(&format!(
+                "{}: ok ({} group(s), {} key(s), {} simulated, seed {})\n",
+                scenario.display(),
+                sc.groups.len(),
+                sc.keys.len(),
+                sc.horizon(),
+                sc.seed
+            ))?;
+            Ok(())
+        }
+        Command::Policy { model, preset: preset_name, scenario } => {
+            let policy = match (&scenario, &preset_name) {
+                (Some(_), Some(_)) => return Err(input("give --scenario or --preset, not both")),
+                (Some(path), None) => load(path)?.policy,
+                (None, name) => {
+                    let name = name.as_deref().unwrap_or(ratesim::policy::presets::DEFAULT_PRESET);
+                    let Some(table) = preset(name) else {
+                        let names: Vec<&str> = PRESETS.iter().map(|p| p.name).collect();
+                        let close = close_matches(name, names.iter().copied());
+                        let hint = if close.is_empty() { String::new() } else { format!(" (did you mean {}?)", close.join(" or ")) };
+                        return Err(input(format!("unknown preset {name:?}{hint}; presets: {}", names.join(", "))));
+                    };
+                    let models = ratesim::policy::catalogue::resolve(table, &[]).map_err(input)?;
+                    ratesim::policy::Policy {
+                        preset: table.name.to_string(),
+                        models,
+                        window: Default::default(),
+                        tpm: Default::default(),
+                        lockout: Default::default(),
+                        header_units: Default::default(),
+                    }
+                }
+            };
+            let id = model.map(|m| policy.model_index(&m).map_err(input)).transpose()?;
+            emit(&describe(&policy, id))?;
+            Ok(())
+        }
+    }
+}

@@ -1,1 +1,241 @@
-//! (in progress)
+//! What a run measured: counters per client group, a completion-time
+//! histogram, and a time series per interval.
+//!
+//! Completion times go into an HDR histogram (3 significant digits, fixed
+//! memory) rather than a list, so a day of traffic costs the same memory as a
+//! minute.
+
+use crate::response::Cause;
+use crate::strategy::GiveUp;
+use crate::time::Nanos;
+use hdrhistogram::Histogram;
+
+/// Largest completion time the histogram tracks, in microseconds (30 days).
+const HIST_MAX_US: u64 = 30 * 86_400 * 1_000_000;
+
+/// Counters of one client group (or of all of them).
+#[derive(Clone, Debug)]
+pub struct GroupStats {
+    /// Requests that arrived at the client.
+    pub arrivals: u64,
+    pub succeeded: u64,
+    /// Requests the client gave up on, by reason (indexed like [`GiveUp::ALL`]).
+    pub gave_up: [u64; 3],
+    /// Requests whose size alone exceeds a token limit of their model.
+    pub unservable: u64,
+    /// Requests neither finished nor given up when the run ended.
+    pub in_flight: u64,
+    /// Attempts sent, retries included.
+    pub attempts: u64,
+    /// 429 answers by cause (indexed like [`Cause::ALL`]).
+    pub rejected: [u64; 4],
+    /// 500 and 503 answers.
+    pub errors_5xx: u64,
+    /// Attempts spent on finished requests (for attempts per request).
+    pub finished_attempts: u64,
+    /// The most attempts any request made.
+    pub max_attempts: u64,
+    /// How many finished requests made exactly n attempts, n = index + 1 (the last bucket collects the rest).
+    pub attempts_hist: [u64; 16],
+    /// Input and output tokens of successful requests.
+    pub tokens_in: u64,
+    pub tokens_out: u64,
+    /// Arrival to success, in microseconds.
+    pub completion: Histogram<u64>,
+    /// Time the group's key spent locked out by abuse protection.
+    pub locked_out: Nanos,
+}
+
+impl Default for GroupStats {
+    fn default() -> Self {
+        GroupStats {
+            arrivals: 0,
+            succeeded: 0,
+            gave_up: [0; 3],
+            unservable: 0,
+            in_flight: 0,
+            attempts: 0,
+            rejected: [0; 4],
+            errors_5xx: 0,
+            finished_attempts: 0,
+            max_attempts: 0,
+            attempts_hist: [0; 16],
+            tokens_in: 0,
+            tokens_out: 0,
+            completion: Histogram::new_with_bounds(1, HIST_MAX_US, 3).expect("static histogram bounds are valid"),
+            locked_out: Nanos::ZERO,
+        }
+    }
+}
+
+pub(crate) fn cause_index(c: Cause) -> usize {
+    match c {
+        Cause::Requests => 0,
+        Cause::Tokens => 1,
+        Cause::Lockout => 2,
+        Cause::Overloaded => 3,
+    }
+}
+
+pub(crate) fn give_up_index(g: GiveUp) -> usize {
+    match g {
+        GiveUp::NotRetryable => 0,
+        GiveUp::MaxAttempts => 1,
+        GiveUp::Deadline => 2,
+    }
+}
+
+impl GroupStats {
+    pub fn gave_up_total(&self) -> u64 {
+        self.gave_up.iter().sum()
+    }
+
+    pub fn rejected_total(&self) -> u64 {
+        self.rejected.iter().sum()
+    }
+
+    pub fn rejected_by(&self, c: Cause) -> u64 {
+        self.rejected[cause_index(c)]
+    }
+
+    pub fn gave_up_by(&self, g: GiveUp) -> u64 {
+        self.gave_up[give_up_index(g)]
+    }
+
+    /// Share of attempts answered 429.
+    pub fn share_429(&self) -> f64 {
+        ratio(self.rejected_total(), self.attempts)
+    }
+
+    /// Mean attempts per finished request.
+    pub fn attempts_per_request(&self) -> f64 {
+        ratio(self.finished_attempts, self.finished())
+    }
+
+    /// Attempts sent per successful request: the cost of each success.
+    pub fn attempts_per_success(&self) -> f64 {
+        ratio(self.attempts, self.succeeded)
+    }
+
+    pub fn finished(&self) -> u64 {
+        self.succeeded + self.gave_up_total() + self.unservable
+    }
+
+    /// Completion-time quantile in seconds (0 when nothing succeeded).
+    pub fn completion_quantile(&self, q: f64) -> f64 {
+        if self.completion.is_empty() {
+            0.0
+        } else {
+            self.completion.value_at_quantile(q) as f64 / 1e6
+        }
+    }
+
+    pub fn completion_max(&self) -> f64 {
+        self.completion.max() as f64 / 1e6
+    }
+
+    pub(crate) fn record_finish(&mut self, attempts: u32) {
+        self.finished_attempts += u64::from(attempts);
+        self.max_attempts = self.max_attempts.max(u64::from(attempts));
+        let bucket = (attempts.max(1) as usize - 1).min(self.attempts_hist.len() - 1);
+        self.attempts_hist[bucket] += 1;
+    }
+
+    /// Adds `other`'s counts into `self` (for the total row).
+    pub fn merge(&mut self, other: &GroupStats) {
+        self.arrivals += other.arrivals;
+        self.succeeded += other.succeeded;
+        self.unservable += other.unservable;
+        self.in_flight += other.in_flight;
+        self.attempts += other.attempts;
+        self.errors_5xx += other.errors_5xx;
+        self.finished_attempts += other.finished_attempts;
+        self.max_attempts = self.max_attempts.max(other.max_attempts);
+        self.tokens_in += other.tokens_in;
+        self.tokens_out += other.tokens_out;
+        for (a, b) in self.gave_up.iter_mut().zip(other.gave_up) {
+            *a += b;
+        }
+        for (a, b) in self.rejected.iter_mut().zip(other.rejected) {
+            *a += b;
+        }
+        for (a, b) in self.attempts_hist.iter_mut().zip(other.attempts_hist) {
+            *a += b;
+        }
+        self.completion.add(&other.completion).expect("histograms share bounds");
+    }
+}
+
+pub(crate) fn ratio(a: u64, b: u64) -> f64 {
+    if b == 0 {
+        0.0
+    } else {
+        a as f64 / b as f64
+    }
+}
+
+/// What happened in one interval of the run, for one group.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct IntervalStats {
+    /// Requests that arrived.
+    pub offered: u32,
+    pub attempts: u32,
+    pub successes: u32,
+    /// 429s by cause (indexed like [`Cause::ALL`]).
+    pub rejected: [u32; 4],
+    pub errors_5xx: u32,
+    /// Tokens the limiter charged for admitted attempts.
+    pub tokens_admitted: u64,
+    /// Nanoseconds of the interval during which the group's key was locked out.
+    pub locked_ns: u64,
+}
+
+impl IntervalStats {
+    pub fn merge(&mut self, o: &IntervalStats) {
+        self.offered += o.offered;
+        self.attempts += o.attempts;
+        self.successes += o.successes;
+        for (a, b) in self.rejected.iter_mut().zip(o.rejected) {
+            *a += b;
+        }
+        self.errors_5xx += o.errors_5xx;
+        self.tokens_admitted += o.tokens_admitted;
+        self.locked_ns = self.locked_ns.max(o.locked_ns);
+    }
+}
+
+/// Per-interval stats of every group: `rows[group][interval]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimeSeries {
+    pub interval: Nanos,
+    pub rows: Vec<Vec<IntervalStats>>,
+}
+
+impl TimeSeries {
+    pub fn new(groups: usize, interval: Nanos, horizon: Nanos) -> TimeSeries {
+        let n = horizon.0.div_ceil(interval.0).max(1) as usize;
+        TimeSeries { interval, rows: vec![vec![IntervalStats::default(); n]; groups] }
+    }
+
+    #[inline]
+    pub fn at(&mut self, group: usize, t: Nanos) -> &mut IntervalStats {
+        let row = &mut self.rows[group];
+        let i = ((t.0 / self.interval.0) as usize).min(row.len() - 1);
+        &mut row[i]
+    }
+
+    pub fn intervals(&self) -> usize {
+        self.rows.first().map_or(0, Vec::len)
+    }
+
+    /// All groups merged, interval by interval (lockout as the longest of any group's key).
+    pub fn total(&self) -> Vec<IntervalStats> {
+        let mut out = vec![IntervalStats::default(); self.intervals()];
+        for row in &self.rows {
+            for (a, b) in out.iter_mut().zip(row) {
+                a.merge(b);
+            }
+        }
+        out
+    }
+}

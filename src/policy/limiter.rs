@@ -1,1 +1,498 @@
-//! (in progress)
+//! The server side of the simulation: every key's windows and lockout.
+//!
+//! One [`Limiter`] answers every attempt the way the provider would: a blocked
+//! key is refused first; then each limit of the model is checked in order and
+//! the first that would be exceeded answers 429, with nothing counted; only
+//! when all fit is the attempt counted against all of them. It also writes the
+//! `x-ratelimit-*` headers a client sees, so header-reading strategies react
+//! to the same state the limiter enforces.
+//!
+//! Counters are per (key, model), as the provider scopes them; the lockout is
+//! per key across models. A (key, model) pair gets its windows on first use,
+//! so a run with many keys and models only pays for the pairs it touches, and
+//! nothing is allocated per attempt after that.
+
+use crate::policy::lockout::Lockout;
+use crate::policy::window::AnyWindow;
+use crate::policy::{Counts, HeaderUnits, KeyId, LimitSpec, ModelId, Policy, WindowAlgo};
+use crate::response::{Cause, Headers, Status};
+use crate::time::{Clock, Nanos};
+
+/// The decision on one attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Admission {
+    Admitted,
+    Rejected(Cause),
+}
+
+/// How much one limit of one (key, model) admitted over the run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Utilisation {
+    pub key: KeyId,
+    pub model: ModelId,
+    pub limit: LimitSpec,
+    pub admitted: u64,
+}
+
+/// The state of one key.
+#[derive(Clone, Debug)]
+struct KeyState {
+    lockout: Lockout,
+    /// Indexed by model: one window per limit of the model, in the model's
+    /// limit order; empty until the pair is first used.
+    windows: Vec<Vec<AnyWindow>>,
+}
+
+/// Every key's counters and lockout under one policy.
+#[derive(Clone, Debug)]
+pub struct Limiter {
+    algo: WindowAlgo,
+    clock: Clock,
+    header_units: HeaderUnits,
+    /// Unix time of virtual zero, which fixes where fixed windows start.
+    offset: Nanos,
+    /// The limits of each model, by model index.
+    limits: Vec<Vec<LimitSpec>>,
+    lockout: crate::policy::LockoutConfig,
+    keys: Vec<KeyState>,
+}
+
+impl Limiter {
+    /// A limiter for `keys` keys, with fixed windows aligned to `clock`'s Unix time.
+    pub fn new(policy: &Policy, keys: usize, clock: Clock) -> Limiter {
+        let mut limiter = Limiter {
+            algo: policy.window,
+            clock,
+            header_units: policy.header_units,
+            offset: Nanos(clock.start_unix_ms.saturating_mul(1_000_000)),
+            limits: policy.models.iter().map(|m| m.limits.clone()).collect(),
+            lockout: policy.lockout.clone(),
+            keys: Vec::with_capacity(keys),
+        };
+        for _ in 0..keys {
+            limiter.add_key();
+        }
+        limiter
+    }
+
+    /// Adds a key (e.g. one first seen while replaying a trace) and returns its id.
+    pub fn add_key(&mut self) -> KeyId {
+        self.keys.push(KeyState {
+            lockout: Lockout::new(&self.lockout),
+            windows: vec![Vec::new(); self.limits.len()],
+        });
+        (self.keys.len() - 1) as KeyId
+    }
+
+    /// Decides one attempt of `tokens` tokens at `now`: lockout first
+    /// (`Rejected(Lockout)`), then every limit of the model in order (the
+    /// first that would be exceeded gives `Requests` or `Tokens`, and nothing
+    /// is counted unless all fit), then counts it against all of them.
+    /// Returns the decision and the headers as the client sees them after it.
+    ///
+    /// `key` must come from [`Limiter::new`] or [`Limiter::add_key`], `model`
+    /// from the policy the limiter was built with.
+    pub fn admit(
+        &mut self,
+        now: Nanos,
+        key: KeyId,
+        model: ModelId,
+        tokens: u64,
+    ) -> (Admission, Headers) {
+        let specs = &self.limits[model as usize];
+        let state = &mut self.keys[key as usize];
+        let windows = &mut state.windows[model as usize];
+        ensure_windows(windows, specs, self.algo, self.offset);
+
+        let admission = if state.lockout.blocked(now) {
+            Admission::Rejected(Cause::Lockout)
+        } else {
+            let charge = |spec: &LimitSpec| match spec.counts {
+                Counts::Requests => 1,
+                Counts::Tokens => tokens,
+            };
+            let mut exceeded = None;
+            for (window, spec) in windows.iter_mut().zip(specs) {
+                if !window.fits(now, charge(spec)) {
+                    exceeded = Some(spec.counts);
+                    break;
+                }
+            }
+            match exceeded {
+                Some(Counts::Requests) => Admission::Rejected(Cause::Requests),
+                Some(Counts::Tokens) => Admission::Rejected(Cause::Tokens),
+                None => {
+                    for (window, spec) in windows.iter_mut().zip(specs) {
+                        window.commit(now, charge(spec));
+                    }
+                    Admission::Admitted
+                }
+            }
+        };
+        let headers = headers(windows, specs, now, self.clock, self.header_units);
+        (admission, headers)
+    }
+
+    /// Charges `tokens` of output against the model's token limits when a
+    /// response completes (input-then-output accounting). This may take a
+    /// window past its limit; later admissions wait until it drains.
+    pub fn charge_output(&mut self, now: Nanos, key: KeyId, model: ModelId, tokens: u64) {
+        let specs = &self.limits[model as usize];
+        let windows = &mut self.keys[key as usize].windows[model as usize];
+        ensure_windows(windows, specs, self.algo, self.offset);
+        for (window, spec) in windows.iter_mut().zip(specs) {
+            if spec.counts == Counts::Tokens {
+                window.commit(now, tokens);
+            }
+        }
+    }
+
+    /// Feeds the key's lockout with the final status of an attempt; true when
+    /// a block started or was extended.
+    pub fn record_status(
+        &mut self,
+        now: Nanos,
+        key: KeyId,
+        status: Status,
+        was_lockout_refusal: bool,
+    ) -> bool {
+        self.keys[key as usize]
+            .lockout
+            .record(now, status, was_lockout_refusal)
+    }
+
+    /// Whether a request of `tokens` can never pass: it exceeds the amount of
+    /// one of the model's token limits on its own.
+    pub fn never_fits(&self, model: ModelId, tokens: u64) -> bool {
+        self.limits[model as usize]
+            .iter()
+            .any(|spec| spec.counts == Counts::Tokens && tokens > spec.amount)
+    }
+
+    /// The key's lockout blocks, as `[start, end)`.
+    pub fn blocked_intervals(&self, key: KeyId) -> &[(Nanos, Nanos)] {
+        self.keys[key as usize].lockout.blocked_intervals()
+    }
+
+    /// What each limit admitted, for every (key, model) that saw an attempt,
+    /// in (key, model, limit) order.
+    pub fn utilisation(&self) -> Vec<Utilisation> {
+        let mut out = Vec::new();
+        for (key, state) in self.keys.iter().enumerate() {
+            for (model, windows) in state.windows.iter().enumerate() {
+                for (window, limit) in windows.iter().zip(&self.limits[model]) {
+                    out.push(Utilisation {
+                        key: key as KeyId,
+                        model: model as ModelId,
+                        limit: *limit,
+                        admitted: window.admitted_total(),
+                    });
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Creates the windows of a (key, model) pair the first time it is used.
+fn ensure_windows(
+    windows: &mut Vec<AnyWindow>,
+    specs: &[LimitSpec],
+    algo: WindowAlgo,
+    offset: Nanos,
+) {
+    if windows.len() != specs.len() {
+        *windows = specs
+            .iter()
+            .map(|spec| AnyWindow::new(algo, *spec, offset))
+            .collect();
+    }
+}
+
+/// The `x-ratelimit-*` headers: the request headers come from the request
+/// limit with the least remaining, the token headers from the token limit with
+/// the least remaining (the first on ties); a kind of limit the model lacks
+/// leaves its headers absent.
+fn headers(
+    windows: &mut [AnyWindow],
+    specs: &[LimitSpec],
+    now: Nanos,
+    clock: Clock,
+    units: HeaderUnits,
+) -> Headers {
+    let mut requests: Option<(u64, u64, Nanos)> = None;
+    let mut tokens: Option<(u64, u64, Nanos)> = None;
+    for (window, spec) in windows.iter_mut().zip(specs) {
+        let slot = match spec.counts {
+            Counts::Requests => &mut requests,
+            Counts::Tokens => &mut tokens,
+        };
+        let remaining = window.remaining(now);
+        let least_so_far = slot.map_or(true, |(_, least, _)| remaining < least);
+        if least_so_far {
+            *slot = Some((spec.amount, remaining, window.reset_at(now)));
+        }
+    }
+    let reset_stamp = |at: Nanos| match units {
+        HeaderUnits::Seconds => clock.unix_secs_ceil(at),
+        HeaderUnits::Milliseconds => (u128::from(clock.start_unix_ms) * 1_000_000
+            + u128::from(at.0))
+        .div_ceil(1_000_000) as u64,
+    };
+    Headers {
+        limit_requests: requests.map(|(limit, _, _)| limit),
+        remaining_requests: requests.map(|(_, remaining, _)| remaining),
+        reset_requests: requests.map(|(_, _, at)| reset_stamp(at)),
+        limit_tokens: tokens.map(|(limit, _, _)| limit),
+        remaining_tokens: tokens.map(|(_, remaining, _)| remaining),
+        reset_tokens: tokens.map(|(_, _, at)| (at - now).0.div_ceil(1_000_000_000)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::{Latency, LockoutConfig, ModelType, ResolvedModel, Rule, TpmAccounting};
+
+    /// 2026-04-20T12:00:00Z, on a minute boundary.
+    const CLOCK: Clock = Clock {
+        start_unix_ms: 1_776_686_400_000,
+    };
+    const TEXT: ModelId = 0;
+    const VIDEO: ModelId = 1;
+    const IMAGE: ModelId = 2;
+
+    fn model(id: &str, kind: ModelType, limits: Vec<LimitSpec>) -> ResolvedModel {
+        ResolvedModel {
+            id: id.into(),
+            kind,
+            class: String::new(),
+            rule: Rule::Override,
+            limits,
+            latency: Latency {
+                first_token: Nanos::SECOND,
+                tokens_per_sec: 0.0,
+                spread: 0.0,
+            },
+        }
+    }
+
+    fn policy(window: WindowAlgo) -> Policy {
+        Policy {
+            preset: "test".into(),
+            models: vec![
+                model(
+                    "text",
+                    ModelType::Text,
+                    vec![LimitSpec::rpm(100), LimitSpec::tpm(10_000)],
+                ),
+                model("video", ModelType::Video, vec![]),
+                model("image", ModelType::Image, vec![LimitSpec::rpm(20)]),
+            ],
+            window,
+            tpm: TpmAccounting::InputPlusMaxTokens,
+            lockout: LockoutConfig::default(),
+            header_units: HeaderUnits::Seconds,
+        }
+    }
+
+    fn limiter() -> Limiter {
+        Limiter::new(&policy(WindowAlgo::Fixed), 1, CLOCK)
+    }
+
+    fn secs(s: u64) -> Nanos {
+        Nanos::from_secs(s)
+    }
+
+    #[test]
+    fn headers_after_three_admissions() {
+        let mut limiter = limiter();
+        let mut last = None;
+        for _ in 0..3 {
+            last = Some(limiter.admit(secs(10), 0, TEXT, 100));
+        }
+        let (admission, headers) = last.unwrap();
+        assert_eq!(admission, Admission::Admitted);
+        assert_eq!(
+            headers,
+            Headers {
+                limit_requests: Some(100),
+                remaining_requests: Some(97),
+                reset_requests: Some(1_776_686_460),
+                limit_tokens: Some(10_000),
+                remaining_tokens: Some(9_700),
+                reset_tokens: Some(50),
+            }
+        );
+    }
+
+    #[test]
+    fn millisecond_reset_headers() {
+        let mut p = policy(WindowAlgo::Fixed);
+        p.header_units = HeaderUnits::Milliseconds;
+        let mut limiter = Limiter::new(&p, 1, CLOCK);
+        let (_, headers) = limiter.admit(Nanos::from_millis(10_500), 0, TEXT, 1);
+        assert_eq!(headers.reset_requests, Some(1_776_686_460_000));
+        assert_eq!(headers.reset_tokens, Some(50));
+    }
+
+    #[test]
+    fn the_101st_request_in_a_minute_is_refused() {
+        let mut limiter = limiter();
+        for i in 0..100 {
+            assert_eq!(
+                limiter.admit(secs(i / 2), 0, TEXT, 1).0,
+                Admission::Admitted,
+                "request {i}"
+            );
+        }
+        let (admission, headers) = limiter.admit(secs(59), 0, TEXT, 1);
+        assert_eq!(admission, Admission::Rejected(Cause::Requests));
+        assert_eq!(headers.remaining_requests, Some(0));
+        assert_eq!(headers.remaining_tokens, Some(9_900));
+        assert_eq!(limiter.admit(secs(60), 0, TEXT, 1).0, Admission::Admitted);
+    }
+
+    #[test]
+    fn a_request_bigger_than_the_token_limit_never_passes() {
+        let mut limiter = limiter();
+        assert!(limiter.never_fits(TEXT, 10_001));
+        assert!(!limiter.never_fits(TEXT, 10_000));
+        assert!(!limiter.never_fits(IMAGE, 1_000_000));
+        let (admission, headers) = limiter.admit(secs(1), 0, TEXT, 10_001);
+        assert_eq!(admission, Admission::Rejected(Cause::Tokens));
+        // Nothing was counted against the request limit.
+        assert_eq!(headers.remaining_requests, Some(100));
+    }
+
+    #[test]
+    fn requests_and_tokens_are_both_enforced() {
+        let mut limiter = limiter();
+        assert_eq!(
+            limiter.admit(secs(1), 0, TEXT, 6_000).0,
+            Admission::Admitted
+        );
+        let (admission, headers) = limiter.admit(secs(2), 0, TEXT, 5_000);
+        assert_eq!(admission, Admission::Rejected(Cause::Tokens));
+        assert_eq!(
+            (headers.remaining_requests, headers.remaining_tokens),
+            (Some(99), Some(4_000))
+        );
+        assert_eq!(
+            limiter.admit(secs(3), 0, TEXT, 4_000).0,
+            Admission::Admitted
+        );
+    }
+
+    #[test]
+    fn output_charged_on_completion_can_overshoot() {
+        let mut limiter = limiter();
+        assert_eq!(
+            limiter.admit(secs(1), 0, TEXT, 9_000).0,
+            Admission::Admitted
+        );
+        limiter.charge_output(secs(5), 0, TEXT, 3_000);
+        let (admission, headers) = limiter.admit(secs(6), 0, TEXT, 0);
+        assert_eq!(admission, Admission::Rejected(Cause::Tokens));
+        assert_eq!(headers.remaining_tokens, Some(0));
+        assert_eq!(limiter.admit(secs(60), 0, TEXT, 0).0, Admission::Admitted);
+    }
+
+    #[test]
+    fn the_lockout_is_checked_before_the_limits() {
+        let mut limiter = limiter();
+        for _ in 0..20 {
+            assert!(!limiter.record_status(secs(1), 0, Status::Unavailable, false));
+        }
+        assert!(limiter.record_status(secs(1), 0, Status::Unavailable, false));
+        let (admission, headers) = limiter.admit(secs(2), 0, TEXT, 1);
+        assert_eq!(admission, Admission::Rejected(Cause::Lockout));
+        assert_eq!(headers.remaining_requests, Some(100));
+        // The lockout covers every model of the key, limited or not.
+        assert_eq!(
+            limiter.admit(secs(2), 0, VIDEO, 1).0,
+            Admission::Rejected(Cause::Lockout)
+        );
+        assert_eq!(limiter.blocked_intervals(0), [(secs(1), secs(31))]);
+        assert_eq!(limiter.admit(secs(31), 0, TEXT, 1).0, Admission::Admitted);
+    }
+
+    #[test]
+    fn an_unlimited_model_sends_no_headers_and_an_image_model_no_token_headers() {
+        let mut limiter = limiter();
+        for _ in 0..10_000 {
+            assert_eq!(
+                limiter.admit(secs(1), 0, VIDEO, 1),
+                (Admission::Admitted, Headers::default())
+            );
+        }
+        let (_, headers) = limiter.admit(secs(1), 0, IMAGE, 500);
+        assert_eq!(headers.remaining_requests, Some(19));
+        assert_eq!(
+            (
+                headers.limit_tokens,
+                headers.remaining_tokens,
+                headers.reset_tokens
+            ),
+            (None, None, None)
+        );
+    }
+
+    #[test]
+    fn keys_are_counted_separately() {
+        let mut limiter = limiter();
+        let second = limiter.add_key();
+        assert_eq!(second, 1);
+        for _ in 0..20 {
+            limiter.admit(secs(1), 0, IMAGE, 0);
+        }
+        assert_eq!(
+            limiter.admit(secs(1), 0, IMAGE, 0).0,
+            Admission::Rejected(Cause::Requests)
+        );
+        assert_eq!(
+            limiter.admit(secs(1), second, IMAGE, 0).0,
+            Admission::Admitted
+        );
+    }
+
+    #[test]
+    fn utilisation_lists_the_pairs_that_saw_attempts() {
+        let mut limiter = Limiter::new(&policy(WindowAlgo::Fixed), 2, CLOCK);
+        limiter.admit(secs(1), 1, IMAGE, 0);
+        limiter.admit(secs(1), 0, TEXT, 300);
+        limiter.admit(secs(1), 0, TEXT, 20_000);
+        limiter.admit(secs(1), 0, VIDEO, 1);
+        let expected = [
+            Utilisation {
+                key: 0,
+                model: TEXT,
+                limit: LimitSpec::rpm(100),
+                admitted: 1,
+            },
+            Utilisation {
+                key: 0,
+                model: TEXT,
+                limit: LimitSpec::tpm(10_000),
+                admitted: 300,
+            },
+            Utilisation {
+                key: 1,
+                model: IMAGE,
+                limit: LimitSpec::rpm(20),
+                admitted: 1,
+            },
+        ];
+        assert_eq!(limiter.utilisation(), expected);
+    }
+
+    #[test]
+    fn sliding_log_headers_announce_when_the_oldest_admission_expires() {
+        let mut limiter = Limiter::new(&policy(WindowAlgo::SlidingLog), 1, CLOCK);
+        limiter.admit(secs(10), 0, TEXT, 100);
+        let (_, headers) = limiter.admit(secs(25), 0, TEXT, 100);
+        assert_eq!(headers.remaining_requests, Some(98));
+        assert_eq!(headers.reset_requests, Some(1_776_686_470));
+        assert_eq!(headers.reset_tokens, Some(45));
+    }
+}

@@ -1,1 +1,87 @@
-//! (in progress)
+//! Scenarios: what to simulate.
+//!
+//! Configuration goes through two stages. [`raw`] mirrors the TOML file with
+//! serde (unknown keys are rejected there, with their location); [`validate`]
+//! checks every value once and builds the types below, whose fields cannot
+//! hold nonsense. Everything after validation trusts its input.
+
+pub mod error;
+pub mod locate;
+pub mod raw;
+pub mod validate;
+
+pub use error::ScenarioError;
+pub use validate::{load, parse};
+
+use crate::policy::{KeyId, ModelId, Policy};
+use crate::service::ServiceConfig;
+use crate::strategy::StrategySpec;
+use crate::time::{Clock, Nanos};
+use crate::workload::{ArrivalSpec, SizeDist, ThinkTime};
+use std::path::PathBuf;
+
+/// A validated scenario.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    /// The file it was read from (trace paths are relative to its folder).
+    pub path: PathBuf,
+    pub seed: u64,
+    /// Arrivals happen in [0, duration).
+    pub duration: Nanos,
+    /// Extra time after `duration` during which retries and answers still run, with no new arrivals.
+    pub drain: Nanos,
+    pub clock: Clock,
+    /// Time-series resolution.
+    pub interval: Nanos,
+    pub policy: Policy,
+    pub service: ServiceConfig,
+    /// API key names, in KeyId order.
+    pub keys: Vec<String>,
+    pub groups: Vec<Group>,
+}
+
+impl Scenario {
+    /// Where the run stops: the end of the drain.
+    pub fn horizon(&self) -> Nanos {
+        self.duration + self.drain
+    }
+}
+
+/// A client group: one kind of traffic sharing a key and a strategy.
+#[derive(Clone, Debug)]
+pub struct Group {
+    pub name: String,
+    pub key: KeyId,
+    pub workload: Workload,
+    pub strategy: StrategySpec,
+}
+
+/// Where a group's requests come from.
+#[derive(Clone, Debug)]
+pub enum Workload {
+    Synthetic(Synthetic),
+    /// A recorded trace in the canonical CSV format, replayed as arrivals.
+    Trace { path: PathBuf },
+}
+
+/// A generated workload.
+#[derive(Clone, Debug)]
+pub struct Synthetic {
+    /// Models with cumulative weights summing to 1 (a single model has weight 1).
+    pub models: Vec<(ModelId, f64)>,
+    pub arrival: Arrival,
+    pub input_tokens: SizeDist,
+    pub output_tokens: SizeDist,
+    /// `max_tokens` sent with each request; output never exceeds it.
+    pub max_tokens: Option<u32>,
+}
+
+/// Open loop (arrivals do not wait for answers) or closed loop.
+#[derive(Clone, Debug)]
+pub enum Arrival {
+    Open(ArrivalSpec),
+    /// `workers` clients, each sending its next request `think` after the previous one ended.
+    Closed { workers: u32, think: ThinkTime },
+}

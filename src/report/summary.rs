@@ -1,0 +1,184 @@
+//! summary.csv, utilisation.csv and the terminal summary of one run.
+
+use crate::engine::Outcome;
+use crate::metrics::GroupStats;
+use crate::response::Cause;
+use crate::scenario::Scenario;
+use crate::strategy::GiveUp;
+use std::fmt::Write as _;
+
+/// Columns of summary.csv, in order. Documented in docs/outputs.md.
+pub const SUMMARY_COLUMNS: &[&str] = &[
+    "group",
+    "strategy",
+    "seed",
+    "arrivals",
+    "succeeded",
+    "gave_up",
+    "gave_up_not_retryable",
+    "gave_up_max_attempts",
+    "gave_up_deadline",
+    "unservable",
+    "in_flight",
+    "attempts",
+    "rejected_429",
+    "rejected_429_rpm",
+    "rejected_429_tpm",
+    "rejected_429_lockout",
+    "rejected_429_overloaded",
+    "errors_5xx",
+    "share_429",
+    "attempts_per_request",
+    "max_attempts",
+    "attempts_per_success",
+    "goodput_rpm",
+    "goodput_tpm",
+    "completion_p50_s",
+    "completion_p95_s",
+    "completion_p99_s",
+    "completion_max_s",
+    "locked_out_s",
+];
+
+/// One summary row's values, as strings, in [`SUMMARY_COLUMNS`] order.
+pub fn summary_values(name: &str, strategy: &str, seed: u64, s: &GroupStats, minutes: f64) -> Vec<String> {
+    let mut v = vec![name.to_string(), strategy.to_string(), seed.to_string()];
+    let ints = [
+        s.arrivals,
+        s.succeeded,
+        s.gave_up_total(),
+        s.gave_up_by(GiveUp::NotRetryable),
+        s.gave_up_by(GiveUp::MaxAttempts),
+        s.gave_up_by(GiveUp::Deadline),
+        s.unservable,
+        s.in_flight,
+        s.attempts,
+        s.rejected_total(),
+        s.rejected_by(Cause::Requests),
+        s.rejected_by(Cause::Tokens),
+        s.rejected_by(Cause::Lockout),
+        s.rejected_by(Cause::Overloaded),
+        s.errors_5xx,
+    ];
+    v.extend(ints.iter().map(u64::to_string));
+    v.push(format!("{:.6}", s.share_429()));
+    v.push(format!("{:.4}", s.attempts_per_request()));
+    v.push(s.max_attempts.to_string());
+    v.push(format!("{:.4}", s.attempts_per_success()));
+    v.push(format!("{:.3}", s.succeeded as f64 / minutes));
+    v.push(format!("{:.1}", (s.tokens_in + s.tokens_out) as f64 / minutes));
+    for q in [0.5, 0.95, 0.99] {
+        v.push(format!("{:.3}", s.completion_quantile(q)));
+    }
+    v.push(format!("{:.3}", s.completion_max()));
+    v.push(format!("{:.3}", s.locked_out.as_secs_f64()));
+    v
+}
+
+fn csv_bytes(header: &[&str], rows: &[Vec<String>]) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(header).expect("writing to memory");
+    for r in rows {
+        w.write_record(r).expect("writing to memory");
+    }
+    w.into_inner().expect("writing to memory")
+}
+
+/// summary.csv: one row per group, then the total.
+pub fn summary_csv(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
+    let minutes = outcome.horizon.as_secs_f64() / 60.0;
+    let mut rows: Vec<Vec<String>> = scenario
+        .groups
+        .iter()
+        .zip(&outcome.groups)
+        .map(|(g, s)| summary_values(&g.name, &g.strategy.name, outcome.seed, s, minutes))
+        .collect();
+    rows.push(summary_values("total", "", outcome.seed, &outcome.total, minutes));
+    csv_bytes(SUMMARY_COLUMNS, &rows)
+}
+
+/// utilisation.csv: for each (key, model, limit) that saw traffic, what share of
+/// the limit's capacity over the run was admitted.
+pub fn utilisation_csv(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
+    let header = ["key", "model", "limit", "amount", "window_s", "admitted", "capacity", "utilisation"];
+    let rows: Vec<Vec<String>> = outcome
+        .utilisation
+        .iter()
+        .map(|u| {
+            let windows = outcome.horizon.as_secs_f64() / u.limit.window.as_secs_f64();
+            let capacity = u.limit.amount as f64 * windows;
+            vec![
+                outcome.keys[u.key as usize].clone(),
+                scenario.policy.models[u.model as usize].id.clone(),
+                u.limit.label(),
+                u.limit.amount.to_string(),
+                format!("{}", u.limit.window.as_secs_f64()),
+                u.admitted.to_string(),
+                format!("{capacity:.0}"),
+                format!("{:.4}", u.admitted as f64 / capacity),
+            ]
+        })
+        .collect();
+    csv_bytes(&header, &rows)
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.1}%", x * 100.0)
+}
+
+/// A table for the terminal: one column per group plus the total.
+pub fn summary_table(scenario: &Scenario, outcome: &Outcome) -> String {
+    let minutes = outcome.horizon.as_secs_f64() / 60.0;
+    let mut cols: Vec<(&str, &GroupStats)> = scenario.groups.iter().map(|g| g.name.as_str()).zip(&outcome.groups).collect();
+    if cols.len() > 1 {
+        cols.push(("total", &outcome.total));
+    }
+    type Row = (&'static str, fn(&GroupStats, f64) -> String);
+    let rows: &[Row] = &[
+        ("arrivals", |s, _| s.arrivals.to_string()),
+        ("succeeded", |s, _| s.succeeded.to_string()),
+        ("gave up", |s, _| s.gave_up_total().to_string()),
+        ("unservable", |s, _| s.unservable.to_string()),
+        ("in flight at end", |s, _| s.in_flight.to_string()),
+        ("attempts", |s, _| s.attempts.to_string()),
+        ("429 (rpm/tpm/lock/ovl)", |s, _| {
+            format!(
+                "{} ({}/{}/{}/{})",
+                s.rejected_total(),
+                s.rejected_by(Cause::Requests),
+                s.rejected_by(Cause::Tokens),
+                s.rejected_by(Cause::Lockout),
+                s.rejected_by(Cause::Overloaded)
+            )
+        }),
+        ("5xx", |s, _| s.errors_5xx.to_string()),
+        ("429 share of attempts", |s, _| pct(s.share_429())),
+        ("attempts per request", |s, _| format!("{:.2} (max {})", s.attempts_per_request(), s.max_attempts)),
+        ("goodput req/min", |s, m| format!("{:.1}", s.succeeded as f64 / m)),
+        ("goodput tokens/min", |s, m| format!("{:.0}", (s.tokens_in + s.tokens_out) as f64 / m)),
+        ("completion p50/p99 (s)", |s, _| format!("{:.2} / {:.2}", s.completion_quantile(0.5), s.completion_quantile(0.99))),
+        ("completion max (s)", |s, _| format!("{:.2}", s.completion_max())),
+        ("locked out (s)", |s, _| format!("{:.0}", s.locked_out.as_secs_f64())),
+    ];
+    let label_w = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
+    let cells: Vec<Vec<String>> = cols.iter().map(|(_, s)| rows.iter().map(|r| (r.1)(s, minutes)).collect()).collect();
+    let widths: Vec<usize> = cols
+        .iter()
+        .zip(&cells)
+        .map(|((name, _), c)| c.iter().map(String::len).chain([name.len()]).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    let _ = write!(out, "{:label_w$}", "");
+    for ((name, _), w) in cols.iter().zip(&widths) {
+        let _ = write!(out, "  {name:>w$}");
+    }
+    out.push('\n');
+    for (i, (label, _)) in rows.iter().enumerate() {
+        let _ = write!(out, "{label:label_w$}");
+        for (c, w) in cells.iter().zip(&widths) {
+            let _ = write!(out, "  {:>w$}", c[i]);
+        }
+        out.push('\n');
+    }
+    out
+}

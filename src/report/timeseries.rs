@@ -1,0 +1,56 @@
+//! timeseries.csv: what happened in each interval, per group and in total.
+
+use crate::engine::Outcome;
+use crate::metrics::IntervalStats;
+use crate::scenario::Scenario;
+
+pub const TIMESERIES_COLUMNS: &[&str] = &[
+    "t_start_s",
+    "group",
+    "offered",
+    "attempts",
+    "successes",
+    "rejected_429_rpm",
+    "rejected_429_tpm",
+    "rejected_429_lockout",
+    "rejected_429_overloaded",
+    "errors_5xx",
+    "tokens_admitted",
+    "locked_out_s",
+];
+
+fn row(t: f64, group: &str, s: &IntervalStats) -> Vec<String> {
+    vec![
+        format!("{t}"),
+        group.to_string(),
+        s.offered.to_string(),
+        s.attempts.to_string(),
+        s.successes.to_string(),
+        s.rejected[0].to_string(),
+        s.rejected[1].to_string(),
+        s.rejected[2].to_string(),
+        s.rejected[3].to_string(),
+        s.errors_5xx.to_string(),
+        s.tokens_admitted.to_string(),
+        format!("{:.3}", s.locked_ns as f64 / 1e9),
+    ]
+}
+
+/// Long format (one row per interval and group, then a "total" row per
+/// interval), which pandas pivots in one call.
+pub fn timeseries_csv(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(TIMESERIES_COLUMNS).expect("writing to memory");
+    let total = outcome.series.total();
+    let step = outcome.series.interval.as_secs_f64();
+    for (i, tot) in total.iter().enumerate() {
+        let t = i as f64 * step;
+        if scenario.groups.len() > 1 {
+            for (g, group) in scenario.groups.iter().enumerate() {
+                w.write_record(row(t, &group.name, &outcome.series.rows[g][i])).expect("writing to memory");
+            }
+        }
+        w.write_record(row(t, "total", tot)).expect("writing to memory");
+    }
+    w.into_inner().expect("writing to memory")
+}

@@ -1,0 +1,90 @@
+//! The edge between the pure engine and the outside world for `ratesim run`:
+//! opening traces, running, rendering and writing the outputs.
+
+use crate::engine::{self, NoSink, Outcome, RequestSink, SimError, TraceSource};
+use crate::output::OutputDir;
+use crate::report;
+use crate::scenario::{Scenario, Workload};
+use crate::workload::{TraceError, TraceReader};
+use std::fs::File;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+
+/// Why a run failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// Bad input in a trace: the user's to fix (exit code 2).
+    #[error(transparent)]
+    Trace(#[from] TraceError),
+    #[error("cannot write {path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+}
+
+impl From<SimError> for RunError {
+    fn from(e: SimError) -> Self {
+        match e {
+            SimError::Trace(t) => RunError::Trace(t),
+        }
+    }
+}
+
+/// Opens one reader for each trace group, in group order.
+pub fn open_traces(scenario: &Scenario) -> Result<Vec<Box<dyn TraceSource>>, TraceError> {
+    let models: Vec<String> = scenario.policy.models.iter().map(|m| m.id.clone()).collect();
+    let mut out: Vec<Box<dyn TraceSource>> = Vec::new();
+    for g in &scenario.groups {
+        if let Workload::Trace { path } = &g.workload {
+            let file = File::open(path).map_err(|e| TraceError {
+                path: path.clone(),
+                line: 0,
+                column: None,
+                field: None,
+                message: format!("cannot open the trace: {e}"),
+            })?;
+            let reader = TraceReader::new(BufReader::with_capacity(1 << 16, file), path.clone(), models.clone(), scenario.keys.clone())?;
+            out.push(Box::new(reader));
+        }
+    }
+    Ok(out)
+}
+
+/// Runs `scenario` with `seed`, feeding every finished request to `sink`.
+pub fn simulate(scenario: &Scenario, seed: u64, sink: &mut dyn RequestSink) -> Result<Outcome, RunError> {
+    let traces = open_traces(scenario)?;
+    Ok(engine::simulate(scenario, seed, traces, sink)?)
+}
+
+/// Runs `scenario` and returns its outcome without writing anything.
+pub fn simulate_quiet(scenario: &Scenario, seed: u64) -> Result<Outcome, RunError> {
+    simulate(scenario, seed, &mut NoSink)
+}
+
+/// What `ratesim run` produced.
+pub struct RunReport {
+    pub outcome: Outcome,
+    pub files: Vec<PathBuf>,
+}
+
+/// Runs and writes summary.csv, timeseries.csv, utilisation.csv, the charts
+/// and (with `requests`) requests.csv into `dir`, all or nothing.
+pub fn run_to_dir(scenario: &Scenario, seed: u64, dir: &Path, requests: bool) -> Result<RunReport, RunError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| RunError::Io { path, source }
+    };
+    let mut out = OutputDir::new(dir);
+    let outcome = if requests {
+        let stream = out.stage_stream("requests.csv").map_err(io(dir))?;
+        let mut sink = report::requests::RequestCsv::new(stream, scenario);
+        let outcome = simulate(scenario, seed, &mut sink)?;
+        sink.finish().map_err(|e| RunError::Io { path: dir.join("requests.csv"), source: e.into() })?;
+        outcome
+    } else {
+        simulate(scenario, seed, &mut NoSink)?
+    };
+    for (name, bytes) in report::run_files(scenario, &outcome) {
+        out.stage(&name, &bytes).map_err(io(&dir.join(&name)))?;
+    }
+    let files = out.commit().map_err(io(dir))?;
+    Ok(RunReport { outcome, files })
+}

@@ -1,0 +1,165 @@
+//! The scenario file as written: serde structs mirroring the TOML.
+//!
+//! Values that need checking (durations, rates, ranges) are kept as written
+//! here and checked in [`super::validate`], which knows where each one sits
+//! in the file. Unknown keys are rejected by serde with their location.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    pub name: Option<String>,
+    #[serde(default)]
+    pub description: String,
+    pub seed: Option<i64>,
+    pub duration: Option<String>,
+    pub drain: Option<String>,
+    /// Unix start instant as an RFC 3339 date-time (UTC).
+    pub start: Option<toml::value::Datetime>,
+    pub interval: Option<String>,
+    #[serde(default)]
+    pub keys: Vec<String>,
+    #[serde(default)]
+    pub policy: RawPolicy,
+    #[serde(default)]
+    pub service: RawService,
+    #[serde(default)]
+    pub groups: Vec<RawGroup>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPolicy {
+    pub preset: Option<String>,
+    pub window: Option<String>,
+    pub tpm_accounting: Option<String>,
+    pub reset_units: Option<String>,
+    #[serde(default)]
+    pub lockout: RawLockout,
+    #[serde(default)]
+    pub models: Vec<RawModel>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLockout {
+    pub enabled: Option<bool>,
+    pub threshold: Option<i64>,
+    pub window: Option<String>,
+    pub block: Option<String>,
+    pub statuses: Option<Vec<i64>>,
+    pub count_blocked: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawModel {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub class: Option<String>,
+    pub provider: Option<String>,
+    pub rpm: Option<i64>,
+    pub tpm: Option<i64>,
+    pub rpd: Option<i64>,
+    pub limits: Option<Vec<RawLimit>>,
+    pub unlimited: Option<bool>,
+    pub first_token: Option<String>,
+    pub tokens_per_sec: Option<f64>,
+    pub spread: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLimit {
+    pub counts: String,
+    pub window: String,
+    pub amount: i64,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawService {
+    pub error_latency: Option<String>,
+    pub error_500: Option<f64>,
+    pub error_503: Option<f64>,
+    pub overload: Option<f64>,
+    pub overload_retry_after: Option<String>,
+    #[serde(default)]
+    pub outages: Vec<RawOutage>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOutage {
+    pub start: String,
+    pub end: String,
+    pub status: Option<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGroup {
+    pub name: String,
+    pub key: Option<String>,
+    pub model: Option<String>,
+    /// Weighted model mix: model id to weight.
+    pub models: Option<BTreeMap<String, f64>>,
+    pub arrival: Option<RawArrival>,
+    pub input_tokens: Option<RawSize>,
+    pub output_tokens: Option<RawSize>,
+    pub max_tokens: Option<i64>,
+    pub strategy: Option<RawStrategy>,
+    pub trace: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(tag = "process", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum RawArrival {
+    Poisson { rate: String },
+    Constant { rate: String },
+    Gamma { rate: String, burstiness: f64 },
+    OnOff { rate: String, on: String, off: String },
+    Profile { points: Vec<RawPoint> },
+    Closed { workers: i64, think: Option<String>, think_dist: Option<String> },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPoint {
+    pub at: String,
+    pub rate: String,
+}
+
+/// A token-size distribution: a plain integer is a constant.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RawSize {
+    Constant(i64),
+    Dist(RawSizeDist),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(tag = "dist", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum RawSizeDist {
+    Constant { value: i64 },
+    Uniform { min: i64, max: i64 },
+    Lognormal { median: f64, p95: f64 },
+}
+
+/// A strategy: written out as a table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStrategy {
+    pub kind: String,
+    pub base: Option<String>,
+    pub cap: Option<String>,
+    pub delay: Option<String>,
+    pub jitter: Option<String>,
+    pub max_attempts: Option<i64>,
+    pub deadline: Option<String>,
+    pub retry_on: Option<Vec<i64>>,
+    pub name: Option<String>,
+}
