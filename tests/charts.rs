@@ -1,7 +1,7 @@
 //! Chart renderer tests: every chart goes through `check`, which renders it
-//! twice as SVG and PNG and asserts what any reader of a report relies on
-//! (well-formed SVG, real PNG, byte-identical output); each test then checks
-//! what is specific to its chart.
+//! as SVG and PNG and asserts what any reader of a report relies on
+//! (well-formed SVG, a real PNG, byte-identical output); each test then
+//! checks what is specific to its chart.
 
 use ratesim::report::charts::{
     palette, render_png, render_svg, Bar, BarChart, Chart, LineChart, Series,

@@ -497,8 +497,8 @@ impl Sim<'_, '_> {
             s.succeeded += 1;
             s.tokens_in += u64::from(r.input);
             s.tokens_out += u64::from(r.output);
-            let us = (now - r.att.arrival).0 / 1_000;
-            s.completion.saturating_record(us.max(1));
+            let ms = (now - r.att.arrival).0.div_ceil(1_000_000);
+            s.completion.saturating_record(ms.max(1));
             self.series.at(g, now).successes += 1;
             self.end(slot, now, Fate::Succeeded);
             return;

@@ -8,17 +8,19 @@ use crate::time::Nanos;
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
+/// `order` packs (time, seq) into one integer, time in the high half, so a
+/// single comparison orders entries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Entry<E> {
-    time: u64,
-    seq: u64,
+    order: u128,
     event: E,
 }
 
 impl<E: Eq> Ord for Entry<E> {
+    #[inline]
     fn cmp(&self, other: &Self) -> Ordering {
         // Reversed: BinaryHeap is a max-heap and we want the earliest first.
-        (other.time, other.seq).cmp(&(self.time, self.seq))
+        other.order.cmp(&self.order)
     }
 }
 
@@ -47,19 +49,19 @@ impl<E: Eq> EventQueue<E> {
 
     #[inline]
     pub fn push(&mut self, time: Nanos, event: E) {
-        self.heap.push(Entry { time: time.0, seq: self.next_seq, event });
+        self.heap.push(Entry { order: (u128::from(time.0) << 64) | u128::from(self.next_seq), event });
         self.next_seq += 1;
     }
 
     #[inline]
     pub fn pop(&mut self) -> Option<(Nanos, E)> {
-        self.heap.pop().map(|e| (Nanos(e.time), e.event))
+        self.heap.pop().map(|e| (Nanos((e.order >> 64) as u64), e.event))
     }
 
     /// The instant of the next event, without removing it.
     #[inline]
     pub fn peek_time(&self) -> Option<Nanos> {
-        self.heap.peek().map(|e| Nanos(e.time))
+        self.heap.peek().map(|e| Nanos((e.order >> 64) as u64))
     }
 
     pub fn len(&self) -> usize {

@@ -14,7 +14,9 @@
 
 use crate::policy::lockout::Lockout;
 use crate::policy::window::AnyWindow;
-use crate::policy::{Counts, HeaderUnits, KeyId, LimitSpec, ModelId, Policy, WindowAlgo};
+use crate::policy::{
+    Counts, HeaderUnits, KeyId, LimitSpec, LockoutConfig, ModelId, Policy, WindowAlgo,
+};
 use crate::response::{Cause, Headers, Status};
 use crate::time::{Clock, Nanos};
 
@@ -53,7 +55,7 @@ pub struct Limiter {
     offset: Nanos,
     /// The limits of each model, by model index.
     limits: Vec<Vec<LimitSpec>>,
-    lockout: crate::policy::LockoutConfig,
+    lockout: LockoutConfig,
     keys: Vec<KeyState>,
 }
 
@@ -252,7 +254,7 @@ fn headers(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::{Latency, LockoutConfig, ModelType, ResolvedModel, Rule, TpmAccounting};
+    use crate::policy::{Latency, ModelType, ResolvedModel, Rule, TpmAccounting};
 
     /// 2026-04-20T12:00:00Z, on a minute boundary.
     const CLOCK: Clock = Clock {

@@ -43,8 +43,13 @@ const TITLE_BAND: u32 = 50;
 const MARGIN: u32 = 10;
 /// Room right of the plot so the last x tick label is not cut off.
 const MARGIN_RIGHT: u32 = 40;
-/// Room above the plot for marker labels, when there are markers.
-const MARKER_ROW: u32 = 28;
+/// Height of one row of marker labels above the plot.
+const MARKER_ROW: u32 = 24;
+/// Marker labels stack at most this deep; any more may overlap.
+const MAX_MARKER_ROWS: usize = 3;
+/// Tick counts asked of plotters (an upper bound; it picks round steps).
+const X_TICKS: usize = 10;
+const Y_TICKS: usize = 8;
 const X_LABEL_AREA: u32 = 60;
 const Y_LABEL_AREA: u32 = 100;
 const LEGEND_MARGIN: u32 = 12;
@@ -75,7 +80,8 @@ pub struct LineChart {
     pub y_label: String,
     /// Series `i` is drawn in [`palette`]`(i)`.
     pub series: Vec<Series>,
-    /// x ranges shaded behind the lines (e.g. abuse lockout periods).
+    /// x ranges shaded behind the lines (e.g. abuse lockout periods); an
+    /// infinite end runs to the edge of the plot.
     pub shaded: Vec<(f64, f64)>,
     /// Legend entry for the shading; "lockout" when empty.
     pub shaded_label: String,
@@ -112,6 +118,7 @@ pub struct BarChart {
     pub colour_by_label: bool,
 }
 
+/// A chart to render: what to show; this module decides how it looks.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Chart {
     Line(LineChart),
@@ -127,6 +134,7 @@ impl Chart {
     }
 }
 
+/// Why a PNG could not be produced. (SVG rendering cannot fail.)
 #[derive(Debug, thiserror::Error)]
 pub enum ChartError {
     #[error("could not draw chart {title:?}: {message}")]
@@ -265,7 +273,16 @@ struct LineLayout<'a> {
     /// Shaded ranges clipped to the x axis; empty ones dropped.
     shaded: Vec<(f64, f64)>,
     y: Range<f64>,
+    markers: Vec<MarkerLabel<'a>>,
     margin_top: u32,
+}
+
+/// A marker's label, placed in a row above the plot.
+struct MarkerLabel<'a> {
+    x: f64,
+    text: &'a str,
+    h_pos: HPos,
+    row: usize,
 }
 
 fn draw_line_chart<DB: DrawingBackend>(
@@ -288,13 +305,17 @@ fn draw_line_chart<DB: DrawingBackend>(
     let shaded: Vec<(f64, f64)> = c
         .shaded
         .iter()
+        .filter(|(a, b)| !(a.is_nan() || b.is_nan()))
         .map(|&(a, b)| (a.max(x.start), b.min(x.end)))
         .filter(|(a, b)| a < b)
         .collect();
 
+    let markers = place_markers(area, c, &x)?;
+    let marker_rows = markers.iter().map(|m| m.row as u32 + 1).max().unwrap_or(0);
+    let margin_top = MARGIN + marker_rows * MARKER_ROW;
+
     // Lift the top of the y axis so the highest value stays below the
     // legend, which would otherwise hide lines that run along a limit.
-    let margin_top = MARGIN + if c.markers.is_empty() { 0 } else { MARKER_ROW };
     let plot_height = area
         .dim_in_pixel()
         .1
@@ -318,17 +339,75 @@ fn draw_line_chart<DB: DrawingBackend>(
         series,
         shaded,
         y,
+        markers,
         margin_top,
     };
     if c.x_log {
-        let fmt = |v: &f64| format_number(*v, decimals_for_step(*v));
+        let fmt = |v: &f64| format_number(*v, exact_decimals(&[*v]));
         let ticks = log_ticks(&x);
         draw_lines(area, &layout, x.log_scale().with_key_points(ticks), &fmt)
     } else {
-        let decimals = decimals_for_step((x.end - x.start) / 10.0);
+        let decimals = tick_decimals(&x, X_TICKS);
         let fmt = move |v: &f64| format_number(*v, decimals);
         draw_lines(area, &layout, x, &fmt)
     }
+}
+
+/// Places marker labels above the plot, centred on their line (extending
+/// inwards near either edge so they are not cut off), each in the lowest
+/// row where it clears the labels already there.
+fn place_markers<'a, DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    c: &'a LineChart,
+    x: &Range<f64>,
+) -> Result<Vec<MarkerLabel<'a>>, DrawingAreaErrorKind<DB::ErrorType>> {
+    let width = area.dim_in_pixel().0 as i32 - (MARGIN + Y_LABEL_AREA + MARGIN_RIGHT) as i32;
+    let fraction = |v: f64| {
+        if c.x_log {
+            (v / x.start).ln() / (x.end / x.start).ln()
+        } else {
+            (v - x.start) / (x.end - x.start)
+        }
+    };
+    let mut markers: Vec<_> = c
+        .markers
+        .iter()
+        .filter(|m| (x.start..=x.end).contains(&m.0))
+        .collect();
+    markers.sort_by(|a, b| a.0.total_cmp(&b.0));
+
+    let mut row_ends: Vec<i32> = Vec::new();
+    let mut labels = Vec::with_capacity(markers.len());
+    for (mx, text) in markers {
+        let px = (fraction(*mx) * f64::from(width)) as i32;
+        let w = area.estimate_text_size(text, &note_style())?.0 as i32;
+        let (h_pos, left) = match () {
+            _ if px < width / 10 => (HPos::Left, px),
+            _ if px > width * 9 / 10 => (HPos::Right, px - w),
+            _ => (HPos::Center, px - w / 2),
+        };
+        let row = row_ends
+            .iter()
+            .position(|&end| end + 12 <= left)
+            .unwrap_or(row_ends.len())
+            .min(MAX_MARKER_ROWS - 1);
+        match row_ends.get_mut(row) {
+            Some(end) => *end = left + w,
+            None => row_ends.push(left + w),
+        }
+        labels.push(MarkerLabel {
+            x: *mx,
+            text,
+            h_pos,
+            row,
+        });
+    }
+    Ok(labels)
+}
+
+/// Reference-line labels: tick-sized, in the reference lines' grey.
+fn note_style() -> TextStyle<'static> {
+    (FONT, TICK_SIZE).into_font().color(&INK)
 }
 
 /// The rest of [`draw_line_chart`], generic over a linear or log x axis.
@@ -345,7 +424,7 @@ where
 {
     let c = layout.chart;
     let (y_lo, y_hi) = (layout.y.start, layout.y.end);
-    let y_decimals = decimals_for_step((y_hi - y_lo) / 10.0);
+    let y_decimals = tick_decimals(&layout.y, Y_TICKS);
     let y_fmt = |v: &f64| format_number(*v, y_decimals);
     let mut chart = ChartBuilder::on(area)
         .margin(MARGIN)
@@ -358,8 +437,8 @@ where
         .configure_mesh()
         .x_desc(c.x_label.as_str())
         .y_desc(c.y_label.as_str())
-        .x_labels(10)
-        .y_labels(8)
+        .x_labels(X_TICKS)
+        .y_labels(Y_TICKS)
         .x_label_formatter(x_fmt)
         .y_label_formatter(&y_fmt)
         .label_style((FONT, TICK_SIZE))
@@ -394,14 +473,12 @@ where
         .iter()
         .filter(|h| (y_lo..=y_hi).contains(&h.0))
         .collect();
-    let markers: Vec<_> = c
-        .markers
-        .iter()
-        .filter(|m| (x_lo..=x_hi).contains(&m.0))
-        .collect();
     let dash = |from, to| DashedPathElement::new([from, to], 8, 6, INK.stroke_width(1));
     let across = hlines.iter().map(|(y, _)| dash((x_lo, *y), (x_hi, *y)));
-    let upright = markers.iter().map(|(x, _)| dash((*x, y_lo), (*x, y_hi)));
+    let upright = layout
+        .markers
+        .iter()
+        .map(|m| dash((m.x, y_lo), (m.x, y_hi)));
     chart.draw_series(across.chain(upright))?;
 
     for (i, (s, points)) in c.series.iter().zip(&layout.series).enumerate() {
@@ -423,7 +500,7 @@ where
             .legend(move |(x, y)| Rectangle::new([(x, y - 2), (x + 24, y + 2)], colour.filled()));
     }
 
-    let note = (FONT, TICK_SIZE).into_font().color(&INK);
+    let note = note_style();
     for (y, label) in hlines {
         // At the left end, away from the legend, on a light backing so the
         // lines that run along a limit do not cross the text.
@@ -438,23 +515,11 @@ where
             );
         chart.draw_series(std::iter::once(tag))?;
     }
-    let plot_x = chart.plotting_area().get_pixel_range().0;
-    for (x, label) in markers {
-        // Above the plot, where no data or legend can be; near either edge
-        // the label extends inwards so it is not cut off.
-        let px = chart.backend_coord(&(*x, y_hi)).0 - plot_x.start;
-        let width = plot_x.end - plot_x.start;
-        let h_pos = match () {
-            _ if px < width / 10 => HPos::Left,
-            _ if px > width * 9 / 10 => HPos::Right,
-            _ => HPos::Center,
-        };
-        let text = Text::new(
-            label.clone(),
-            (0, -8),
-            note.pos(Pos::new(h_pos, VPos::Bottom)),
-        );
-        chart.draw_series(std::iter::once(EmptyElement::at((*x, y_hi)) + text))?;
+    for m in &layout.markers {
+        let dy = -8 - (m.row as u32 * MARKER_ROW) as i32;
+        let style = note.pos(Pos::new(m.h_pos, VPos::Bottom));
+        let text = Text::new(m.text.to_owned(), (0, dy), style);
+        chart.draw_series(std::iter::once(EmptyElement::at((m.x, y_hi)) + text))?;
     }
 
     if !c.series.is_empty() || !layout.shaded.is_empty() {
@@ -475,14 +540,14 @@ fn draw_bar_chart<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     c: &BarChart,
 ) -> DrawResult<DB> {
-    let finite = |v: &f64| v.is_finite();
-    let values = c
+    // Bars grow from zero, so the axis always includes it.
+    let (mut lo, mut hi) = c
         .bars
         .iter()
         .flat_map(|b| [Some(b.value), b.low, b.high])
         .flatten()
-        .filter(finite);
-    let (mut lo, mut hi) = extent(values.chain([0.0])).unwrap_or((0.0, 1.0));
+        .filter(|v| v.is_finite())
+        .fold((0.0, 0.0), |(lo, hi), v| (v.min(lo), v.max(hi)));
     if lo == hi {
         hi = 1.0;
     }
@@ -492,7 +557,7 @@ fn draw_bar_chart<DB: DrawingBackend>(
     if lo < 0.0 {
         lo -= pad;
     }
-    let y_decimals = decimals_for_step((hi - lo) / 10.0);
+    let y_decimals = tick_decimals(&(lo..hi), Y_TICKS);
     let y_fmt = |v: &f64| format_number(*v, y_decimals);
 
     let x_fmt = |v: &f64| {
@@ -510,7 +575,7 @@ fn draw_bar_chart<DB: DrawingBackend>(
         .disable_x_mesh()
         .x_desc(c.x_label.as_str())
         .y_desc(c.y_label.as_str())
-        .y_labels(8)
+        .y_labels(Y_TICKS)
         .x_label_formatter(&x_fmt)
         .y_label_formatter(&y_fmt)
         .label_style((FONT, TICK_SIZE))
@@ -519,14 +584,6 @@ fn draw_bar_chart<DB: DrawingBackend>(
         .light_line_style(TRANSPARENT)
         .draw()?;
 
-    // Three significant digits for the largest bar, at most two decimals.
-    let largest = c
-        .bars
-        .iter()
-        .map(|b| b.value.abs())
-        .filter(finite)
-        .fold(0.0, f64::max);
-    let value_decimals = decimals_for_step(largest / 100.0).min(2);
     let value_style = (FONT, TICK_SIZE).into_font().color(&BLACK);
     let whisker_style = INK.stroke_width(2);
     for (i, bar) in c.bars.iter().enumerate() {
@@ -560,10 +617,10 @@ fn draw_bar_chart<DB: DrawingBackend>(
             (VPos::Bottom, -6, top)
         } else {
             let bottom = whisker.map_or(bar.value, |(l, h)| bar.value.min(l).min(h));
-            (VPos::Top, 6, bottom)
+            (VPos::Top, 10, bottom)
         };
         let text = Text::new(
-            format_number(bar.value, value_decimals),
+            value_label(bar.value),
             (0, dy),
             value_style.pos(Pos::new(HPos::Center, v_pos)),
         );
@@ -699,6 +756,35 @@ fn decimals_for_step(step: f64) -> usize {
     }
 }
 
+/// The fewest decimals (at most 3) that print every one of `values` exactly.
+fn exact_decimals(values: &[f64]) -> usize {
+    (0..3)
+        .find(|&d| {
+            let scale = 10f64.powi(d as i32);
+            values.iter().all(|v| {
+                let scaled = v * scale;
+                (scaled.round() - scaled).abs() <= 1e-9 * scaled.abs().max(1.0)
+            })
+        })
+        .unwrap_or(3)
+}
+
+/// Decimals for the ticks of a linear axis over `range`: computed from the
+/// very ticks plotters will place there, so "0.5" never prints as "1" and
+/// round numbers never carry a ".0".
+fn tick_decimals(range: &Range<f64>, count: usize) -> usize {
+    exact_decimals(&RangedCoordf64::from(range.clone()).key_points(count))
+}
+
+/// A bar's value as printed above it: at most three significant digits and
+/// two decimals, no trailing zeros ("23.4", "4.27", "12,500", "2").
+fn value_label(v: f64) -> String {
+    let decimals = exact_decimals(&[v])
+        .min(decimals_for_step(v.abs() / 100.0))
+        .min(2);
+    format_number(v, decimals)
+}
+
 /// `v` with `decimals` places and thousands separators: "12,500", "-0.25".
 fn format_number(v: f64, decimals: usize) -> String {
     let digits = format!("{:.*}", decimals, v.abs());
@@ -743,6 +829,20 @@ mod tests {
                 "{v} with {decimals} decimals"
             );
         }
+    }
+
+    #[test]
+    fn ticks_get_just_the_decimals_they_need() {
+        assert_eq!(exact_decimals(&[0.0, 2.0, 4.0]), 0);
+        assert_eq!(exact_decimals(&[0.0, 0.5, 1.0, 0.30000000000000004]), 1);
+        assert_eq!(exact_decimals(&[0.25, 1e12]), 2);
+        assert_eq!(exact_decimals(&[1.0 / 3.0]), 3);
+        assert_eq!(tick_decimals(&(0.0..9.3), 8), 0);
+        assert_eq!(tick_decimals(&(0.0..1.12), 8), 1);
+        let labels: Vec<String> = [23.4, 4.27, 1234.5, 2.0, 0.123456, -4.0]
+            .map(value_label)
+            .into();
+        assert_eq!(labels, ["23.4", "4.27", "1,234", "2", "0.12", "-4"]);
     }
 
     #[test]
