@@ -13,7 +13,11 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 #[derive(Parser)]
-#[command(name = "ratesim", version, about = "Simulate API rate limits against client retry strategies, deterministically.")]
+#[command(
+    name = "ratesim",
+    version,
+    about = "Simulate API rate limits against client retry strategies, deterministically."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -59,7 +63,12 @@ fn main() -> ExitCode {
     match dispatch(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         // The reader went away (e.g. `| head`): not an error of ours.
-        Err(e) if e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) => ExitCode::SUCCESS,
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             if let Some(InputError(msg)) = e.downcast_ref::<InputError>() {
                 eprintln!("error: {msg}");
@@ -112,7 +121,12 @@ fn emit(text: &str) -> Result<()> {
 
 fn dispatch(command: Command) -> Result<()> {
     match command {
-        Command::Run { scenario, seed, out, requests } => {
+        Command::Run {
+            scenario,
+            seed,
+            out,
+            requests,
+        } => {
             let sc = load(&scenario)?;
             let seed = seed.unwrap_or(sc.seed);
             let dir = out.unwrap_or_else(|| default_out_dir(&sc));
@@ -155,17 +169,30 @@ fn dispatch(command: Command) -> Result<()> {
             ))?;
             Ok(())
         }
-        Command::Policy { model, preset: preset_name, scenario } => {
+        Command::Policy {
+            model,
+            preset: preset_name,
+            scenario,
+        } => {
             let policy = match (&scenario, &preset_name) {
                 (Some(_), Some(_)) => return Err(input("give --scenario or --preset, not both")),
                 (Some(path), None) => load(path)?.policy,
                 (None, name) => {
-                    let name = name.as_deref().unwrap_or(ratesim::policy::presets::DEFAULT_PRESET);
+                    let name = name
+                        .as_deref()
+                        .unwrap_or(ratesim::policy::presets::DEFAULT_PRESET);
                     let Some(table) = preset(name) else {
                         let names: Vec<&str> = PRESETS.iter().map(|p| p.name).collect();
                         let close = close_matches(name, names.iter().copied());
-                        let hint = if close.is_empty() { String::new() } else { format!(" (did you mean {}?)", close.join(" or ")) };
-                        return Err(input(format!("unknown preset {name:?}{hint}; presets: {}", names.join(", "))));
+                        let hint = if close.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" (did you mean {}?)", close.join(" or "))
+                        };
+                        return Err(input(format!(
+                            "unknown preset {name:?}{hint}; presets: {}",
+                            names.join(", ")
+                        )));
                     };
                     let models = ratesim::policy::catalogue::resolve(table, &[]).map_err(input)?;
                     ratesim::policy::Policy {
@@ -178,7 +205,9 @@ fn dispatch(command: Command) -> Result<()> {
                     }
                 }
             };
-            let id = model.map(|m| policy.model_index(&m).map_err(input)).transpose()?;
+            let id = model
+                .map(|m| policy.model_index(&m).map_err(input))
+                .transpose()?;
             emit(&describe(&policy, id))?;
             Ok(())
         }

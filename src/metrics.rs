@@ -64,7 +64,8 @@ impl Default for GroupStats {
             attempts_hist: [0; 16],
             tokens_in: 0,
             tokens_out: 0,
-            completion: Histogram::new_with_bounds(1, HIST_MAX_MS, 3).expect("static histogram bounds are valid"),
+            completion: Histogram::new_with_bounds(1, HIST_MAX_MS, 3)
+                .expect("static histogram bounds are valid"),
             locked_out: Nanos::ZERO,
         }
     }
@@ -164,7 +165,9 @@ impl GroupStats {
         for (a, b) in self.attempts_hist.iter_mut().zip(other.attempts_hist) {
             *a += b;
         }
-        self.completion.add(&other.completion).expect("histograms share bounds");
+        self.completion
+            .add(&other.completion)
+            .expect("histograms share bounds");
     }
 }
 
@@ -216,7 +219,10 @@ pub struct TimeSeries {
 impl TimeSeries {
     pub fn new(groups: usize, interval: Nanos, horizon: Nanos) -> TimeSeries {
         let n = horizon.0.div_ceil(interval.0).max(1) as usize;
-        TimeSeries { interval, rows: vec![vec![IntervalStats::default(); n]; groups] }
+        TimeSeries {
+            interval,
+            rows: vec![vec![IntervalStats::default(); n]; groups],
+        }
     }
 
     #[inline]

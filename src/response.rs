@@ -55,7 +55,12 @@ pub enum Cause {
 }
 
 impl Cause {
-    pub const ALL: [Cause; 4] = [Cause::Requests, Cause::Tokens, Cause::Lockout, Cause::Overloaded];
+    pub const ALL: [Cause; 4] = [
+        Cause::Requests,
+        Cause::Tokens,
+        Cause::Lockout,
+        Cause::Overloaded,
+    ];
 
     /// Column-friendly name, as used in CSV headers and the rate-limit log.
     pub const fn label(self) -> &'static str {

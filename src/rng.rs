@@ -52,10 +52,30 @@ mod tests {
 
     #[test]
     fn streams_are_independent_and_repeatable() {
-        let a1: Vec<f64> = (0..4).map({ let mut r = stream(7, "chat", Purpose::Arrivals); move |_| unit(&mut r) }).collect();
-        let a2: Vec<f64> = (0..4).map({ let mut r = stream(7, "chat", Purpose::Arrivals); move |_| unit(&mut r) }).collect();
-        let b: Vec<f64> = (0..4).map({ let mut r = stream(7, "chat", Purpose::Sizes); move |_| unit(&mut r) }).collect();
-        let c: Vec<f64> = (0..4).map({ let mut r = stream(8, "chat", Purpose::Arrivals); move |_| unit(&mut r) }).collect();
+        let a1: Vec<f64> = (0..4)
+            .map({
+                let mut r = stream(7, "chat", Purpose::Arrivals);
+                move |_| unit(&mut r)
+            })
+            .collect();
+        let a2: Vec<f64> = (0..4)
+            .map({
+                let mut r = stream(7, "chat", Purpose::Arrivals);
+                move |_| unit(&mut r)
+            })
+            .collect();
+        let b: Vec<f64> = (0..4)
+            .map({
+                let mut r = stream(7, "chat", Purpose::Sizes);
+                move |_| unit(&mut r)
+            })
+            .collect();
+        let c: Vec<f64> = (0..4)
+            .map({
+                let mut r = stream(8, "chat", Purpose::Arrivals);
+                move |_| unit(&mut r)
+            })
+            .collect();
         assert_eq!(a1, a2);
         assert_ne!(a1, b);
         assert_ne!(a1, c);

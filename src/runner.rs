@@ -17,7 +17,10 @@ pub enum RunError {
     #[error(transparent)]
     Trace(#[from] TraceError),
     #[error("cannot write {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 impl From<SimError> for RunError {
@@ -30,7 +33,12 @@ impl From<SimError> for RunError {
 
 /// Opens one reader for each trace group, in group order.
 pub fn open_traces(scenario: &Scenario) -> Result<Vec<Box<dyn TraceSource>>, TraceError> {
-    let models: Vec<String> = scenario.policy.models.iter().map(|m| m.id.clone()).collect();
+    let models: Vec<String> = scenario
+        .policy
+        .models
+        .iter()
+        .map(|m| m.id.clone())
+        .collect();
     let mut out: Vec<Box<dyn TraceSource>> = Vec::new();
     for g in &scenario.groups {
         if let Workload::Trace { path } = &g.workload {
@@ -41,7 +49,12 @@ pub fn open_traces(scenario: &Scenario) -> Result<Vec<Box<dyn TraceSource>>, Tra
                 field: None,
                 message: format!("cannot open the trace: {e}"),
             })?;
-            let reader = TraceReader::new(BufReader::with_capacity(1 << 16, file), path.clone(), models.clone(), scenario.keys.clone())?;
+            let reader = TraceReader::new(
+                BufReader::with_capacity(1 << 16, file),
+                path.clone(),
+                models.clone(),
+                scenario.keys.clone(),
+            )?;
             out.push(Box::new(reader));
         }
     }
@@ -49,7 +62,11 @@ pub fn open_traces(scenario: &Scenario) -> Result<Vec<Box<dyn TraceSource>>, Tra
 }
 
 /// Runs `scenario` with `seed`, feeding every finished request to `sink`.
-pub fn simulate(scenario: &Scenario, seed: u64, sink: &mut dyn RequestSink) -> Result<Outcome, RunError> {
+pub fn simulate(
+    scenario: &Scenario,
+    seed: u64,
+    sink: &mut dyn RequestSink,
+) -> Result<Outcome, RunError> {
     let traces = open_traces(scenario)?;
     Ok(engine::simulate(scenario, seed, traces, sink)?)
 }
@@ -67,7 +84,12 @@ pub struct RunReport {
 
 /// Runs and writes summary.csv, timeseries.csv, utilisation.csv, the charts
 /// and (with `requests`) requests.csv into `dir`, all or nothing.
-pub fn run_to_dir(scenario: &Scenario, seed: u64, dir: &Path, requests: bool) -> Result<RunReport, RunError> {
+pub fn run_to_dir(
+    scenario: &Scenario,
+    seed: u64,
+    dir: &Path,
+    requests: bool,
+) -> Result<RunReport, RunError> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| RunError::Io { path, source }
@@ -77,7 +99,10 @@ pub fn run_to_dir(scenario: &Scenario, seed: u64, dir: &Path, requests: bool) ->
         let stream = out.stage_stream("requests.csv").map_err(io(dir))?;
         let mut sink = report::requests::RequestCsv::new(stream, scenario);
         let outcome = simulate(scenario, seed, &mut sink)?;
-        sink.finish().map_err(|e| RunError::Io { path: dir.join("requests.csv"), source: e.into() })?;
+        sink.finish().map_err(|e| RunError::Io {
+            path: dir.join("requests.csv"),
+            source: e.into(),
+        })?;
         outcome
     } else {
         simulate(scenario, seed, &mut NoSink)?

@@ -86,8 +86,13 @@ impl ServiceConfig {
 /// times the request's spread multiplier.
 #[inline]
 pub fn response_time(latency: &Latency, output_tokens: u32, spread_multiplier: f64) -> Nanos {
-    let decode = if latency.tokens_per_sec > 0.0 { f64::from(output_tokens) / latency.tokens_per_sec } else { 0.0 };
-    Nanos::from_secs_f64((latency.first_token.as_secs_f64() + decode) * spread_multiplier).max(Nanos(1))
+    let decode = if latency.tokens_per_sec > 0.0 {
+        f64::from(output_tokens) / latency.tokens_per_sec
+    } else {
+        0.0
+    };
+    Nanos::from_secs_f64((latency.first_token.as_secs_f64() + decode) * spread_multiplier)
+        .max(Nanos(1))
 }
 
 /// A lognormal multiplier with median 1 and the given sigma.
@@ -108,18 +113,31 @@ mod tests {
     fn outage_answers_its_status_and_faults_have_their_rates() {
         let cfg = ServiceConfig {
             error_500: 0.1,
-            outages: vec![Outage { start: Nanos::from_secs(10), end: Nanos::from_secs(20), status: Status::Unavailable }],
+            outages: vec![Outage {
+                start: Nanos::from_secs(10),
+                end: Nanos::from_secs(20),
+                status: Status::Unavailable,
+            }],
             ..ServiceConfig::default()
         };
         let mut rng = crate::rng::stream(3, "svc", crate::rng::Purpose::Service);
-        assert_eq!(cfg.serve(Nanos::from_secs(15), &mut rng), Served::Failed(Status::Unavailable));
-        let fails = (0..100_000).filter(|_| cfg.serve(Nanos::ZERO, &mut rng) != Served::Ok).count();
+        assert_eq!(
+            cfg.serve(Nanos::from_secs(15), &mut rng),
+            Served::Failed(Status::Unavailable)
+        );
+        let fails = (0..100_000)
+            .filter(|_| cfg.serve(Nanos::ZERO, &mut rng) != Served::Ok)
+            .count();
         assert!((9_000..11_000).contains(&fails), "{fails}");
     }
 
     #[test]
     fn response_time_adds_decode() {
-        let l = Latency { first_token: Nanos::from_millis(500), tokens_per_sec: 100.0, spread: 0.0 };
+        let l = Latency {
+            first_token: Nanos::from_millis(500),
+            tokens_per_sec: 100.0,
+            spread: 0.0,
+        };
         assert_eq!(response_time(&l, 300, 1.0), Nanos::from_millis(3500));
     }
 }

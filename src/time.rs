@@ -70,7 +70,13 @@ impl fmt::Display for Nanos {
     /// Prints a duration the way a scenario file writes one (`1.5s`, `250ms`, `2h`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let ns = self.0;
-        for (unit, size) in [("h", 3_600_000_000_000u64), ("m", 60_000_000_000), ("s", 1_000_000_000), ("ms", 1_000_000), ("us", 1_000)] {
+        for (unit, size) in [
+            ("h", 3_600_000_000_000u64),
+            ("m", 60_000_000_000),
+            ("s", 1_000_000_000),
+            ("ms", 1_000_000),
+            ("us", 1_000),
+        ] {
             if ns >= size && ns % size == 0 {
                 return write!(f, "{}{unit}", ns / size);
             }
@@ -119,7 +125,9 @@ pub fn parse_duration(text: &str) -> Result<Nanos, DurationError> {
         "" => return Err(DurationError::MissingUnit),
         other => return Err(DurationError::UnknownUnit(other.to_string())),
     };
-    let value: f64 = num.parse().map_err(|_| DurationError::BadNumber(num.to_string()))?;
+    let value: f64 = num
+        .parse()
+        .map_err(|_| DurationError::BadNumber(num.to_string()))?;
     if !value.is_finite() {
         return Err(DurationError::BadNumber(num.to_string()));
     }
@@ -153,7 +161,10 @@ impl Clock {
 
     /// The virtual instant of a Unix time in milliseconds (zero if before the start).
     pub fn from_unix_ms(&self, ms: u64) -> Nanos {
-        Nanos(ms.saturating_sub(self.start_unix_ms).saturating_mul(1_000_000))
+        Nanos(
+            ms.saturating_sub(self.start_unix_ms)
+                .saturating_mul(1_000_000),
+        )
     }
 }
 
@@ -169,8 +180,14 @@ mod tests {
         assert_eq!(parse_duration("1d"), Ok(Nanos::from_secs(86_400)));
         assert_eq!(parse_duration("30"), Err(DurationError::MissingUnit));
         assert_eq!(parse_duration("-3s"), Err(DurationError::Negative));
-        assert_eq!(parse_duration("5 fortnights"), Err(DurationError::UnknownUnit("fortnights".into())));
-        assert_eq!(parse_duration("200y"), Err(DurationError::UnknownUnit("y".into())));
+        assert_eq!(
+            parse_duration("5 fortnights"),
+            Err(DurationError::UnknownUnit("fortnights".into()))
+        );
+        assert_eq!(
+            parse_duration("200y"),
+            Err(DurationError::UnknownUnit("y".into()))
+        );
         assert_eq!(parse_duration("99999d"), Err(DurationError::TooLong));
     }
 
@@ -183,7 +200,9 @@ mod tests {
 
     #[test]
     fn clock_rounds_reset_up() {
-        let c = Clock { start_unix_ms: 1_000_000 };
+        let c = Clock {
+            start_unix_ms: 1_000_000,
+        };
         assert_eq!(c.unix_secs_ceil(Nanos::from_millis(200)), 1001);
         assert_eq!(c.unix_secs_ceil(Nanos::ZERO), 1000);
         assert_eq!(c.unix_ms(Nanos::SECOND), 1_001_000);

@@ -203,7 +203,9 @@ pub fn simulate<'k>(
                 Workload::Trace { .. } => None,
             };
             let trace = match g.workload {
-                Workload::Trace { .. } => Some(traces.next().expect("one trace source per trace group")),
+                Workload::Trace { .. } => {
+                    Some(traces.next().expect("one trace source per trace group"))
+                }
                 Workload::Synthetic(_) => None,
             };
             GroupRt {
@@ -283,7 +285,11 @@ impl Sim<'_, '_> {
 
     fn schedule_next_arrival(&mut self, g: usize) {
         let rt = &mut self.groups[g];
-        if let Some(at) = rt.arrivals.as_mut().and_then(|a| a.next(&mut rt.arrival_rng)) {
+        if let Some(at) = rt
+            .arrivals
+            .as_mut()
+            .and_then(|a| a.next(&mut rt.arrival_rng))
+        {
             if at < self.sc.duration {
                 self.queue.push(at, Ev::Arrival(g as u32));
             }
@@ -334,11 +340,15 @@ impl Sim<'_, '_> {
                     spread: 1.0,
                     unservable: false,
                     rejected: 0,
-                    att: Attempts { arrival: now, ..Attempts::default() },
+                    att: Attempts {
+                        arrival: now,
+                        ..Attempts::default()
+                    },
                     response: None,
                 });
                 let spread = self.sc.policy.models[row.model as usize].latency.spread;
-                self.reqs[slot as usize].spread = spread_multiplier(spread, &mut self.groups[g].sizes_rng);
+                self.reqs[slot as usize].spread =
+                    spread_multiplier(spread, &mut self.groups[g].sizes_rng);
                 self.pull_trace_row(g)?;
                 slot
             }
@@ -362,7 +372,11 @@ impl Sim<'_, '_> {
             w.models[0].0
         } else {
             let u = rng::unit(rng);
-            w.models.iter().find(|(_, c)| u < *c).unwrap_or(w.models.last().expect("validated non-empty")).0
+            w.models
+                .iter()
+                .find(|(_, c)| u < *c)
+                .unwrap_or(w.models.last().expect("validated non-empty"))
+                .0
         };
         let input = w.input_tokens.sample(rng);
         let mut output = w.output_tokens.sample(rng);
@@ -382,7 +396,10 @@ impl Sim<'_, '_> {
             spread,
             unservable: false,
             rejected: 0,
-            att: Attempts { arrival: now, ..Attempts::default() },
+            att: Attempts {
+                arrival: now,
+                ..Attempts::default()
+            },
             response: None,
         })
     }
@@ -415,7 +432,9 @@ impl Sim<'_, '_> {
         }
         let input = u64::from(r.input);
         match self.sc.policy.tpm {
-            TpmAccounting::InputPlusMaxTokens => input + u64::from(r.max_tokens.unwrap_or(r.output)),
+            TpmAccounting::InputPlusMaxTokens => {
+                input + u64::from(r.max_tokens.unwrap_or(r.output))
+            }
             TpmAccounting::InputPlusActual => input + u64::from(r.output),
             TpmAccounting::InputThenOutput => input,
         }
@@ -449,15 +468,24 @@ impl Sim<'_, '_> {
             Admission::Admitted => {
                 self.series.at(g, now).tokens_admitted += charge;
                 match svc.serve(now, &mut self.groups[g].service_rng) {
-                    Served::Ok => (Status::Ok, None, None, response_time(&model.latency, r.output, r.spread)),
-                    Served::Overloaded => {
-                        (Status::TooMany, Some(Cause::Overloaded), Some(svc.overload_retry_after), svc.error_latency)
-                    }
+                    Served::Ok => (
+                        Status::Ok,
+                        None,
+                        None,
+                        response_time(&model.latency, r.output, r.spread),
+                    ),
+                    Served::Overloaded => (
+                        Status::TooMany,
+                        Some(Cause::Overloaded),
+                        Some(svc.overload_retry_after),
+                        svc.error_latency,
+                    ),
                     Served::Failed(s) => (s, None, None, svc.error_latency),
                 }
             }
         };
-        self.limiter.record_status(now, r.key, status, cause == Some(Cause::Lockout));
+        self.limiter
+            .record_status(now, r.key, status, cause == Some(Cause::Lockout));
 
         let stats = &mut self.stats[g];
         let iv = self.series.at(g, now);
@@ -478,7 +506,12 @@ impl Sim<'_, '_> {
         }
         req.att.sent += 1;
         req.unservable = unservable;
-        req.response = Some(Response { status, cause, headers, retry_after });
+        req.response = Some(Response {
+            status,
+            cause,
+            headers,
+            retry_after,
+        });
         self.queue.push(now + latency, Ev::Answer(slot));
     }
 
@@ -491,7 +524,8 @@ impl Sim<'_, '_> {
             if self.sc.policy.tpm == TpmAccounting::InputThenOutput
                 && self.sc.policy.models[r.model as usize].kind.uses_tokens()
             {
-                self.limiter.charge_output(now, r.key, r.model, u64::from(r.output));
+                self.limiter
+                    .charge_output(now, r.key, r.model, u64::from(r.output));
             }
             let s = &mut self.stats[g];
             s.succeeded += 1;
@@ -512,7 +546,10 @@ impl Sim<'_, '_> {
         let units = self.sc.policy.header_units;
         let rt = &mut self.groups[g];
         let att = &mut self.reqs[slot as usize].att;
-        match rt.client.on_failure(att, &response, now, clock, units, &mut rt.strategy_rng) {
+        match rt
+            .client
+            .on_failure(att, &response, now, clock, units, &mut rt.strategy_rng)
+        {
             Next::RetryAfter(delay) => self.queue.push(now + delay, Ev::Attempt(slot)),
             Next::GiveUp(reason) => {
                 self.stats[g].gave_up[give_up_index(reason)] += 1;
@@ -548,7 +585,9 @@ impl Sim<'_, '_> {
         self.live[slot as usize] = false;
         self.free.push(slot);
         if r.worker != NO_WORKER {
-            let Workload::Synthetic(w) = &self.sc.groups[g].workload else { unreachable!() };
+            let Workload::Synthetic(w) = &self.sc.groups[g].workload else {
+                unreachable!()
+            };
             if let Arrival::Closed { think, .. } = &w.arrival {
                 let at = now + think.sample(&mut self.groups[g].arrival_rng);
                 if at < self.sc.duration {
@@ -583,7 +622,10 @@ impl Sim<'_, '_> {
             let interval = self.series.interval.0;
             for (i, iv) in self.series.rows[g].iter_mut().enumerate() {
                 let (a, b) = (i as u64 * interval, (i as u64 + 1) * interval);
-                iv.locked_ns = blocks.iter().map(|(s, e)| e.0.min(b).saturating_sub(s.0.max(a))).sum();
+                iv.locked_ns = blocks
+                    .iter()
+                    .map(|(s, e)| e.0.min(b).saturating_sub(s.0.max(a)))
+                    .sum();
             }
         }
         let mut total = GroupStats::default();

@@ -44,18 +44,26 @@ impl<E: Eq> Default for EventQueue<E> {
 
 impl<E: Eq> EventQueue<E> {
     pub fn new() -> Self {
-        EventQueue { heap: BinaryHeap::with_capacity(1024), next_seq: 0 }
+        EventQueue {
+            heap: BinaryHeap::with_capacity(1024),
+            next_seq: 0,
+        }
     }
 
     #[inline]
     pub fn push(&mut self, time: Nanos, event: E) {
-        self.heap.push(Entry { order: (u128::from(time.0) << 64) | u128::from(self.next_seq), event });
+        self.heap.push(Entry {
+            order: (u128::from(time.0) << 64) | u128::from(self.next_seq),
+            event,
+        });
         self.next_seq += 1;
     }
 
     #[inline]
     pub fn pop(&mut self) -> Option<(Nanos, E)> {
-        self.heap.pop().map(|e| (Nanos((e.order >> 64) as u64), e.event))
+        self.heap
+            .pop()
+            .map(|e| (Nanos((e.order >> 64) as u64), e.event))
     }
 
     /// The instant of the next event, without removing it.

@@ -18,7 +18,12 @@ pub struct OutputDir {
 
 impl OutputDir {
     pub fn new(dir: &Path) -> OutputDir {
-        OutputDir { dir: dir.to_path_buf(), created_dir: false, staged: Vec::new(), committed: false }
+        OutputDir {
+            dir: dir.to_path_buf(),
+            created_dir: false,
+            staged: Vec::new(),
+            committed: false,
+        }
     }
 
     pub fn dir(&self) -> &Path {
@@ -31,7 +36,9 @@ impl OutputDir {
             self.created_dir = true;
         }
         let final_path = self.dir.join(name);
-        let temp = self.dir.join(format!(".{name}.partial-{}", std::process::id()));
+        let temp = self
+            .dir
+            .join(format!(".{name}.partial-{}", std::process::id()));
         Ok((temp, final_path))
     }
 
@@ -94,7 +101,11 @@ mod tests {
         out.stage("a.csv", b"x").unwrap();
         let written = out.commit().unwrap();
         assert_eq!(fs::read(&written[0]).unwrap(), b"x");
-        assert_eq!(fs::read_dir(&dir).unwrap().count(), 1, "no temporary files remain");
+        assert_eq!(
+            fs::read_dir(&dir).unwrap().count(),
+            1,
+            "no temporary files remain"
+        );
         fs::remove_dir_all(&base).unwrap();
     }
 }

@@ -198,9 +198,10 @@ pub struct ModelEntry {
     pub spread: Option<f64>,
 }
 
-/// Why an entry could not be applied.
+/// Why an entry could not be applied. Displays as the message alone: the
+/// caller knows where entry `entry` came from and names the location.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("models[{entry}].{field}: {message}")]
+#[error("{message}")]
 pub struct CatalogueError {
     /// Index of the offending entry in the `entries` given to [`resolve`].
     pub entry: usize,
@@ -945,9 +946,10 @@ mod tests {
             ..ModelEntry::default()
         };
         let err = error_of(&[bad_class]);
+        assert_eq!((err.entry, err.field), (0, "class"));
         assert_eq!(
             err.to_string(),
-            "models[0].class: \"Mediun\" is not a text class (did you mean Medium?); expected one of \
+            "\"Mediun\" is not a text class (did you mean Medium?); expected one of \
              X-Small, Small, Medium, Large, DeepInfra, Anthropic, xAI, OpenRouter or Parasail"
         );
 

@@ -80,11 +80,19 @@ pub struct LimitSpec {
 
 impl LimitSpec {
     pub const fn rpm(amount: u64) -> LimitSpec {
-        LimitSpec { counts: Counts::Requests, window: Nanos::MINUTE, amount }
+        LimitSpec {
+            counts: Counts::Requests,
+            window: Nanos::MINUTE,
+            amount,
+        }
     }
 
     pub const fn tpm(amount: u64) -> LimitSpec {
-        LimitSpec { counts: Counts::Tokens, window: Nanos::MINUTE, amount }
+        LimitSpec {
+            counts: Counts::Tokens,
+            window: Nanos::MINUTE,
+            amount,
+        }
     }
 
     /// Conventional short name: "RPM", "TPM", "RPD", "TPD", or e.g. "R/10s".

@@ -13,8 +13,17 @@ use crate::scenario::Scenario;
 /// Every file `ratesim run` writes besides requests.csv, as (name, bytes).
 pub fn run_files(scenario: &Scenario, outcome: &Outcome) -> Vec<(String, Vec<u8>)> {
     vec![
-        ("summary.csv".to_string(), summary::summary_csv(scenario, outcome)),
-        ("timeseries.csv".to_string(), timeseries::timeseries_csv(scenario, outcome)),
-        ("utilisation.csv".to_string(), summary::utilisation_csv(scenario, outcome)),
+        (
+            "summary.csv".to_string(),
+            summary::summary_csv(scenario, outcome),
+        ),
+        (
+            "timeseries.csv".to_string(),
+            timeseries::timeseries_csv(scenario, outcome),
+        ),
+        (
+            "utilisation.csv".to_string(),
+            summary::utilisation_csv(scenario, outcome),
+        ),
     ]
 }

@@ -34,7 +34,11 @@ impl<'a, W: Write> RequestCsv<'a, W> {
     pub fn new(out: W, scenario: &'a Scenario) -> Self {
         let mut writer = csv::Writer::from_writer(out);
         let error = writer.write_record(REQUEST_COLUMNS).err();
-        RequestCsv { writer, scenario, error }
+        RequestCsv {
+            writer,
+            scenario,
+            error,
+        }
     }
 
     /// Flushes and reports the first write error, if any.
@@ -43,7 +47,9 @@ impl<'a, W: Write> RequestCsv<'a, W> {
             return Err(e);
         }
         self.writer.flush()?;
-        self.writer.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+        self.writer
+            .into_inner()
+            .map_err(|e| csv::Error::from(e.into_error()))
     }
 }
 
@@ -53,7 +59,10 @@ impl<W: Write> RequestSink for RequestCsv<'_, W> {
             return;
         }
         let sc = self.scenario;
-        let key = sc.keys.get(r.key as usize).map_or_else(|| format!("key#{}", r.key), Clone::clone);
+        let key = sc
+            .keys
+            .get(r.key as usize)
+            .map_or_else(|| format!("key#{}", r.key), Clone::clone);
         let opt = |v: Option<u64>| v.map_or(String::new(), |x| x.to_string());
         let last = r.last;
         let result = self.writer.write_record([
@@ -69,7 +78,8 @@ impl<W: Write> RequestSink for RequestCsv<'_, W> {
             r.rejected_429.to_string(),
             r.fate.label().to_string(),
             last.map_or(String::new(), |l| l.status.code().to_string()),
-            last.and_then(|l| l.cause).map_or(String::new(), |c| c.label().to_string()),
+            last.and_then(|l| l.cause)
+                .map_or(String::new(), |c| c.label().to_string()),
             opt(last.and_then(|l| l.headers.remaining_requests)),
             opt(last.and_then(|l| l.headers.remaining_tokens)),
         ]);

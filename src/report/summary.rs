@@ -41,7 +41,13 @@ pub const SUMMARY_COLUMNS: &[&str] = &[
 ];
 
 /// One summary row's values, as strings, in [`SUMMARY_COLUMNS`] order.
-pub fn summary_values(name: &str, strategy: &str, seed: u64, s: &GroupStats, minutes: f64) -> Vec<String> {
+pub fn summary_values(
+    name: &str,
+    strategy: &str,
+    seed: u64,
+    s: &GroupStats,
+    minutes: f64,
+) -> Vec<String> {
     let mut v = vec![name.to_string(), strategy.to_string(), seed.to_string()];
     let ints = [
         s.arrivals,
@@ -66,7 +72,10 @@ pub fn summary_values(name: &str, strategy: &str, seed: u64, s: &GroupStats, min
     v.push(s.max_attempts.to_string());
     v.push(format!("{:.4}", s.attempts_per_success()));
     v.push(format!("{:.3}", s.succeeded as f64 / minutes));
-    v.push(format!("{:.1}", (s.tokens_in + s.tokens_out) as f64 / minutes));
+    v.push(format!(
+        "{:.1}",
+        (s.tokens_in + s.tokens_out) as f64 / minutes
+    ));
     for q in [0.5, 0.95, 0.99] {
         v.push(format!("{:.3}", s.completion_quantile(q)));
     }
@@ -93,14 +102,29 @@ pub fn summary_csv(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
         .zip(&outcome.groups)
         .map(|(g, s)| summary_values(&g.name, &g.strategy.name, outcome.seed, s, minutes))
         .collect();
-    rows.push(summary_values("total", "", outcome.seed, &outcome.total, minutes));
+    rows.push(summary_values(
+        "total",
+        "",
+        outcome.seed,
+        &outcome.total,
+        minutes,
+    ));
     csv_bytes(SUMMARY_COLUMNS, &rows)
 }
 
 /// utilisation.csv: for each (key, model, limit) that saw traffic, what share of
 /// the limit's capacity over the run was admitted.
 pub fn utilisation_csv(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
-    let header = ["key", "model", "limit", "amount", "window_s", "admitted", "capacity", "utilisation"];
+    let header = [
+        "key",
+        "model",
+        "limit",
+        "amount",
+        "window_s",
+        "admitted",
+        "capacity",
+        "utilisation",
+    ];
     let rows: Vec<Vec<String>> = outcome
         .utilisation
         .iter()
@@ -129,7 +153,12 @@ fn pct(x: f64) -> String {
 /// A table for the terminal: one column per group plus the total.
 pub fn summary_table(scenario: &Scenario, outcome: &Outcome) -> String {
     let minutes = outcome.horizon.as_secs_f64() / 60.0;
-    let mut cols: Vec<(&str, &GroupStats)> = scenario.groups.iter().map(|g| g.name.as_str()).zip(&outcome.groups).collect();
+    let mut cols: Vec<(&str, &GroupStats)> = scenario
+        .groups
+        .iter()
+        .map(|g| g.name.as_str())
+        .zip(&outcome.groups)
+        .collect();
     if cols.len() > 1 {
         cols.push(("total", &outcome.total));
     }
@@ -153,19 +182,44 @@ pub fn summary_table(scenario: &Scenario, outcome: &Outcome) -> String {
         }),
         ("5xx", |s, _| s.errors_5xx.to_string()),
         ("429 share of attempts", |s, _| pct(s.share_429())),
-        ("attempts per request", |s, _| format!("{:.2} (max {})", s.attempts_per_request(), s.max_attempts)),
-        ("goodput req/min", |s, m| format!("{:.1}", s.succeeded as f64 / m)),
-        ("goodput tokens/min", |s, m| format!("{:.0}", (s.tokens_in + s.tokens_out) as f64 / m)),
-        ("completion p50/p99 (s)", |s, _| format!("{:.2} / {:.2}", s.completion_quantile(0.5), s.completion_quantile(0.99))),
-        ("completion max (s)", |s, _| format!("{:.2}", s.completion_max())),
-        ("locked out (s)", |s, _| format!("{:.0}", s.locked_out.as_secs_f64())),
+        ("attempts per request", |s, _| {
+            format!("{:.2} (max {})", s.attempts_per_request(), s.max_attempts)
+        }),
+        ("goodput req/min", |s, m| {
+            format!("{:.1}", s.succeeded as f64 / m)
+        }),
+        ("goodput tokens/min", |s, m| {
+            format!("{:.0}", (s.tokens_in + s.tokens_out) as f64 / m)
+        }),
+        ("completion p50/p99 (s)", |s, _| {
+            format!(
+                "{:.2} / {:.2}",
+                s.completion_quantile(0.5),
+                s.completion_quantile(0.99)
+            )
+        }),
+        ("completion max (s)", |s, _| {
+            format!("{:.2}", s.completion_max())
+        }),
+        ("locked out (s)", |s, _| {
+            format!("{:.0}", s.locked_out.as_secs_f64())
+        }),
     ];
     let label_w = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
-    let cells: Vec<Vec<String>> = cols.iter().map(|(_, s)| rows.iter().map(|r| (r.1)(s, minutes)).collect()).collect();
+    let cells: Vec<Vec<String>> = cols
+        .iter()
+        .map(|(_, s)| rows.iter().map(|r| (r.1)(s, minutes)).collect())
+        .collect();
     let widths: Vec<usize> = cols
         .iter()
         .zip(&cells)
-        .map(|((name, _), c)| c.iter().map(String::len).chain([name.len()]).max().unwrap_or(0))
+        .map(|((name, _), c)| {
+            c.iter()
+                .map(String::len)
+                .chain([name.len()])
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     let mut out = String::new();
     let _ = write!(out, "{:label_w$}", "");

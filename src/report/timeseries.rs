@@ -40,17 +40,20 @@ fn row(t: f64, group: &str, s: &IntervalStats) -> Vec<String> {
 /// interval), which pandas pivots in one call.
 pub fn timeseries_csv(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(TIMESERIES_COLUMNS).expect("writing to memory");
+    w.write_record(TIMESERIES_COLUMNS)
+        .expect("writing to memory");
     let total = outcome.series.total();
     let step = outcome.series.interval.as_secs_f64();
     for (i, tot) in total.iter().enumerate() {
         let t = i as f64 * step;
         if scenario.groups.len() > 1 {
             for (g, group) in scenario.groups.iter().enumerate() {
-                w.write_record(row(t, &group.name, &outcome.series.rows[g][i])).expect("writing to memory");
+                w.write_record(row(t, &group.name, &outcome.series.rows[g][i]))
+                    .expect("writing to memory");
             }
         }
-        w.write_record(row(t, "total", tot)).expect("writing to memory");
+        w.write_record(row(t, "total", tot))
+            .expect("writing to memory");
     }
     w.into_inner().expect("writing to memory")
 }

@@ -31,7 +31,12 @@ impl fmt::Display for ScenarioError {
         }
         if let Some(src) = &self.source_line {
             let gutter = self.line.to_string();
-            write!(f, "\n {gutter} | {src}\n {} | {}^", " ".repeat(gutter.len()), " ".repeat(self.column.saturating_sub(1)))?;
+            write!(
+                f,
+                "\n {gutter} | {src}\n {} | {}^",
+                " ".repeat(gutter.len()),
+                " ".repeat(self.column.saturating_sub(1))
+            )?;
         }
         Ok(())
     }

@@ -84,7 +84,7 @@ mod tests {
         let src = "name = \"x\"\n\n[[groups]]\nname = \"a\"\n\n[[groups]]\nname = \"b\"\narrival = { process = \"poisson\", rate = \"-3/s\" }\n";
         let span = span_of(src, "groups[1].arrival.rate").unwrap();
         assert_eq!(&src[span.clone()], "\"-3/s\"");
-        assert_eq!(line_col(src, span.start), (8, 43));
+        assert_eq!(line_col(src, span.start), (8, 41));
         // A missing field is reported at its parent.
         let span = span_of(src, "groups[1].arrival.workers").unwrap();
         assert!(src[span].starts_with("{ process"));

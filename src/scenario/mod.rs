@@ -63,7 +63,9 @@ pub struct Group {
 pub enum Workload {
     Synthetic(Synthetic),
     /// A recorded trace in the canonical CSV format, replayed as arrivals.
-    Trace { path: PathBuf },
+    Trace {
+        path: PathBuf,
+    },
 }
 
 /// A generated workload.
@@ -83,5 +85,8 @@ pub struct Synthetic {
 pub enum Arrival {
     Open(ArrivalSpec),
     /// `workers` clients, each sending its next request `think` after the previous one ended.
-    Closed { workers: u32, think: ThinkTime },
+    Closed {
+        workers: u32,
+        think: ThinkTime,
+    },
 }

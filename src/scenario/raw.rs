@@ -118,12 +118,29 @@ pub struct RawGroup {
 #[derive(Debug, Deserialize)]
 #[serde(tag = "process", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum RawArrival {
-    Poisson { rate: String },
-    Constant { rate: String },
-    Gamma { rate: String, burstiness: f64 },
-    OnOff { rate: String, on: String, off: String },
-    Profile { points: Vec<RawPoint> },
-    Closed { workers: i64, think: Option<String>, think_dist: Option<String> },
+    Poisson {
+        rate: String,
+    },
+    Constant {
+        rate: String,
+    },
+    Gamma {
+        rate: String,
+        burstiness: f64,
+    },
+    OnOff {
+        rate: String,
+        on: String,
+        off: String,
+    },
+    Profile {
+        points: Vec<RawPoint>,
+    },
+    Closed {
+        workers: i64,
+        think: Option<String>,
+        think_dist: Option<String>,
+    },
 }
 
 #[derive(Debug, Deserialize)]

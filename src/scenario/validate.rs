@@ -10,7 +10,10 @@ use super::raw::*;
 use super::{Arrival, Group, Scenario, Synthetic, Workload};
 use crate::policy::catalogue::{resolve, ModelEntry};
 use crate::policy::presets::{preset, DEFAULT_PRESET, PRESETS};
-use crate::policy::{Counts, HeaderUnits, KeyId, LimitSpec, LockoutConfig, ModelType, Policy, TpmAccounting, WindowAlgo};
+use crate::policy::{
+    Counts, HeaderUnits, KeyId, LimitSpec, LockoutConfig, ModelType, Policy, TpmAccounting,
+    WindowAlgo,
+};
 use crate::response::Status;
 use crate::service::{Outage, ServiceConfig};
 use crate::strategy::{BackoffSpec, RetryPolicy, StatusSet, StrategySpec};
@@ -63,14 +66,19 @@ impl Validator<'_> {
             column,
             field: field.to_string(),
             message,
-            source_line: if line > 0 { line_text(self.src, line) } else { None },
+            source_line: if line > 0 {
+                line_text(self.src, line)
+            } else {
+                None
+            },
         }
     }
 
-    /// An error at `field`, located in the source.
+    /// An error at `field`, located in the source (at the top of the file
+    /// when the field and all its parents are absent).
     fn err(&self, field: &str, message: impl Into<String>) -> ScenarioError {
-        let offset = span_of(self.src, field).map(|s| s.start);
-        self.at(offset, field, message.into())
+        let offset = span_of(self.src, field).map_or(0, |s| s.start);
+        self.at(Some(offset), field, message.into())
     }
 
     fn toml_error(&self, e: &toml::de::Error) -> ScenarioError {
@@ -104,7 +112,10 @@ impl Validator<'_> {
     /// A rate such as "120/min", in requests per second.
     fn rate(&self, field: &str, text: &str) -> Result<f64> {
         match self.rate_or_zero(field, text)? {
-            0.0 => Err(self.err(field, format!("a rate must be a positive number (got {text:?})"))),
+            0.0 => Err(self.err(
+                field,
+                format!("a rate must be a positive number (got {text:?})"),
+            )),
             r => Ok(r),
         }
     }
@@ -120,24 +131,37 @@ impl Validator<'_> {
             "min" | "m" => 60.0,
             "h" | "hour" => 3600.0,
             "d" | "day" => 86_400.0,
-            other => return Err(self.err(field, format!("unknown rate unit {other:?}: {expected}"))),
+            other => {
+                return Err(self.err(field, format!("unknown rate unit {other:?}: {expected}")))
+            }
         };
-        let value: f64 = num
-            .trim()
-            .parse()
-            .map_err(|_| self.err(field, format!("{:?} is not a number: {expected}", num.trim())))?;
+        let value: f64 = num.trim().parse().map_err(|_| {
+            self.err(
+                field,
+                format!("{:?} is not a number: {expected}", num.trim()),
+            )
+        })?;
         if !value.is_finite() || value < 0.0 {
-            return Err(self.err(field, format!("a rate must be a positive number (got {text:?})")));
+            return Err(self.err(
+                field,
+                format!("a rate must be a positive number (got {text:?})"),
+            ));
         }
         if value / per_sec > 1e7 {
-            return Err(self.err(field, format!("{text:?} is more than 10 million requests per second; is the unit right?")));
+            return Err(self.err(
+                field,
+                format!("{text:?} is more than 10 million requests per second; is the unit right?"),
+            ));
         }
         Ok(value / per_sec)
     }
 
     fn count(&self, field: &str, value: i64, min: i64, max: i64) -> Result<u64> {
         if value < min || value > max {
-            return Err(self.err(field, format!("expected a whole number from {min} to {max}, got {value}")));
+            return Err(self.err(
+                field,
+                format!("expected a whole number from {min} to {max}, got {value}"),
+            ));
         }
         Ok(value as u64)
     }
@@ -145,37 +169,72 @@ impl Validator<'_> {
     fn probability(&self, field: &str, p: Option<f64>) -> Result<f64> {
         let p = p.unwrap_or(0.0);
         if !(0.0..=1.0).contains(&p) {
-            return Err(self.err(field, format!("expected a probability between 0 and 1, got {p}")));
+            return Err(self.err(
+                field,
+                format!("expected a probability between 0 and 1, got {p}"),
+            ));
         }
         Ok(p)
     }
 
     fn finite(&self, field: &str, x: f64, min_exclusive: f64) -> Result<f64> {
         if !x.is_finite() || x <= min_exclusive {
-            return Err(self.err(field, format!("expected a finite number above {min_exclusive}, got {x}")));
+            return Err(self.err(
+                field,
+                format!("expected a finite number above {min_exclusive}, got {x}"),
+            ));
         }
         Ok(x)
     }
 
     fn one_of<'o>(&self, field: &str, value: &str, options: &[&'o str]) -> Result<&'o str> {
-        options.iter().find(|o| **o == value).copied().ok_or_else(|| {
-            let close = close_matches(value, options.iter().copied());
-            let hint = if close.is_empty() { String::new() } else { format!(" (did you mean {}?)", close.join(" or ")) };
-            self.err(field, format!("unknown value {value:?}{hint}; expected one of: {}", options.join(", ")))
-        })
+        options
+            .iter()
+            .find(|o| **o == value)
+            .copied()
+            .ok_or_else(|| {
+                let close = close_matches(value, options.iter().copied());
+                let hint = if close.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (did you mean {}?)", close.join(" or "))
+                };
+                self.err(
+                    field,
+                    format!(
+                        "unknown value {value:?}{hint}; expected one of: {}",
+                        options.join(", ")
+                    ),
+                )
+            })
     }
 
     fn scenario(&self, raw: RawScenario) -> Result<Scenario> {
         let name = match raw.name {
-            Some(n) if n.trim().is_empty() => return Err(self.err("name", "the name cannot be empty")),
+            Some(n) if n.trim().is_empty() => {
+                return Err(self.err("name", "the name cannot be empty"))
+            }
             Some(n) => n,
-            None => self.path.file_stem().and_then(|s| s.to_str()).unwrap_or("scenario").to_string(),
+            None => self
+                .path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or("scenario")
+                .to_string(),
         };
         if name.contains(['/', '\\']) || name.starts_with('.') {
-            return Err(self.err("name", "the name becomes a folder under reports/: no slashes, no leading dot"));
+            return Err(self.err(
+                "name",
+                "the name becomes a folder under reports/: no slashes, no leading dot",
+            ));
         }
         let seed = match raw.seed {
-            Some(s) if s < 0 => return Err(self.err("seed", format!("expected a non-negative whole number, got {s}"))),
+            Some(s) if s < 0 => {
+                return Err(self.err(
+                    "seed",
+                    format!("expected a non-negative whole number, got {s}"),
+                ))
+            }
             Some(s) => s as u64,
             None => 1,
         };
@@ -184,7 +243,10 @@ impl Validator<'_> {
             None => Nanos::from_secs(3600),
         };
         if duration > MAX_DURATION {
-            return Err(self.err("duration", format!("{duration} is longer than the 366 days a run may cover")));
+            return Err(self.err(
+                "duration",
+                format!("{duration} is longer than the 366 days a run may cover"),
+            ));
         }
         let drain = match &raw.drain {
             Some(d) => self.duration("drain", d)?,
@@ -200,7 +262,12 @@ impl Validator<'_> {
         if (duration + drain).0.div_ceil(interval.0) > MAX_INTERVALS {
             return Err(self.err("interval", format!("{interval} over the run gives more than {MAX_INTERVALS} intervals; use a longer interval")));
         }
-        let clock = Clock { start_unix_ms: match &raw.start { Some(dt) => self.start(dt)?, None => DEFAULT_START_MS } };
+        let clock = Clock {
+            start_unix_ms: match &raw.start {
+                Some(dt) => self.start(dt)?,
+                None => DEFAULT_START_MS,
+            },
+        };
         let policy = self.policy(&raw.policy)?;
         let service = self.service(&raw.service, duration + drain)?;
         if raw.groups.is_empty() {
@@ -221,7 +288,13 @@ impl Validator<'_> {
         for (i, g) in raw.groups.iter().enumerate() {
             let group = self.group(i, g, &policy, &mut keys, declared_keys)?;
             if groups.iter().any(|o: &Group| o.name == group.name) {
-                return Err(self.err(&format!("groups[{i}].name"), format!("two groups are called {:?}; names must be unique", group.name)));
+                return Err(self.err(
+                    &format!("groups[{i}].name"),
+                    format!(
+                        "two groups are called {:?}; names must be unique",
+                        group.name
+                    ),
+                ));
             }
             groups.push(group);
         }
@@ -243,17 +316,28 @@ impl Validator<'_> {
 
     fn start(&self, dt: &toml::value::Datetime) -> Result<u64> {
         let (Some(date), Some(time), Some(offset)) = (dt.date, dt.time, dt.offset) else {
-            return Err(self.err("start", "expected a full date-time with a time zone, e.g. 2026-04-20T12:00:00Z"));
+            return Err(self.err(
+                "start",
+                "expected a full date-time with a time zone, e.g. 2026-04-20T12:00:00Z",
+            ));
         };
         if date.year < 1970 {
             return Err(self.err("start", "the start must be after 1970"));
         }
-        let days = days_from_civil(i64::from(date.year), u32::from(date.month), u32::from(date.day));
+        let days = days_from_civil(
+            i64::from(date.year),
+            u32::from(date.month),
+            u32::from(date.day),
+        );
         let offset_min: i64 = match offset {
             toml::value::Offset::Z => 0,
             toml::value::Offset::Custom { minutes } => i64::from(minutes),
         };
-        let secs = days * 86_400 + i64::from(time.hour) * 3600 + i64::from(time.minute) * 60 + i64::from(time.second) - offset_min * 60;
+        let secs = days * 86_400
+            + i64::from(time.hour) * 3600
+            + i64::from(time.minute) * 60
+            + i64::from(time.second)
+            - offset_min * 60;
         Ok(secs as u64 * 1000 + u64::from(time.nanosecond / 1_000_000))
     }
 
@@ -264,7 +348,11 @@ impl Validator<'_> {
         let table = preset(preset_name).expect("checked above");
         let window = match raw.window.as_deref() {
             None => WindowAlgo::Fixed,
-            Some(w) => match self.one_of("policy.window", w, &["fixed", "sliding-log", "token-bucket"])? {
+            Some(w) => match self.one_of(
+                "policy.window",
+                w,
+                &["fixed", "sliding-log", "token-bucket"],
+            )? {
                 "fixed" => WindowAlgo::Fixed,
                 "sliding-log" => WindowAlgo::SlidingLog,
                 _ => WindowAlgo::TokenBucket,
@@ -272,7 +360,11 @@ impl Validator<'_> {
         };
         let tpm = match raw.tpm_accounting.as_deref() {
             None => TpmAccounting::InputPlusMaxTokens,
-            Some(t) => match self.one_of("policy.tpm_accounting", t, &["input+max_tokens", "input+actual", "input-then-output"])? {
+            Some(t) => match self.one_of(
+                "policy.tpm_accounting",
+                t,
+                &["input+max_tokens", "input+actual", "input-then-output"],
+            )? {
                 "input+max_tokens" => TpmAccounting::InputPlusMaxTokens,
                 "input+actual" => TpmAccounting::InputPlusActual,
                 _ => TpmAccounting::InputThenOutput,
@@ -286,10 +378,26 @@ impl Validator<'_> {
             },
         };
         let lockout = self.lockout(&raw.lockout)?;
-        let entries = raw.models.iter().enumerate().map(|(i, m)| self.model_entry(i, m)).collect::<Result<Vec<_>>>()?;
-        let models = resolve(table, &entries)
-            .map_err(|e| self.err(&format!("policy.models[{}].{}", e.entry, e.field), e.to_string()))?;
-        Ok(Policy { preset: table.name.to_string(), models, window, tpm, lockout, header_units })
+        let entries = raw
+            .models
+            .iter()
+            .enumerate()
+            .map(|(i, m)| self.model_entry(i, m))
+            .collect::<Result<Vec<_>>>()?;
+        let models = resolve(table, &entries).map_err(|e| {
+            self.err(
+                &format!("policy.models[{}].{}", e.entry, e.field),
+                e.to_string(),
+            )
+        })?;
+        Ok(Policy {
+            preset: table.name.to_string(),
+            models,
+            window,
+            tpm,
+            lockout,
+            header_units,
+        })
     }
 
     fn lockout(&self, raw: &RawLockout) -> Result<LockoutConfig> {
@@ -321,7 +429,10 @@ impl Validator<'_> {
         let mut out = Vec::new();
         for (i, c) in codes.iter().enumerate() {
             if !(100..=599).contains(c) {
-                return Err(self.err(&format!("{field}[{i}]"), format!("{c} is not an HTTP status code")));
+                return Err(self.err(
+                    &format!("{field}[{i}]"),
+                    format!("{c} is not an HTTP status code"),
+                ));
             }
             // Codes the simulator never produces (e.g. 408) are accepted and have no effect.
             if let Some(s) = Status::from_code(*c as u16) {
@@ -347,11 +458,21 @@ impl Validator<'_> {
         for (name, value, spec) in [
             ("rpm", m.rpm, LimitSpec::rpm(0)),
             ("tpm", m.tpm, LimitSpec::tpm(0)),
-            ("rpd", m.rpd, LimitSpec { counts: Counts::Requests, window: Nanos::from_secs(86_400), amount: 0 }),
+            (
+                "rpd",
+                m.rpd,
+                LimitSpec {
+                    counts: Counts::Requests,
+                    window: Nanos::from_secs(86_400),
+                    amount: 0,
+                },
+            ),
         ] {
             if let Some(v) = value {
                 let amount = self.count(&f(name), v, 1, i64::MAX)?;
-                limits.get_or_insert_with(Vec::new).push(LimitSpec { amount, ..spec });
+                limits
+                    .get_or_insert_with(Vec::new)
+                    .push(LimitSpec { amount, ..spec });
             }
         }
         if let Some(list) = &m.limits {
@@ -363,11 +484,18 @@ impl Validator<'_> {
                 };
                 let window = self.positive_duration(&lf("window"), &l.window)?;
                 let amount = self.count(&lf("amount"), l.amount, 1, i64::MAX)?;
-                limits.get_or_insert_with(Vec::new).push(LimitSpec { counts, window, amount });
+                limits.get_or_insert_with(Vec::new).push(LimitSpec {
+                    counts,
+                    window,
+                    amount,
+                });
             }
         }
         if m.unlimited == Some(true) && limits.as_ref().is_some_and(|l| !l.is_empty()) {
-            return Err(self.err(&f("unlimited"), "a model cannot be unlimited and have limits; remove one"));
+            return Err(self.err(
+                &f("unlimited"),
+                "a model cannot be unlimited and have limits; remove one",
+            ));
         }
         Ok(ModelEntry {
             id: m.id.clone(),
@@ -375,9 +503,19 @@ impl Validator<'_> {
             class: m.class.clone(),
             provider: m.provider.clone(),
             limits,
-            first_token: m.first_token.as_deref().map(|t| self.duration(&f("first_token"), t)).transpose()?,
-            tokens_per_sec: m.tokens_per_sec.map(|x| self.finite(&f("tokens_per_sec"), x, 0.0)).transpose()?,
-            spread: m.spread.map(|x| self.finite(&f("spread"), x, -f64::MIN_POSITIVE)).transpose()?,
+            first_token: m
+                .first_token
+                .as_deref()
+                .map(|t| self.duration(&f("first_token"), t))
+                .transpose()?,
+            tokens_per_sec: m
+                .tokens_per_sec
+                .map(|x| self.finite(&f("tokens_per_sec"), x, 0.0))
+                .transpose()?,
+            spread: m
+                .spread
+                .map(|x| self.finite(&f("spread"), x, -f64::MIN_POSITIVE))
+                .transpose()?,
         })
     }
 
@@ -387,7 +525,10 @@ impl Validator<'_> {
         let error_503 = self.probability("service.error_503", raw.error_503)?;
         let overload = self.probability("service.overload", raw.overload)?;
         if error_500 + error_503 + overload > 1.0 {
-            return Err(self.err("service", "error_500 + error_503 + overload add up to more than 1"));
+            return Err(self.err(
+                "service",
+                "error_500 + error_503 + overload add up to more than 1",
+            ));
         }
         let mut outages = Vec::new();
         for (i, o) in raw.outages.iter().enumerate() {
@@ -395,21 +536,38 @@ impl Validator<'_> {
             let start = self.duration(&f("start"), &o.start)?;
             let end = self.duration(&f("end"), &o.end)?;
             if end <= start {
-                return Err(self.err(&f("end"), format!("the outage ends ({end}) before it starts ({start})")));
+                return Err(self.err(
+                    &f("end"),
+                    format!("the outage ends ({end}) before it starts ({start})"),
+                ));
             }
             if start >= horizon {
-                return Err(self.err(&f("start"), format!("the outage starts at {start}, after the run ends ({horizon})")));
+                return Err(self.err(
+                    &f("start"),
+                    format!("the outage starts at {start}, after the run ends ({horizon})"),
+                ));
             }
             let status = match o.status.unwrap_or(503) {
                 500 => Status::Internal,
                 503 => Status::Unavailable,
-                other => return Err(self.err(&f("status"), format!("an outage answers 500 or 503, not {other}"))),
+                other => {
+                    return Err(self.err(
+                        &f("status"),
+                        format!("an outage answers 500 or 503, not {other}"),
+                    ))
+                }
             };
             outages.push(Outage { start, end, status });
         }
         outages.sort_by_key(|o| o.start);
         if let Some(w) = outages.windows(2).find(|w| w[1].start < w[0].end) {
-            return Err(self.err("service.outages", format!("outages overlap: one runs to {} and the next starts at {}", w[0].end, w[1].start)));
+            return Err(self.err(
+                "service.outages",
+                format!(
+                    "outages overlap: one runs to {} and the next starts at {}",
+                    w[0].end, w[1].start
+                ),
+            ));
         }
         Ok(ServiceConfig {
             error_latency: match &raw.error_latency {
@@ -428,10 +586,19 @@ impl Validator<'_> {
     }
 
     fn model_id(&self, field: &str, id: &str, policy: &Policy) -> Result<u32> {
-        policy.model_index(id).map_err(|e| self.err(field, e.to_string()))
+        policy
+            .model_index(id)
+            .map_err(|e| self.err(field, e.to_string()))
     }
 
-    fn group(&self, i: usize, g: &RawGroup, policy: &Policy, keys: &mut Vec<String>, declared: bool) -> Result<Group> {
+    fn group(
+        &self,
+        i: usize,
+        g: &RawGroup,
+        policy: &Policy,
+        keys: &mut Vec<String>,
+        declared: bool,
+    ) -> Result<Group> {
         let f = |name: &str| format!("groups[{i}].{name}");
         if g.name.trim().is_empty() {
             return Err(self.err(&f("name"), "a group needs a name"));
@@ -441,17 +608,20 @@ impl Validator<'_> {
             Some(k) => k as KeyId,
             None if declared => {
                 let close = close_matches(&key_name, keys.iter().map(String::as_str));
-                let hint = if close.is_empty() { String::new() } else { format!(" (did you mean {}?)", close.join(" or ")) };
-                return Err(self.err(&f("key"), format!("key {key_name:?} is not in the scenario's `keys` list{hint}")));
+                let hint = if close.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (did you mean {}?)", close.join(" or "))
+                };
+                return Err(self.err(
+                    &f("key"),
+                    format!("key {key_name:?} is not in the scenario's `keys` list{hint}"),
+                ));
             }
             None => {
                 keys.push(key_name);
                 (keys.len() - 1) as KeyId
             }
-        };
-        let strategy = match &g.strategy {
-            Some(s) => self.strategy(&f("strategy"), s)?,
-            None => default_strategy(),
         };
         let workload = match &g.trace {
             Some(trace) => {
@@ -464,25 +634,55 @@ impl Validator<'_> {
                     ("max_tokens", g.max_tokens.is_some()),
                 ] {
                     if present {
-                        return Err(self.err(&f(name), format!("a trace group takes `{name}` from its trace file; remove it here")));
+                        return Err(self.err(
+                            &f(name),
+                            format!(
+                                "a trace group takes `{name}` from its trace file; remove it here"
+                            ),
+                        ));
                     }
                 }
                 let path = self.path.parent().unwrap_or(Path::new("")).join(trace);
                 if !path.is_file() {
-                    return Err(self.err(&f("trace"), format!("no trace file at {} (paths are relative to the scenario file)", path.display())));
+                    return Err(self.err(
+                        &f("trace"),
+                        format!(
+                            "no trace file at {} (paths are relative to the scenario file)",
+                            path.display()
+                        ),
+                    ));
                 }
                 Workload::Trace { path }
             }
             None => Workload::Synthetic(self.synthetic(i, g, policy)?),
         };
-        Ok(Group { name: g.name.clone(), key, workload, strategy })
+        let strategy = match &g.strategy {
+            Some(s) => self.strategy(&f("strategy"), s)?,
+            None => default_strategy(),
+        };
+        Ok(Group {
+            name: g.name.clone(),
+            key,
+            workload,
+            strategy,
+        })
     }
 
     fn synthetic(&self, i: usize, g: &RawGroup, policy: &Policy) -> Result<Synthetic> {
         let f = |name: &str| format!("groups[{i}].{name}");
         let models: Vec<(u32, f64)> = match (&g.model, &g.models) {
-            (Some(_), Some(_)) => return Err(self.err(&f("models"), "give either `model` or a weighted `models` mix, not both")),
-            (None, None) => return Err(self.err(&f("name"), "the group needs a `model` (or a weighted `models` mix, or a `trace`)")),
+            (Some(_), Some(_)) => {
+                return Err(self.err(
+                    &f("models"),
+                    "give either `model` or a weighted `models` mix, not both",
+                ))
+            }
+            (None, None) => {
+                return Err(self.err(
+                    &f("name"),
+                    "the group needs a `model` (or a weighted `models` mix, or a `trace`)",
+                ))
+            }
             (Some(m), None) => vec![(self.model_id(&f("model"), m, policy)?, 1.0)],
             (None, Some(mix)) => {
                 if mix.is_empty() {
@@ -499,35 +699,69 @@ impl Validator<'_> {
                 out.into_iter().map(|(m, c)| (m, c / sum)).collect()
             }
         };
-        let uses_tokens = models.iter().any(|(m, _)| policy.models[*m as usize].kind.uses_tokens());
-        let text = models.iter().any(|(m, _)| policy.models[*m as usize].kind == ModelType::Text);
+        let uses_tokens = models
+            .iter()
+            .any(|(m, _)| policy.models[*m as usize].kind.uses_tokens());
+        let text = models
+            .iter()
+            .any(|(m, _)| policy.models[*m as usize].kind == ModelType::Text);
         let input_tokens = match &g.input_tokens {
             Some(s) => self.size(&f("input_tokens"), s)?,
-            None if uses_tokens => return Err(self.err(&f("name"), "a group sending to a text or embedding model needs `input_tokens`")),
+            None if uses_tokens => {
+                return Err(self.err(
+                    &f("name"),
+                    "a group sending to a text or embedding model needs `input_tokens`",
+                ))
+            }
             None => SizeDist::Constant(0),
         };
         let output_tokens = match &g.output_tokens {
             Some(s) => self.size(&f("output_tokens"), s)?,
-            None if text => return Err(self.err(&f("name"), "a group sending to a text model needs `output_tokens`")),
+            None if text => {
+                return Err(self.err(
+                    &f("name"),
+                    "a group sending to a text model needs `output_tokens`",
+                ))
+            }
             None => SizeDist::Constant(0),
         };
-        let max_tokens = g.max_tokens.map(|m| self.count(&f("max_tokens"), m, 1, i64::from(u32::MAX))).transpose()?.map(|m| m as u32);
+        let max_tokens = g
+            .max_tokens
+            .map(|m| self.count(&f("max_tokens"), m, 1, i64::from(u32::MAX)))
+            .transpose()?
+            .map(|m| m as u32);
         let arrival = match &g.arrival {
             Some(a) => self.arrival(&f("arrival"), a)?,
             None => return Err(self.err(&f("name"), "the group needs an `arrival` process, e.g. arrival = { process = \"poisson\", rate = \"60/min\" }")),
         };
-        Ok(Synthetic { models, arrival, input_tokens, output_tokens, max_tokens })
+        Ok(Synthetic {
+            models,
+            arrival,
+            input_tokens,
+            output_tokens,
+            max_tokens,
+        })
     }
 
     fn size(&self, field: &str, s: &RawSize) -> Result<SizeDist> {
-        let tokens = |name: &str, v: i64| self.count(&format!("{field}.{name}"), v, 0, i64::from(u32::MAX)).map(|v| v as u32);
+        let tokens = |name: &str, v: i64| {
+            self.count(&format!("{field}.{name}"), v, 0, i64::from(u32::MAX))
+                .map(|v| v as u32)
+        };
         Ok(match s {
-            RawSize::Constant(v) => SizeDist::Constant(self.count(field, *v, 0, i64::from(u32::MAX))? as u32),
-            RawSize::Dist(RawSizeDist::Constant { value }) => SizeDist::Constant(tokens("value", *value)?),
+            RawSize::Constant(v) => {
+                SizeDist::Constant(self.count(field, *v, 0, i64::from(u32::MAX))? as u32)
+            }
+            RawSize::Dist(RawSizeDist::Constant { value }) => {
+                SizeDist::Constant(tokens("value", *value)?)
+            }
             RawSize::Dist(RawSizeDist::Uniform { min, max }) => {
                 let (lo, hi) = (tokens("min", *min)?, tokens("max", *max)?);
                 if hi < lo {
-                    return Err(self.err(&format!("{field}.max"), format!("max ({hi}) is below min ({lo})")));
+                    return Err(self.err(
+                        &format!("{field}.max"),
+                        format!("max ({hi}) is below min ({lo})"),
+                    ));
                 }
                 SizeDist::Uniform { min: lo, max: hi }
             }
@@ -535,10 +769,16 @@ impl Validator<'_> {
                 let m = self.finite(&format!("{field}.median"), *median, 0.0)?;
                 let p = self.finite(&format!("{field}.p95"), *p95, 0.0)?;
                 if p < m {
-                    return Err(self.err(&format!("{field}.p95"), format!("p95 ({p}) is below the median ({m})")));
+                    return Err(self.err(
+                        &format!("{field}.p95"),
+                        format!("p95 ({p}) is below the median ({m})"),
+                    ));
                 }
                 if p > 1e9 {
-                    return Err(self.err(&format!("{field}.p95"), "more than a billion tokens; is that right?"));
+                    return Err(self.err(
+                        &format!("{field}.p95"),
+                        "more than a billion tokens; is that right?",
+                    ));
                 }
                 SizeDist::lognormal(m, p).map_err(|e| self.err(&format!("{field}.p95"), e))?
             }
@@ -548,8 +788,12 @@ impl Validator<'_> {
     fn arrival(&self, field: &str, a: &RawArrival) -> Result<Arrival> {
         let f = |name: &str| format!("{field}.{name}");
         Ok(match a {
-            RawArrival::Poisson { rate } => Arrival::Open(ArrivalSpec::Poisson { rate: self.rate(&f("rate"), rate)? }),
-            RawArrival::Constant { rate } => Arrival::Open(ArrivalSpec::Constant { rate: self.rate(&f("rate"), rate)? }),
+            RawArrival::Poisson { rate } => Arrival::Open(ArrivalSpec::Poisson {
+                rate: self.rate(&f("rate"), rate)?,
+            }),
+            RawArrival::Constant { rate } => Arrival::Open(ArrivalSpec::Constant {
+                rate: self.rate(&f("rate"), rate)?,
+            }),
             RawArrival::Gamma { rate, burstiness } => Arrival::Open(ArrivalSpec::Gamma {
                 rate: self.rate(&f("rate"), rate)?,
                 burstiness: self.finite(&f("burstiness"), *burstiness, 0.0)?,
@@ -575,11 +819,18 @@ impl Validator<'_> {
                     out.push((at, rate));
                 }
                 if out.iter().all(|(_, r)| *r == 0.0) {
-                    return Err(self.err(&f("points"), "every point of the profile has rate 0: nothing would arrive"));
+                    return Err(self.err(
+                        &f("points"),
+                        "every point of the profile has rate 0: nothing would arrive",
+                    ));
                 }
                 Arrival::Open(ArrivalSpec::Profile { points: out })
             }
-            RawArrival::Closed { workers, think, think_dist } => {
+            RawArrival::Closed {
+                workers,
+                think,
+                think_dist,
+            } => {
                 let workers = self.count(&f("workers"), *workers, 1, 1_000_000)? as u32;
                 let mean = match think {
                     Some(t) => self.duration(&f("think"), t)?,
@@ -587,10 +838,12 @@ impl Validator<'_> {
                 };
                 let think = match think_dist.as_deref() {
                     None | Some("constant") => ThinkTime::Constant(mean),
-                    Some(other) => match self.one_of(&f("think_dist"), other, &["constant", "exponential"])? {
-                        "exponential" => ThinkTime::Exponential { mean },
-                        _ => ThinkTime::Constant(mean),
-                    },
+                    Some(other) => {
+                        match self.one_of(&f("think_dist"), other, &["constant", "exponential"])? {
+                            "exponential" => ThinkTime::Exponential { mean },
+                            _ => ThinkTime::Constant(mean),
+                        }
+                    }
                 };
                 Arrival::Closed { workers, think }
             }
@@ -599,7 +852,15 @@ impl Validator<'_> {
 
     fn strategy(&self, field: &str, s: &RawStrategy) -> Result<StrategySpec> {
         let f = |name: &str| format!("{field}.{name}");
-        let kinds = ["none", "constant", "exponential", "full-jitter", "equal-jitter", "decorrelated", "header-aware"];
+        let kinds = [
+            "none",
+            "constant",
+            "exponential",
+            "full-jitter",
+            "equal-jitter",
+            "decorrelated",
+            "header-aware",
+        ];
         let kind = self.one_of(&f("kind"), &s.kind, &kinds)?;
         let dur = |name: &str, v: &Option<String>, default: Nanos| -> Result<Nanos> {
             match v {
@@ -609,40 +870,77 @@ impl Validator<'_> {
         };
         let base = dur("base", &s.base, Nanos::SECOND)?;
         let cap = dur("cap", &s.cap, Nanos::from_secs(60))?;
-        if matches!(kind, "exponential" | "full-jitter" | "equal-jitter" | "decorrelated" | "header-aware") && cap < base {
+        if matches!(
+            kind,
+            "exponential" | "full-jitter" | "equal-jitter" | "decorrelated" | "header-aware"
+        ) && cap < base
+        {
             return Err(self.err(&f("cap"), format!("the cap ({cap}) is below the base delay ({base}); the cap must be at least the base")));
         }
         let backoff = match kind {
             "none" => BackoffSpec::None,
-            "constant" => BackoffSpec::Constant { delay: dur("delay", &s.delay, Nanos::SECOND)? },
+            "constant" => BackoffSpec::Constant {
+                delay: dur("delay", &s.delay, Nanos::SECOND)?,
+            },
             "exponential" => BackoffSpec::Exponential { base, cap },
             "full-jitter" => BackoffSpec::FullJitter { base, cap },
             "equal-jitter" => BackoffSpec::EqualJitter { base, cap },
             "decorrelated" => BackoffSpec::Decorrelated { base, cap },
-            _ => BackoffSpec::HeaderAware { base, cap, jitter: match &s.jitter { Some(j) => self.duration(&f("jitter"), j)?, None => Nanos::from_millis(250) } },
+            _ => BackoffSpec::HeaderAware {
+                base,
+                cap,
+                jitter: match &s.jitter {
+                    Some(j) => self.duration(&f("jitter"), j)?,
+                    None => Nanos::from_millis(250),
+                },
+            },
         };
         for (name, present, used) in [
             ("delay", s.delay.is_some(), kind == "constant"),
             ("jitter", s.jitter.is_some(), kind == "header-aware"),
-            ("base", s.base.is_some(), !matches!(kind, "none" | "constant")),
+            (
+                "base",
+                s.base.is_some(),
+                !matches!(kind, "none" | "constant"),
+            ),
             ("cap", s.cap.is_some(), !matches!(kind, "none" | "constant")),
         ] {
             if present && !used {
-                return Err(self.err(&f(name), format!("`{name}` has no meaning for kind = {kind:?}")));
+                return Err(self.err(
+                    &f(name),
+                    format!("`{name}` has no meaning for kind = {kind:?}"),
+                ));
             }
         }
         let max_attempts = match (kind, s.max_attempts) {
-            ("none", Some(n)) if n != 1 => return Err(self.err(&f("max_attempts"), "kind = \"none\" gives up at once: max_attempts is 1")),
+            ("none", Some(n)) if n != 1 => {
+                return Err(self.err(
+                    &f("max_attempts"),
+                    "kind = \"none\" gives up at once: max_attempts is 1",
+                ))
+            }
             ("none", _) => 1,
             (_, Some(n)) => self.count(&f("max_attempts"), n, 1, 10_000)? as u32,
             (_, None) => 5,
         };
-        let deadline = s.deadline.as_deref().map(|d| self.positive_duration(&f("deadline"), d)).transpose()?;
+        let deadline = s
+            .deadline
+            .as_deref()
+            .map(|d| self.positive_duration(&f("deadline"), d))
+            .transpose()?;
         let retry_on = match &s.retry_on {
             Some(codes) => StatusSet::of(&self.statuses(&f("retry_on"), codes)?),
             None => StatusSet::default_retryable(),
         };
-        Ok(StrategySpec { name: s.name.clone().unwrap_or_else(|| kind.to_string()), backoff, retry: RetryPolicy { max_attempts, deadline, retry_on } })
+        Ok(StrategySpec {
+            name: s.name.clone().unwrap_or_else(|| kind.to_string()),
+            backoff,
+            retry: RetryPolicy {
+                max_attempts,
+                deadline,
+                retry_on,
+            },
+        })
     }
 }
 
@@ -650,8 +948,15 @@ impl Validator<'_> {
 pub fn default_strategy() -> StrategySpec {
     StrategySpec {
         name: "full-jitter".to_string(),
-        backoff: BackoffSpec::FullJitter { base: Nanos::SECOND, cap: Nanos::from_secs(60) },
-        retry: RetryPolicy { max_attempts: 5, deadline: None, retry_on: StatusSet::default_retryable() },
+        backoff: BackoffSpec::FullJitter {
+            base: Nanos::SECOND,
+            cap: Nanos::from_secs(60),
+        },
+        retry: RetryPolicy {
+            max_attempts: 5,
+            deadline: None,
+            retry_on: StatusSet::default_retryable(),
+        },
     }
 }
 
@@ -678,6 +983,9 @@ mod tests {
     #[test]
     fn civil_days() {
         assert_eq!(days_from_civil(1970, 1, 1), 0);
-        assert_eq!(days_from_civil(2026, 4, 20) * 86_400_000 + 12 * 3_600_000, DEFAULT_START_MS as i64);
+        assert_eq!(
+            days_from_civil(2026, 4, 20) * 86_400_000 + 12 * 3_600_000,
+            DEFAULT_START_MS as i64
+        );
     }
 }

@@ -47,7 +47,10 @@ pub struct StrategySpec {
 impl StrategySpec {
     /// A fresh client with this strategy (one per client group and run).
     pub fn build(&self) -> Client {
-        Client { backoff: self.backoff.build(), retry: self.retry.clone() }
+        Client {
+            backoff: self.backoff.build(),
+            retry: self.retry.clone(),
+        }
     }
 }
 

@@ -33,11 +33,16 @@ impl StatusSet {
     }
 
     pub fn codes(self) -> Vec<u16> {
-        [Status::Ok, Status::TooMany, Status::Internal, Status::Unavailable]
-            .into_iter()
-            .filter(|s| self.contains(*s))
-            .map(Status::code)
-            .collect()
+        [
+            Status::Ok,
+            Status::TooMany,
+            Status::Internal,
+            Status::Unavailable,
+        ]
+        .into_iter()
+        .filter(|s| self.contains(*s))
+        .map(Status::code)
+        .collect()
     }
 }
 
@@ -93,7 +98,11 @@ mod tests {
 
     #[test]
     fn refuses_by_status_then_attempts() {
-        let p = RetryPolicy { max_attempts: 3, deadline: None, retry_on: StatusSet::of(&[Status::TooMany]) };
+        let p = RetryPolicy {
+            max_attempts: 3,
+            deadline: None,
+            retry_on: StatusSet::of(&[Status::TooMany]),
+        };
         assert_eq!(p.refuses(1, Status::Internal), Some(GiveUp::NotRetryable));
         assert_eq!(p.refuses(2, Status::TooMany), None);
         assert_eq!(p.refuses(3, Status::TooMany), Some(GiveUp::MaxAttempts));

@@ -41,7 +41,8 @@ pub fn hinted_wait(ctx: &RetryCtx<'_>) -> Option<Nanos> {
 
 impl Backoff for HeaderAware {
     fn delay(&self, ctx: &RetryCtx<'_>, rng: &mut Rng) -> Nanos {
-        let wait = hinted_wait(ctx).unwrap_or_else(|| capped_exponential(self.base, self.cap, ctx.retry - 1));
+        let wait = hinted_wait(ctx)
+            .unwrap_or_else(|| capped_exponential(self.base, self.cap, ctx.retry - 1));
         (wait + scaled(self.jitter, rng)).min(self.cap)
     }
 }
@@ -54,23 +55,34 @@ mod tests {
 
     #[test]
     fn prefers_retry_after_then_reset_headers() {
-        let clock = Clock { start_unix_ms: 1_776_686_400_000 };
         let mut response = Response {
             status: Status::TooMany,
             cause: Some(Cause::Requests),
-            headers: Headers { reset_requests: Some(1_776_686_460), reset_tokens: Some(7), ..Headers::default() },
+            headers: Headers {
+                reset_requests: Some(1_776_686_460),
+                reset_tokens: Some(7),
+                ..Headers::default()
+            },
             retry_after: None,
         };
-        let b = HeaderAware { base: Nanos::SECOND, cap: Nanos::from_secs(120), jitter: Nanos::ZERO };
-        let mut rng = crate::rng::stream(1, "t", crate::rng::Purpose::Strategy);
-        let ctx = |r: &Response| RetryCtx {
-            retry: 1,
-            prev_delay: Nanos::ZERO,
-            response: r,
-            now: Nanos::from_secs(10),
-            clock,
-            header_units: HeaderUnits::Seconds,
+        let b = HeaderAware {
+            base: Nanos::SECOND,
+            cap: Nanos::from_secs(120),
+            jitter: Nanos::ZERO,
         };
+        let mut rng = crate::rng::stream(1, "t", crate::rng::Purpose::Strategy);
+        fn ctx(r: &Response) -> RetryCtx<'_> {
+            RetryCtx {
+                retry: 1,
+                prev_delay: Nanos::ZERO,
+                response: r,
+                now: Nanos::from_secs(10),
+                clock: Clock {
+                    start_unix_ms: 1_776_686_400_000,
+                },
+                header_units: HeaderUnits::Seconds,
+            }
+        }
         // 12:00:10 waiting for the 12:01:00 reset: 50 s.
         let r1 = response;
         assert_eq!(b.delay(&ctx(&r1), &mut rng), Nanos::from_secs(50));
@@ -79,6 +91,10 @@ mod tests {
         response.retry_after = Some(Nanos::from_secs(30));
         assert_eq!(b.delay(&ctx(&response), &mut rng), Nanos::from_secs(30));
         response.retry_after = Some(Nanos::from_secs(600));
-        assert_eq!(b.delay(&ctx(&response), &mut rng), Nanos::from_secs(120), "capped");
+        assert_eq!(
+            b.delay(&ctx(&response), &mut rng),
+            Nanos::from_secs(120),
+            "capped"
+        );
     }
 }

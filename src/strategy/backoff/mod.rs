@@ -33,18 +33,36 @@ pub trait Backoff: Send {
 pub enum BackoffSpec {
     /// Never wait: used with `max_attempts = 1` for "give up at once".
     None,
-    Constant { delay: Nanos },
+    Constant {
+        delay: Nanos,
+    },
     /// `min(cap, base * 2^n)`.
-    Exponential { base: Nanos, cap: Nanos },
+    Exponential {
+        base: Nanos,
+        cap: Nanos,
+    },
     /// `U * min(cap, base * 2^n)`.
-    FullJitter { base: Nanos, cap: Nanos },
+    FullJitter {
+        base: Nanos,
+        cap: Nanos,
+    },
     /// `v/2 + U * v/2` with `v = min(cap, base * 2^n)`.
-    EqualJitter { base: Nanos, cap: Nanos },
+    EqualJitter {
+        base: Nanos,
+        cap: Nanos,
+    },
     /// `min(cap, base + U * (3 * prev - base))`, prev starting at base.
-    Decorrelated { base: Nanos, cap: Nanos },
+    Decorrelated {
+        base: Nanos,
+        cap: Nanos,
+    },
     /// Retry-After, else the reset header, plus `U * jitter`, at most `cap`;
     /// without either hint, `min(cap, base * 2^(n-1))`.
-    HeaderAware { base: Nanos, cap: Nanos, jitter: Nanos },
+    HeaderAware {
+        base: Nanos,
+        cap: Nanos,
+        jitter: Nanos,
+    },
 }
 
 impl BackoffSpec {
@@ -56,7 +74,9 @@ impl BackoffSpec {
             BackoffSpec::FullJitter { base, cap } => Box::new(FullJitter { base, cap }),
             BackoffSpec::EqualJitter { base, cap } => Box::new(EqualJitter { base, cap }),
             BackoffSpec::Decorrelated { base, cap } => Box::new(Decorrelated { base, cap }),
-            BackoffSpec::HeaderAware { base, cap, jitter } => Box::new(HeaderAware { base, cap, jitter }),
+            BackoffSpec::HeaderAware { base, cap, jitter } => {
+                Box::new(HeaderAware { base, cap, jitter })
+            }
         }
     }
 
@@ -123,13 +143,21 @@ mod tests {
 
     #[test]
     fn exponential_doubles_then_caps() {
-        let spec = BackoffSpec::Exponential { base: Nanos::SECOND, cap: Nanos::from_secs(10) };
+        let spec = BackoffSpec::Exponential {
+            base: Nanos::SECOND,
+            cap: Nanos::from_secs(10),
+        };
         let b = spec.build();
         let r = response();
         let mut rng = crate::rng::stream(1, "t", crate::rng::Purpose::Strategy);
-        let got: Vec<u64> = (1..=5).map(|n| b.delay(&ctx(n, Nanos::ZERO, &r), &mut rng).0 / 1_000_000_000).collect();
+        let got: Vec<u64> = (1..=5)
+            .map(|n| b.delay(&ctx(n, Nanos::ZERO, &r), &mut rng).0 / 1_000_000_000)
+            .collect();
         assert_eq!(got, vec![2, 4, 8, 10, 10]);
-        assert_eq!(capped_exponential(Nanos::SECOND, Nanos::MAX, 200), Nanos::MAX);
+        assert_eq!(
+            capped_exponential(Nanos::SECOND, Nanos::MAX, 200),
+            Nanos::MAX
+        );
     }
 
     fn spec_strategy() -> impl Strategy<Value = BackoffSpec> {
@@ -142,7 +170,11 @@ mod tests {
                 2 => BackoffSpec::FullJitter { base, cap },
                 3 => BackoffSpec::EqualJitter { base, cap },
                 4 => BackoffSpec::Decorrelated { base, cap },
-                _ => BackoffSpec::HeaderAware { base, cap, jitter: base },
+                _ => BackoffSpec::HeaderAware {
+                    base,
+                    cap,
+                    jitter: base,
+                },
             }
         })
     }

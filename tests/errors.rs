@@ -1,0 +1,167 @@
+//! Bad input gets a located error, exit code 2, and no output.
+
+mod support;
+
+use support::{ratesim, TempDir};
+
+const GOOD_GROUP: &str = r#"
+[[groups]]
+name = "chat"
+model = "llama-3.3-70b"
+arrival = { process = "poisson", rate = "60/min" }
+input_tokens = 500
+output_tokens = 100
+"#;
+
+/// Runs `ratesim run` on `scenario` (and an optional trace beside it) and
+/// checks the error: exit 2, `file:line:col`, every expected fragment, and no
+/// output folder.
+fn expect_error(scenario: &str, trace: Option<&str>, line: usize, fragments: &[&str]) {
+    let dir = TempDir::new("err");
+    let path = dir.path().join("bad.toml");
+    std::fs::write(&path, scenario).unwrap();
+    if let Some(t) = trace {
+        std::fs::write(dir.path().join("trace.csv"), t).unwrap();
+    }
+    let out_dir = dir.path().join("out");
+    let out = ratesim(&[
+        "run",
+        path.to_str().unwrap(),
+        "--out",
+        out_dir.to_str().unwrap(),
+        "--requests",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "expected exit 2 for:\n{scenario}\nstderr: {stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let file = if trace.is_some() && !stderr.contains("bad.toml") {
+        "trace.csv"
+    } else {
+        "bad.toml"
+    };
+    let located = format!("{file}:{line}:");
+    assert!(stderr.contains(&located), "expected {located} in: {stderr}");
+    for f in fragments {
+        assert!(stderr.contains(f), "expected {f:?} in: {stderr}");
+    }
+    assert!(
+        !out_dir.exists(),
+        "a failed run must not create its output folder"
+    );
+}
+
+#[test]
+fn typo_in_a_key_is_located() {
+    expect_error(
+        &format!("duraton = \"1h\"\n{GOOD_GROUP}"),
+        None,
+        1,
+        &["duraton", "unknown field"],
+    );
+    let s = "[[groups]]\nname = \"chat\"\nmodel = \"llama-3.3-70b\"\narrival = { process = \"poisson\", rat = \"60/min\" }\ninput_tokens = 5\noutput_tokens = 5\n";
+    expect_error(s, None, 4, &["rat"]);
+}
+
+#[test]
+fn unknown_model_lists_close_matches() {
+    let s = GOOD_GROUP.replace("llama-3.3-70b", "llama-3.3-70");
+    expect_error(&s, None, 4, &["groups[0].model", "llama-3.3-70b"]);
+}
+
+#[test]
+fn rates_must_be_positive_numbers_with_units() {
+    expect_error(
+        &GOOD_GROUP.replace("60/min", "-5/min"),
+        None,
+        5,
+        &["groups[0].arrival.rate", "positive"],
+    );
+    expect_error(
+        &GOOD_GROUP.replace("60/min", "0/min"),
+        None,
+        5,
+        &["groups[0].arrival.rate", "positive"],
+    );
+    expect_error(
+        &GOOD_GROUP.replace("\"60/min\"", "\"60\""),
+        None,
+        5,
+        &["groups[0].arrival.rate", "unit"],
+    );
+}
+
+#[test]
+fn nan_is_rejected() {
+    let s = GOOD_GROUP.replace(
+        "process = \"poisson\", rate = \"60/min\"",
+        "process = \"gamma\", rate = \"60/min\", burstiness = nan",
+    );
+    expect_error(&s, None, 5, &["burstiness", "finite"]);
+}
+
+#[test]
+fn durations_need_units_and_sane_lengths() {
+    expect_error(
+        &format!("duration = \"30\"\n{GOOD_GROUP}"),
+        None,
+        1,
+        &["duration", "unit"],
+    );
+    expect_error(
+        &format!("duration = \"5000d\"\n{GOOD_GROUP}"),
+        None,
+        1,
+        &["duration", "366 days"],
+    );
+}
+
+#[test]
+fn empty_workload_is_an_error() {
+    expect_error(
+        "name = \"nothing\"\nduration = \"1h\"\n",
+        None,
+        1,
+        &["groups", "empty"],
+    );
+}
+
+#[test]
+fn strategy_cap_below_base() {
+    let s = format!(
+        "{GOOD_GROUP}strategy = {{ kind = \"full-jitter\", base = \"10s\", cap = \"1s\" }}\n"
+    );
+    expect_error(&s, None, 8, &["groups[0].strategy.cap", "below the base"]);
+}
+
+#[test]
+fn malformed_and_unsorted_trace_rows_are_located() {
+    let scenario = "duration = \"10m\"\n[[groups]]\nname = \"replay\"\ntrace = \"trace.csv\"\n";
+    let header = "arrival_s,key,model,input_tokens,output_tokens,max_tokens\n";
+    let unsorted = format!("{header}1.0,k,llama-3.3-70b,10,10,\n5.0,k,llama-3.3-70b,10,10,\n2.0,k,llama-3.3-70b,10,10,\n");
+    expect_error(scenario, Some(&unsorted), 4, &["arrival_s", "sorted"]);
+    let malformed = format!("{header}1.0,k,llama-3.3-70b,ten,10,\n");
+    expect_error(scenario, Some(&malformed), 2, &["input_tokens"]);
+    let unknown = format!("{header}1.0,k,llama-3.3-70c,10,10,\n");
+    expect_error(scenario, Some(&unknown), 2, &["model", "llama-3.3-70b"]);
+}
+
+#[test]
+fn toml_syntax_error_is_located() {
+    expect_error(&format!("{GOOD_GROUP}\nseed = = 3\n"), None, 9, &[]);
+}
+
+#[test]
+fn validate_reports_the_same_errors() {
+    let dir = TempDir::new("validate");
+    let path = dir.path().join("bad.toml");
+    std::fs::write(&path, GOOD_GROUP.replace("60/min", "-1/min")).unwrap();
+    let out = ratesim(&["validate", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bad.toml:5:"));
+    let ok = ratesim(&["validate", "scenarios/quickstart.toml"]);
+    assert!(ok.status.success());
+}

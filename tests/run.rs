@@ -1,0 +1,144 @@
+//! `ratesim run` end to end: determinism, the golden summary, and the files a
+//! user opens.
+
+mod support;
+
+use support::{check, ratesim, repo, TempDir};
+
+fn run_into(scenario: &str, dir: &std::path::Path, extra: &[&str]) {
+    let mut args = vec![
+        "run",
+        scenario,
+        "--out",
+        dir.to_str().unwrap(),
+        "--requests",
+    ];
+    args.extend_from_slice(extra);
+    let out = ratesim(&args);
+    assert!(
+        out.status.success(),
+        "run failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn files(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn same_seed_gives_byte_identical_files_and_another_seed_does_not() {
+    let (a, b, c) = (
+        TempDir::new("det-a"),
+        TempDir::new("det-b"),
+        TempDir::new("det-c"),
+    );
+    run_into("scenarios/quickstart.toml", a.path(), &[]);
+    run_into("scenarios/quickstart.toml", b.path(), &[]);
+    run_into("scenarios/quickstart.toml", c.path(), &["--seed", "43"]);
+    let (fa, fb, fc) = (files(a.path()), files(b.path()), files(c.path()));
+    assert!(
+        fa.len() >= 4,
+        "expected summary, timeseries, utilisation and requests files, got {:?}",
+        fa.iter().map(|f| &f.0).collect::<Vec<_>>()
+    );
+    assert_eq!(fa, fb, "two runs with the same seed differ");
+    let summary = |f: &[(String, Vec<u8>)]| {
+        f.iter()
+            .find(|(n, _)| n == "summary.csv")
+            .unwrap()
+            .1
+            .clone()
+    };
+    assert_ne!(
+        summary(&fa),
+        summary(&fc),
+        "a different seed gave the same summary"
+    );
+}
+
+#[test]
+fn golden_summary_of_a_small_scenario() {
+    let dir = TempDir::new("golden");
+    run_into("tests/fixtures/small.toml", dir.path(), &[]);
+    check(
+        "small/summary.csv",
+        &std::fs::read(dir.path().join("summary.csv")).unwrap(),
+    );
+    check(
+        "small/timeseries.csv",
+        &std::fs::read(dir.path().join("timeseries.csv")).unwrap(),
+    );
+}
+
+#[test]
+fn requests_csv_agrees_with_the_summary() {
+    let dir = TempDir::new("requests");
+    run_into("tests/fixtures/small.toml", dir.path(), &[]);
+    let mut rdr = csv::Reader::from_path(dir.path().join("requests.csv")).unwrap();
+    let headers = rdr.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (outcome, attempts) = (col("outcome"), col("attempts"));
+    let mut succeeded = 0u64;
+    let mut total_attempts = 0u64;
+    let mut rows = 0u64;
+    for r in rdr.records() {
+        let r = r.unwrap();
+        rows += 1;
+        succeeded += u64::from(&r[outcome] == "succeeded");
+        total_attempts += r[attempts].parse::<u64>().unwrap();
+    }
+    let mut sum = csv::Reader::from_path(dir.path().join("summary.csv")).unwrap();
+    let sh = sum.headers().unwrap().clone();
+    let total = sum
+        .records()
+        .map(Result::unwrap)
+        .find(|r| &r[0] == "total")
+        .unwrap();
+    let get = |name: &str| {
+        total[sh.iter().position(|h| h == name).unwrap()]
+            .parse::<u64>()
+            .unwrap()
+    };
+    assert_eq!(rows, get("arrivals"));
+    assert_eq!(succeeded, get("succeeded"));
+    assert_eq!(total_attempts, get("attempts"));
+}
+
+#[test]
+fn every_bundled_scenario_validates_and_runs() {
+    for entry in std::fs::read_dir(repo("scenarios")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let dir = TempDir::new("bundled");
+            let out = ratesim(&[
+                "run",
+                path.to_str().unwrap(),
+                "--out",
+                dir.path().to_str().unwrap(),
+            ]);
+            assert!(
+                out.status.success(),
+                "{} failed: {}",
+                path.display(),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                stdout.contains("events/s"),
+                "the run prints its speed line last: {stdout}"
+            );
+        }
+    }
+}
