@@ -16,6 +16,8 @@ pub enum RunError {
     /// Bad input in a trace: the user's to fix (exit code 2).
     #[error(transparent)]
     Trace(#[from] TraceError),
+    #[error(transparent)]
+    Chart(#[from] crate::report::charts::ChartError),
     #[error("cannot write {path}: {source}")]
     Io {
         path: PathBuf,
@@ -107,7 +109,7 @@ pub fn run_to_dir(
     } else {
         simulate(scenario, seed, &mut NoSink)?
     };
-    for (name, bytes) in report::run_files(scenario, &outcome) {
+    for (name, bytes) in report::run_files(scenario, &outcome)? {
         out.stage(&name, &bytes).map_err(io(&dir.join(&name)))?;
     }
     let files = out.commit().map_err(io(dir))?;

@@ -88,6 +88,8 @@ fn line(series: Vec<Series>) -> LineChart {
         x_log: false,
         markers: vec![],
         hlines: vec![],
+        x_range: None,
+        y_max: None,
     }
 }
 
@@ -101,6 +103,8 @@ fn full_line_chart() -> Chart {
         shaded: vec![(2.0, 4.0), (7.0, 8.0)],
         markers: vec![(5.0, "break point".to_owned())],
         hlines: vec![(100.0, "RPM limit 100/min".to_owned())],
+        x_range: None,
+        y_max: None,
         ..line(vec![
             series("naive retry", &ramp(10, 12.0)),
             series("exponential backoff", &ramp(10, 9.0)),
@@ -219,6 +223,8 @@ fn degenerate_line_charts_still_render() {
                 shaded: vec![(f64::NAN, 1.0)],
                 markers: vec![(f64::NAN, "nan".to_owned())],
                 hlines: vec![(f64::NAN, "nan".to_owned())],
+                x_range: None,
+                y_max: None,
                 ..line(vec![series("nan", &[(f64::NAN, f64::NAN)])])
             },
         ),
@@ -228,10 +234,21 @@ fn degenerate_line_charts_still_render() {
         assert!(svg.contains("Goodput over time"), "{case}: title missing");
     }
     let svg = check(&Chart::Line(line(vec![
-        series("gaps", &[(0.0, 1.0), (1.0, f64::NAN), (3.0, 2.0)]),
+        series(
+            "gaps",
+            &[
+                (0.0, 1.0),
+                (1.0, 2.0),
+                (2.0, f64::NAN),
+                (3.0, 2.0),
+                (4.0, 1.0),
+            ],
+        ),
         series("one", &[(3.0, 7.0)]),
     ])));
-    assert_eq!(points_in(polylines_in(&svg, 0)[0]), 2, "NaN point skipped");
+    let gaps = polylines_in(&svg, 0);
+    assert_eq!(gaps.len(), 2, "a NaN value splits the line in two");
+    assert_eq!(points_in(gaps[0]), 2);
     assert!(
         polylines_in(&svg, 1).is_empty(),
         "a lone point is a dot, not a line"

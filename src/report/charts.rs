@@ -11,19 +11,16 @@
 //!   the same on a bare machine without fontconfig. SVG names `sans-serif`.
 //! - Output is byte-identical for the same chart: no clock, no randomness,
 //!   every collection is walked in order.
-//! - plotters only encodes PNG when it saves a file, and the `image` crate is
-//!   not a direct dependency, so [`render_png`] draws into a private scratch
-//!   directory under [`std::env::temp_dir`], reads the file back and removes
-//!   the directory. That file never escapes this module.
+//! - PNGs are drawn into an in-memory RGB buffer and encoded with the `image`
+//!   crate (the version plotters already depends on), so rendering touches
+//!   no file.
 //! - Non-finite points (and non-positive x on a log axis) are skipped rather
 //!   than rejected: a chart of a run that produced no data still renders.
 
-use std::fs;
-use std::io;
 use std::ops::Range;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Once;
+
+use image::ImageEncoder;
 
 use plotters::coord::ranged1d::{AsRangedCoord, DefaultFormatting, KeyPointHint, ValueFormatter};
 use plotters::coord::types::RangedCoordf64;
@@ -72,7 +69,7 @@ pub struct Series {
 }
 
 /// Lines over a numeric x axis, with optional shaded ranges and reference lines.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct LineChart {
     pub title: String,
     /// Axis labels include units, e.g. "time (min)".
@@ -96,6 +93,10 @@ pub struct LineChart {
     pub markers: Vec<(f64, String)>,
     /// Horizontal dashed lines at y, labelled at the left end.
     pub hlines: Vec<(f64, String)>,
+    /// Fixed x extent (e.g. the whole run), instead of the data's.
+    pub x_range: Option<(f64, f64)>,
+    /// Fixed top of the y axis before legend headroom (e.g. 100 for a percentage).
+    pub y_max: Option<f64>,
 }
 
 /// One bar of a [`BarChart`]; `low`/`high` draw a confidence-interval whisker.
@@ -139,16 +140,6 @@ impl Chart {
 pub enum ChartError {
     #[error("could not draw chart {title:?}: {message}")]
     Draw { title: String, message: String },
-    #[error(
-        "could not encode chart {title:?} as PNG through scratch path {}: {source} \
-         (check that the temporary directory is writable, or set TMPDIR)",
-        path.display()
-    )]
-    Scratch {
-        title: String,
-        path: PathBuf,
-        source: io::Error,
-    },
 }
 
 /// The colour of series (or bar) `index`: the Okabe-Ito colour-blind-safe
@@ -185,29 +176,26 @@ pub fn render_svg(chart: &Chart) -> String {
     svg
 }
 
-/// Renders `chart` as PNG-encoded bytes.
+/// Renders `chart` as PNG-encoded bytes: drawn into an RGB buffer in memory,
+/// then encoded with the `image` crate plotters itself uses.
 pub fn render_png(chart: &Chart) -> Result<Vec<u8>, ChartError> {
     register_fonts();
-    let scratch = ScratchDir::create().map_err(|(path, source)| ChartError::Scratch {
+    let draw_error = |message: String| ChartError::Draw {
         title: chart.title().to_owned(),
-        path,
-        source,
-    })?;
-    let path = scratch.0.join("chart.png");
+        message,
+    };
+    let mut rgb = vec![0u8; WIDTH as usize * HEIGHT as usize * 3];
     {
-        let root = BitMapBackend::new(&path, (WIDTH, HEIGHT)).into_drawing_area();
+        let root = BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
         draw(&root, chart)
             .and_then(|()| root.present())
-            .map_err(|e| ChartError::Draw {
-                title: chart.title().to_owned(),
-                message: e.to_string(),
-            })?;
+            .map_err(|e| draw_error(e.to_string()))?;
     }
-    fs::read(&path).map_err(|source| ChartError::Scratch {
-        title: chart.title().to_owned(),
-        path,
-        source,
-    })
+    let mut png = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut png)
+        .write_image(&rgb, WIDTH, HEIGHT, image::ColorType::Rgb8)
+        .map_err(|e| draw_error(e.to_string()))?;
+    Ok(png)
 }
 
 fn register_fonts() {
@@ -218,31 +206,6 @@ fn register_fonts() {
         let _ = register_font(FONT, FontStyle::Normal, dejavu::sans::regular());
         let _ = register_font(FONT, FontStyle::Bold, dejavu::sans::bold());
     });
-}
-
-/// A fresh directory under the system temp dir, removed on drop.
-struct ScratchDir(PathBuf);
-
-impl ScratchDir {
-    fn create() -> Result<Self, (PathBuf, io::Error)> {
-        static NEXT: AtomicU64 = AtomicU64::new(0);
-        loop {
-            let n = NEXT.fetch_add(1, Ordering::Relaxed);
-            let path =
-                std::env::temp_dir().join(format!("ratesim-chart-{}-{n}", std::process::id()));
-            match fs::create_dir(&path) {
-                Ok(()) => return Ok(ScratchDir(path)),
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-                Err(e) => return Err((path, e)),
-            }
-        }
-    }
-}
-
-impl Drop for ScratchDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
 }
 
 type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
@@ -289,19 +252,30 @@ fn draw_line_chart<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     c: &LineChart,
 ) -> DrawResult<DB> {
-    let keep = |&(x, y): &(f64, f64)| x.is_finite() && y.is_finite() && (!c.x_log || x > 0.0);
+    // A NaN y is kept as a gap in its line; other non-finite points are dropped.
+    let keep = |&(x, y): &(f64, f64)| {
+        x.is_finite() && (y.is_finite() || y.is_nan()) && (!c.x_log || x > 0.0)
+    };
     let series: Vec<Vec<(f64, f64)>> = c
         .series
         .iter()
         .map(|s| s.points.iter().copied().filter(keep).collect())
         .collect();
 
-    let x_values = series.iter().flatten().map(|p| p.0);
+    let x_values = series
+        .iter()
+        .flatten()
+        .filter(|p| p.1.is_finite())
+        .map(|p| p.0);
+    let x_values = x_values.chain(c.x_range.iter().flat_map(|&(a, b)| [a, b]));
     let x_values = x_values
         .chain(c.shaded.iter().flat_map(|&(a, b)| [a, b]))
         .chain(c.markers.iter().map(|m| m.0))
         .filter(|&x| !c.x_log || x > 0.0);
-    let x = x_range(x_values, c.x_log);
+    let x = match c.x_range {
+        Some((a, b)) if a < b && (!c.x_log || a > 0.0) => a..b,
+        _ => x_range(x_values, c.x_log),
+    };
     let shaded: Vec<(f64, f64)> = c
         .shaded
         .iter()
@@ -327,9 +301,16 @@ fn draw_line_chart<DB: DrawingBackend>(
         LEGEND_SIZE * 1.25 * legend_rows as f64 + f64::from(2 * LEGEND_MARGIN + 15)
     };
     let headroom = (legend_height / f64::from(plot_height.max(1))).clamp(0.08, 0.5);
-    let y_values = series.iter().flatten().map(|p| p.1);
+    let y_values = series
+        .iter()
+        .flatten()
+        .map(|p| p.1)
+        .filter(|y| y.is_finite());
     let y = y_range(
-        y_values.chain(c.hlines.iter().map(|h| h.0)),
+        y_values
+            .chain(c.hlines.iter().map(|h| h.0))
+            .chain(c.y_max)
+            .map(|y| c.y_max.map_or(y, |m| y.min(m))),
         c.y_min_zero,
         headroom,
     );
@@ -483,19 +464,23 @@ where
 
     for (i, (s, points)) in c.series.iter().zip(&layout.series).enumerate() {
         let colour = palette(i);
-        let anno = match points.as_slice() {
-            // A lone point has no segment to draw; show it as a dot.
-            [p] => chart.draw_series(std::iter::once(Circle::new(*p, 4, colour.filled())))?,
-            _ => {
-                let path = if c.step {
-                    steps(points)
-                } else {
-                    points.clone()
-                };
-                let line = (path.len() > 1).then(|| PathElement::new(path, colour.stroke_width(2)));
-                chart.draw_series(line)?
-            }
-        };
+        // NaN values split the line into segments drawn as one series.
+        let segments: Vec<Vec<(f64, f64)>> = points
+            .split(|p| p.1.is_nan())
+            .filter(|seg| !seg.is_empty())
+            .map(|seg| if c.step { steps(seg) } else { seg.to_vec() })
+            .collect();
+        // A lone point has no segment to draw; show it as a dot.
+        let dots = segments
+            .iter()
+            .filter(|seg| seg.len() == 1)
+            .map(|seg| Circle::new(seg[0], 4, colour.filled()));
+        chart.draw_series(dots)?;
+        let lines = segments
+            .into_iter()
+            .filter(|seg| seg.len() > 1)
+            .map(|seg| PathElement::new(seg, colour.stroke_width(2)));
+        let anno = chart.draw_series(lines)?;
         anno.label(s.name.as_str())
             .legend(move |(x, y)| Rectangle::new([(x, y - 2), (x + 24, y + 2)], colour.filled()));
     }

@@ -5,14 +5,18 @@
 pub mod charts;
 pub mod requests;
 pub mod summary;
+pub mod timecharts;
 pub mod timeseries;
 
 use crate::engine::Outcome;
 use crate::scenario::Scenario;
 
 /// Every file `ratesim run` writes besides requests.csv, as (name, bytes).
-pub fn run_files(scenario: &Scenario, outcome: &Outcome) -> Vec<(String, Vec<u8>)> {
-    vec![
+pub fn run_files(
+    scenario: &Scenario,
+    outcome: &Outcome,
+) -> Result<Vec<(String, Vec<u8>)>, charts::ChartError> {
+    let mut files = vec![
         (
             "summary.csv".to_string(),
             summary::summary_csv(scenario, outcome),
@@ -25,5 +29,46 @@ pub fn run_files(scenario: &Scenario, outcome: &Outcome) -> Vec<(String, Vec<u8>
             "utilisation.csv".to_string(),
             summary::utilisation_csv(scenario, outcome),
         ),
-    ]
+    ];
+    let lines: Vec<timecharts::Line<'_>> = scenario
+        .groups
+        .iter()
+        .zip(&outcome.series.rows)
+        .map(|(g, rows)| timecharts::Line {
+            name: g.name.clone(),
+            intervals: rows,
+        })
+        .collect();
+    let lockouts: Vec<_> = outcome.lockouts.iter().flatten().copied().collect();
+    let interval = outcome.series.interval;
+    let title = |what: &str| format!("{what}: {} (seed {})", scenario.name, outcome.seed);
+    for (name, chart) in [
+        (
+            "throughput",
+            timecharts::throughput(
+                &title("Throughput"),
+                &lines,
+                interval,
+                outcome.horizon,
+                &lockouts,
+            ),
+        ),
+        (
+            "rate_429",
+            timecharts::rate_429(
+                &title("429 rate"),
+                &lines,
+                interval,
+                outcome.horizon,
+                &lockouts,
+            ),
+        ),
+    ] {
+        files.push((
+            format!("{name}.svg"),
+            charts::render_svg(&chart).into_bytes(),
+        ));
+        files.push((format!("{name}.png"), charts::render_png(&chart)?));
+    }
+    Ok(files)
 }
