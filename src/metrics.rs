@@ -6,7 +6,7 @@
 //! minute.
 
 use crate::response::Cause;
-use crate::strategy::GiveUp;
+use crate::strategy::{Attempts, GiveUp, Refusal};
 use crate::time::Nanos;
 use hdrhistogram::Histogram;
 
@@ -23,6 +23,8 @@ pub struct GroupStats {
     pub succeeded: u64,
     /// Requests the client gave up on, by reason (indexed like [`GiveUp::ALL`]).
     pub gave_up: [u64; 3],
+    /// Requests the client refused locally, by reason (indexed like [`Refusal::ALL`]).
+    pub refused: [u64; 3],
     /// Requests whose size alone exceeds a token limit of their model.
     pub unservable: u64,
     /// Requests neither finished nor given up when the run ended.
@@ -39,6 +41,10 @@ pub struct GroupStats {
     pub max_attempts: u64,
     /// How many finished requests made exactly n attempts, n = index + 1 (the last bucket collects the rest).
     pub attempts_hist: [u64; 16],
+    /// Time finished requests spent held back by their client before sends.
+    pub client_wait: Nanos,
+    /// Time finished requests spent in backoff after failures.
+    pub backoff_wait: Nanos,
     /// Input and output tokens of successful requests.
     pub tokens_in: u64,
     pub tokens_out: u64,
@@ -54,6 +60,7 @@ impl Default for GroupStats {
             arrivals: 0,
             succeeded: 0,
             gave_up: [0; 3],
+            refused: [0; 3],
             unservable: 0,
             in_flight: 0,
             attempts: 0,
@@ -62,6 +69,8 @@ impl Default for GroupStats {
             finished_attempts: 0,
             max_attempts: 0,
             attempts_hist: [0; 16],
+            client_wait: Nanos::ZERO,
+            backoff_wait: Nanos::ZERO,
             tokens_in: 0,
             tokens_out: 0,
             completion: Histogram::new_with_bounds(1, HIST_MAX_MS, 3)
@@ -93,6 +102,24 @@ impl GroupStats {
         self.gave_up.iter().sum()
     }
 
+    pub fn refused_total(&self) -> u64 {
+        self.refused.iter().sum()
+    }
+
+    pub fn refused_by(&self, r: Refusal) -> u64 {
+        self.refused[r.index()]
+    }
+
+    /// Mean time a finished request was held back by its client, in seconds.
+    pub fn mean_client_wait(&self) -> f64 {
+        self.client_wait.as_secs_f64() / self.finished().max(1) as f64
+    }
+
+    /// Mean time a finished request spent in backoff, in seconds.
+    pub fn mean_backoff_wait(&self) -> f64 {
+        self.backoff_wait.as_secs_f64() / self.finished().max(1) as f64
+    }
+
     pub fn rejected_total(&self) -> u64 {
         self.rejected.iter().sum()
     }
@@ -121,7 +148,7 @@ impl GroupStats {
     }
 
     pub fn finished(&self) -> u64 {
-        self.succeeded + self.gave_up_total() + self.unservable
+        self.succeeded + self.gave_up_total() + self.refused_total() + self.unservable
     }
 
     /// Completion-time quantile in seconds (0 when nothing succeeded).
@@ -137,7 +164,10 @@ impl GroupStats {
         self.completion.max() as f64 / 1e3
     }
 
-    pub(crate) fn record_finish(&mut self, attempts: u32) {
+    pub(crate) fn record_finish(&mut self, a: &Attempts) {
+        let attempts = a.sent;
+        self.client_wait.0 += a.client_wait.0;
+        self.backoff_wait.0 += a.backoff_wait.0;
         self.finished_attempts += u64::from(attempts);
         self.max_attempts = self.max_attempts.max(u64::from(attempts));
         let bucket = (attempts.max(1) as usize - 1).min(self.attempts_hist.len() - 1);
@@ -156,6 +186,11 @@ impl GroupStats {
         self.max_attempts = self.max_attempts.max(other.max_attempts);
         self.tokens_in += other.tokens_in;
         self.tokens_out += other.tokens_out;
+        self.client_wait.0 += other.client_wait.0;
+        self.backoff_wait.0 += other.backoff_wait.0;
+        for (a, b) in self.refused.iter_mut().zip(other.refused) {
+            *a += b;
+        }
         for (a, b) in self.gave_up.iter_mut().zip(other.gave_up) {
             *a += b;
         }

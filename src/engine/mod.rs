@@ -19,7 +19,7 @@ use crate::response::{Cause, Headers, Response, Status};
 use crate::rng::{self, Purpose, Rng};
 use crate::scenario::{Arrival, Scenario, Workload};
 use crate::service::{response_time, spread_multiplier, Served};
-use crate::strategy::{Attempts, Client, Gate, GiveUp, Next};
+use crate::strategy::{Attempts, Client, Gate, GiveUp, Next, Refusal, SendInfo};
 use crate::time::Nanos;
 use crate::workload::{Arrivals, TraceError, TraceReader, TraceRow};
 use queue::EventQueue;
@@ -47,6 +47,8 @@ impl<R: Read> TraceSource for TraceReader<R> {
 pub enum Fate {
     Succeeded,
     GaveUp(GiveUp),
+    /// The client refused it (or a retry of it) without sending.
+    Refused(Refusal),
     Unservable,
     /// Still waiting or in flight when the run stopped.
     InFlight,
@@ -57,6 +59,7 @@ impl Fate {
         match self {
             Fate::Succeeded => "succeeded",
             Fate::GaveUp(g) => g.label(),
+            Fate::Refused(r) => r.label(),
             Fate::Unservable => "unservable",
             Fate::InFlight => "in_flight",
         }
@@ -440,12 +443,35 @@ impl Sim<'_, '_> {
         }
     }
 
+    fn send_info(&self, r: &Req) -> SendInfo {
+        SendInfo {
+            worker: (r.worker != NO_WORKER).then_some(r.worker),
+            tokens: u64::from(r.input) + u64::from(r.max_tokens.unwrap_or(r.output)),
+            sent: r.att.sent,
+        }
+    }
+
     /// The client wants to send `slot` now.
     fn send(&mut self, slot: u32, now: Nanos) {
-        let g = self.reqs[slot as usize].group as usize;
-        match self.groups[g].client.gate(now) {
+        let r = &self.reqs[slot as usize];
+        let g = r.group as usize;
+        let info = self.send_info(r);
+        let rt = &mut self.groups[g];
+        match rt.client.gate(now, &info, &mut rt.strategy_rng) {
             Gate::Send => self.attempt(slot, now),
+            Gate::WaitUntil(t) if t > now => {
+                self.reqs[slot as usize].att.client_wait.0 += t.0 - now.0;
+                self.queue.push(t, Ev::Attempt(slot));
+            }
+            Gate::WaitUntil(_) => self.attempt(slot, now),
+            Gate::Refuse(reason) => self.refuse(slot, now, reason),
         }
+    }
+
+    fn refuse(&mut self, slot: u32, now: Nanos, reason: Refusal) {
+        let g = self.reqs[slot as usize].group as usize;
+        self.stats[g].refused[reason.index()] += 1;
+        self.end(slot, now, Fate::Refused(reason));
     }
 
     /// One attempt reaches the server at `now`.
@@ -520,7 +546,9 @@ impl Sim<'_, '_> {
         let r = self.reqs[slot as usize];
         let g = r.group as usize;
         let response = r.response.expect("an answer follows an attempt");
+        let info = self.send_info(&r);
         if response.status.is_success() {
+            self.groups[g].client.on_success(now, &info, &response);
             if self.sc.policy.tpm == TpmAccounting::InputThenOutput
                 && self.sc.policy.models[r.model as usize].kind.uses_tokens()
             {
@@ -546,15 +574,24 @@ impl Sim<'_, '_> {
         let units = self.sc.policy.header_units;
         let rt = &mut self.groups[g];
         let att = &mut self.reqs[slot as usize].att;
-        match rt
-            .client
-            .on_failure(att, &response, now, clock, units, &mut rt.strategy_rng)
-        {
-            Next::RetryAfter(delay) => self.queue.push(now + delay, Ev::Attempt(slot)),
+        match rt.client.on_failure(
+            att,
+            &info,
+            &response,
+            now,
+            clock,
+            units,
+            &mut rt.strategy_rng,
+        ) {
+            Next::RetryAfter(delay) => {
+                att.backoff_wait.0 += delay.0;
+                self.queue.push(now + delay, Ev::Attempt(slot));
+            }
             Next::GiveUp(reason) => {
                 self.stats[g].gave_up[give_up_index(reason)] += 1;
                 self.end(slot, now, Fate::GaveUp(reason));
             }
+            Next::Refuse(reason) => self.refuse(slot, now, reason),
         }
     }
 
@@ -581,7 +618,7 @@ impl Sim<'_, '_> {
         self.record(slot, now, fate);
         let r = self.reqs[slot as usize];
         let g = r.group as usize;
-        self.stats[g].record_finish(r.att.sent);
+        self.stats[g].record_finish(&r.att);
         self.live[slot as usize] = false;
         self.free.push(slot);
         if r.worker != NO_WORKER {
@@ -630,8 +667,9 @@ impl Sim<'_, '_> {
         }
         let mut total = GroupStats::default();
         for s in &self.stats {
-            let conserved = s.succeeded + s.gave_up_total() + s.unservable + s.in_flight;
-            assert_eq!(s.arrivals, conserved, "conservation violated: arrivals != succeeded + gave up + unservable + in flight (a bug in ratesim)");
+            let conserved =
+                s.succeeded + s.gave_up_total() + s.refused_total() + s.unservable + s.in_flight;
+            assert_eq!(s.arrivals, conserved, "conservation violated: arrivals != succeeded + gave up + refused + unservable + in flight (a bug in ratesim)");
             total.merge(s);
         }
         total.locked_out = Nanos(lockouts.iter().flatten().map(|(s, e)| e.0 - s.0).sum());

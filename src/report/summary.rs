@@ -4,7 +4,7 @@ use crate::engine::Outcome;
 use crate::metrics::GroupStats;
 use crate::response::Cause;
 use crate::scenario::Scenario;
-use crate::strategy::GiveUp;
+use crate::strategy::{GiveUp, Refusal};
 use std::fmt::Write as _;
 
 /// Columns of summary.csv, in order. Documented in docs/outputs.md.
@@ -18,6 +18,10 @@ pub const SUMMARY_COLUMNS: &[&str] = &[
     "gave_up_not_retryable",
     "gave_up_max_attempts",
     "gave_up_deadline",
+    "refused_locally",
+    "refused_budget",
+    "refused_breaker",
+    "refused_throttle",
     "unservable",
     "in_flight",
     "attempts",
@@ -38,6 +42,8 @@ pub const SUMMARY_COLUMNS: &[&str] = &[
     "completion_p99_s",
     "completion_max_s",
     "locked_out_s",
+    "mean_client_wait_s",
+    "mean_backoff_wait_s",
 ];
 
 /// One summary row's values, as strings, in [`SUMMARY_COLUMNS`] order.
@@ -56,6 +62,10 @@ pub fn summary_values(
         s.gave_up_by(GiveUp::NotRetryable),
         s.gave_up_by(GiveUp::MaxAttempts),
         s.gave_up_by(GiveUp::Deadline),
+        s.refused_total(),
+        s.refused_by(Refusal::Budget),
+        s.refused_by(Refusal::Breaker),
+        s.refused_by(Refusal::Throttle),
         s.unservable,
         s.in_flight,
         s.attempts,
@@ -81,6 +91,8 @@ pub fn summary_values(
     }
     v.push(format!("{:.3}", s.completion_max()));
     v.push(format!("{:.3}", s.locked_out.as_secs_f64()));
+    v.push(format!("{:.3}", s.mean_client_wait()));
+    v.push(format!("{:.3}", s.mean_backoff_wait()));
     v
 }
 
@@ -167,6 +179,7 @@ pub fn summary_table(scenario: &Scenario, outcome: &Outcome) -> String {
         ("arrivals", |s, _| s.arrivals.to_string()),
         ("succeeded", |s, _| s.succeeded.to_string()),
         ("gave up", |s, _| s.gave_up_total().to_string()),
+        ("refused by client", |s, _| s.refused_total().to_string()),
         ("unservable", |s, _| s.unservable.to_string()),
         ("in flight at end", |s, _| s.in_flight.to_string()),
         ("attempts", |s, _| s.attempts.to_string()),

@@ -63,12 +63,63 @@ pub struct Attempts {
     pub prev_delay: Nanos,
     /// When the request arrived at the client.
     pub arrival: Nanos,
+    /// Time spent held back by the client before sends (pacers, pauses).
+    pub client_wait: Nanos,
+    /// Time spent waiting after failures (backoff delays).
+    pub backoff_wait: Nanos,
+}
+
+/// What the client knows about a request it is about to send.
+#[derive(Clone, Copy, Debug)]
+pub struct SendInfo {
+    /// The closed-loop worker sending it, if any.
+    pub worker: Option<u32>,
+    /// Tokens the request will use as the client estimates them (input plus
+    /// max_tokens, else expected output): what a client-side TPM pacer counts.
+    pub tokens: u64,
+    /// Attempts already sent (0 for the first).
+    pub sent: u32,
 }
 
 /// Whether a request may be sent now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Gate {
     Send,
+    /// Ask again at this instant (a pacer or a pause holds the request back).
+    WaitUntil(Nanos),
+    /// The client refuses the request locally; it is never sent.
+    Refuse(Refusal),
+}
+
+/// Why a client refused a request (or a retry) without sending it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Refusal {
+    /// A retry budget or quota is exhausted.
+    Budget,
+    /// A circuit breaker is open.
+    Breaker,
+    /// Client-side adaptive throttling rejected it.
+    Throttle,
+}
+
+impl Refusal {
+    pub const ALL: [Refusal; 3] = [Refusal::Budget, Refusal::Breaker, Refusal::Throttle];
+
+    pub const fn label(self) -> &'static str {
+        match self {
+            Refusal::Budget => "refused_budget",
+            Refusal::Breaker => "refused_breaker",
+            Refusal::Throttle => "refused_throttle",
+        }
+    }
+
+    pub const fn index(self) -> usize {
+        match self {
+            Refusal::Budget => 0,
+            Refusal::Breaker => 1,
+            Refusal::Throttle => 2,
+        }
+    }
 }
 
 /// What the client does after an answer that was not a success.
@@ -77,6 +128,8 @@ pub enum Next {
     /// Send again after this delay.
     RetryAfter(Nanos),
     GiveUp(GiveUp),
+    /// A retry the strategy would make is refused locally (e.g. by a budget).
+    Refuse(Refusal),
 }
 
 /// The client side of one group: a strategy instance with its state.
@@ -88,14 +141,20 @@ pub struct Client {
 impl Client {
     /// Called before every send, first attempts included.
     #[inline]
-    pub fn gate(&mut self, _now: Nanos) -> Gate {
+    pub fn gate(&mut self, _now: Nanos, _info: &SendInfo, _rng: &mut Rng) -> Gate {
         Gate::Send
     }
 
+    /// Called after every success.
+    #[inline]
+    pub fn on_success(&mut self, _now: Nanos, _info: &SendInfo, _response: &Response) {}
+
     /// Called after every answer that is not a success.
+    #[allow(clippy::too_many_arguments)]
     pub fn on_failure(
         &mut self,
         state: &mut Attempts,
+        _info: &SendInfo,
         response: &Response,
         now: Nanos,
         clock: Clock,
