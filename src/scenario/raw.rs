@@ -111,7 +111,8 @@ pub struct RawGroup {
     pub input_tokens: Option<RawSize>,
     pub output_tokens: Option<RawSize>,
     pub max_tokens: Option<i64>,
-    pub strategy: Option<RawStrategy>,
+    /// Read by [`crate::strategy::config`], which owns the strategy format.
+    pub strategy: Option<toml::Value>,
     pub trace: Option<String>,
 }
 
@@ -164,19 +165,4 @@ pub enum RawSizeDist {
     Constant { value: i64 },
     Uniform { min: i64, max: i64 },
     Lognormal { median: f64, p95: f64 },
-}
-
-/// A strategy: written out as a table.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawStrategy {
-    pub kind: String,
-    pub base: Option<String>,
-    pub cap: Option<String>,
-    pub delay: Option<String>,
-    pub jitter: Option<String>,
-    pub max_attempts: Option<i64>,
-    pub deadline: Option<String>,
-    pub retry_on: Option<Vec<i64>>,
-    pub name: Option<String>,
 }

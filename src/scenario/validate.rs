@@ -16,7 +16,7 @@ use crate::policy::{
 };
 use crate::response::Status;
 use crate::service::{Outage, ServiceConfig};
-use crate::strategy::{BackoffSpec, RetryPolicy, StatusSet, StrategySpec};
+use crate::strategy::{self, StrategySpec};
 use crate::suggest::close_matches;
 use crate::time::{parse_duration, Clock, Nanos};
 use crate::workload::{ArrivalSpec, SizeDist, ThinkTime};
@@ -658,7 +658,7 @@ impl Validator<'_> {
         };
         let strategy = match &g.strategy {
             Some(s) => self.strategy(&f("strategy"), s)?,
-            None => default_strategy(),
+            None => strategy::config::default_strategy(),
         };
         Ok(Group {
             name: g.name.clone(),
@@ -850,113 +850,15 @@ impl Validator<'_> {
         })
     }
 
-    fn strategy(&self, field: &str, s: &RawStrategy) -> Result<StrategySpec> {
-        let f = |name: &str| format!("{field}.{name}");
-        let kinds = [
-            "none",
-            "constant",
-            "exponential",
-            "full-jitter",
-            "equal-jitter",
-            "decorrelated",
-            "header-aware",
-        ];
-        let kind = self.one_of(&f("kind"), &s.kind, &kinds)?;
-        let dur = |name: &str, v: &Option<String>, default: Nanos| -> Result<Nanos> {
-            match v {
-                Some(t) => self.positive_duration(&f(name), t),
-                None => Ok(default),
-            }
-        };
-        let base = dur("base", &s.base, Nanos::SECOND)?;
-        let cap = dur("cap", &s.cap, Nanos::from_secs(60))?;
-        if matches!(
-            kind,
-            "exponential" | "full-jitter" | "equal-jitter" | "decorrelated" | "header-aware"
-        ) && cap < base
-        {
-            return Err(self.err(&f("cap"), format!("the cap ({cap}) is below the base delay ({base}); the cap must be at least the base")));
-        }
-        let backoff = match kind {
-            "none" => BackoffSpec::None,
-            "constant" => BackoffSpec::Constant {
-                delay: dur("delay", &s.delay, Nanos::SECOND)?,
-            },
-            "exponential" => BackoffSpec::Exponential { base, cap },
-            "full-jitter" => BackoffSpec::FullJitter { base, cap },
-            "equal-jitter" => BackoffSpec::EqualJitter { base, cap },
-            "decorrelated" => BackoffSpec::Decorrelated { base, cap },
-            _ => BackoffSpec::HeaderAware {
-                base,
-                cap,
-                jitter: match &s.jitter {
-                    Some(j) => self.duration(&f("jitter"), j)?,
-                    None => Nanos::from_millis(250),
-                },
-            },
-        };
-        for (name, present, used) in [
-            ("delay", s.delay.is_some(), kind == "constant"),
-            ("jitter", s.jitter.is_some(), kind == "header-aware"),
-            (
-                "base",
-                s.base.is_some(),
-                !matches!(kind, "none" | "constant"),
-            ),
-            ("cap", s.cap.is_some(), !matches!(kind, "none" | "constant")),
-        ] {
-            if present && !used {
-                return Err(self.err(
-                    &f(name),
-                    format!("`{name}` has no meaning for kind = {kind:?}"),
-                ));
-            }
-        }
-        let max_attempts = match (kind, s.max_attempts) {
-            ("none", Some(n)) if n != 1 => {
-                return Err(self.err(
-                    &f("max_attempts"),
-                    "kind = \"none\" gives up at once: max_attempts is 1",
-                ))
-            }
-            ("none", _) => 1,
-            (_, Some(n)) => self.count(&f("max_attempts"), n, 1, 10_000)? as u32,
-            (_, None) => 5,
-        };
-        let deadline = s
-            .deadline
-            .as_deref()
-            .map(|d| self.positive_duration(&f("deadline"), d))
-            .transpose()?;
-        let retry_on = match &s.retry_on {
-            Some(codes) => StatusSet::of(&self.statuses(&f("retry_on"), codes)?),
-            None => StatusSet::default_retryable(),
-        };
-        Ok(StrategySpec {
-            name: s.name.clone().unwrap_or_else(|| kind.to_string()),
-            backoff,
-            retry: RetryPolicy {
-                max_attempts,
-                deadline,
-                retry_on,
-            },
+    fn strategy(&self, field: &str, value: &toml::Value) -> Result<StrategySpec> {
+        strategy::config::parse(value).map_err(|e| {
+            let at = if e.field.is_empty() {
+                field.to_string()
+            } else {
+                format!("{field}.{}", e.field)
+            };
+            self.err(&at, e.message)
         })
-    }
-}
-
-/// The strategy of a group that names none: full jitter from 1 s to 60 s, 5 attempts.
-pub fn default_strategy() -> StrategySpec {
-    StrategySpec {
-        name: "full-jitter".to_string(),
-        backoff: BackoffSpec::FullJitter {
-            base: Nanos::SECOND,
-            cap: Nanos::from_secs(60),
-        },
-        retry: RetryPolicy {
-            max_attempts: 5,
-            deadline: None,
-            retry_on: StatusSet::default_retryable(),
-        },
     }
 }
 

@@ -11,6 +11,7 @@
 //! their own history. They never read server state.
 
 pub mod backoff;
+pub mod config;
 pub mod retry;
 
 pub use backoff::{Backoff, BackoffSpec};
