@@ -1,1 +1,117 @@
-fn main() {}
+//! Criterion benches for the hot paths: the event queue, the limiter's
+//! admission check, and whole scenarios. Each reports elements per second
+//! (queue operations, admissions, simulation events).
+//!
+//! The full one-day, 14.4M-request scenario (`benches/day-10k-rpm.toml`) takes
+//! seconds per run; the `scenario` group runs its first hour, and the full day
+//! is timed with `ratesim run benches/day-10k-rpm.toml` (see README).
+
+use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use ratesim::engine::queue::EventQueue;
+use ratesim::policy::catalogue::resolve;
+use ratesim::policy::limiter::Limiter;
+use ratesim::policy::presets::preset;
+use ratesim::policy::{Policy, WindowAlgo};
+use ratesim::runner::simulate_quiet;
+use ratesim::time::{Clock, Nanos};
+use std::path::Path;
+
+fn queue(c: &mut Criterion) {
+    let mut g = c.benchmark_group("queue");
+    // A steady state of ~1,000 pending events, as in a busy run: each step pops
+    // the earliest and pushes one a little later.
+    let n = 100_000u64;
+    g.throughput(Throughput::Elements(n));
+    g.bench_function("pop+push at depth 1000", |b| {
+        b.iter_batched(
+            || {
+                let mut q = EventQueue::new();
+                for i in 0..1000u64 {
+                    q.push(Nanos(i.wrapping_mul(7_919) % 1_000_000), i as u32);
+                }
+                q
+            },
+            |mut q| {
+                for i in 0..n {
+                    let (t, e) = q.pop().unwrap();
+                    q.push(
+                        Nanos(t.0 + 1 + (i.wrapping_mul(2_654_435_761) % 1_000_000)),
+                        e,
+                    );
+                }
+                q
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    g.finish();
+}
+
+fn policy(c: &mut Criterion) {
+    let mut g = c.benchmark_group("policy");
+    let models = resolve(preset("venice").unwrap(), &[]).unwrap();
+    let model = models.iter().position(|m| m.id == "llama-3.3-70b").unwrap() as u32;
+    let n = 100_000u64;
+    g.throughput(Throughput::Elements(n));
+    for algo in [
+        WindowAlgo::Fixed,
+        WindowAlgo::SlidingLog,
+        WindowAlgo::TokenBucket,
+    ] {
+        let policy = Policy {
+            preset: "venice".into(),
+            models: models.clone(),
+            window: algo,
+            tpm: Default::default(),
+            lockout: Default::default(),
+            header_units: Default::default(),
+        };
+        g.bench_function(format!("admit ({})", algo.name()), |b| {
+            b.iter_batched(
+                || {
+                    Limiter::new(
+                        &policy,
+                        1,
+                        Clock {
+                            start_unix_ms: 1_776_686_400_000,
+                        },
+                    )
+                },
+                |mut lim| {
+                    // 100 admissions per simulated minute: right at the RPM limit.
+                    for i in 0..n {
+                        black_box(lim.admit(Nanos(i * 600_000_000), 0, model, 2_000));
+                    }
+                    lim
+                },
+                BatchSize::LargeInput,
+            )
+        });
+    }
+    g.finish();
+}
+
+fn scenario(c: &mut Criterion) {
+    let mut g = c.benchmark_group("scenario");
+    g.sample_size(10);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let quick = ratesim::scenario::load(&root.join("scenarios/quickstart.toml")).unwrap();
+    let text = std::fs::read_to_string(root.join("benches/day-10k-rpm.toml")).unwrap();
+    let hour = ratesim::scenario::parse(
+        &text.replace("duration = \"1d\"", "duration = \"1h\""),
+        &root.join("benches/day-10k-rpm.toml"),
+    )
+    .unwrap();
+    for (name, sc) in [
+        ("quickstart", &quick),
+        ("10k-rpm, 10 models, 1 hour", &hour),
+    ] {
+        let events = simulate_quiet(sc, sc.seed).unwrap().events;
+        g.throughput(Throughput::Elements(events));
+        g.bench_function(name, |b| b.iter(|| simulate_quiet(sc, sc.seed).unwrap()));
+    }
+    g.finish();
+}
+
+criterion_group!(benches, queue, policy, scenario);
+criterion_main!(benches);

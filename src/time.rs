@@ -35,7 +35,8 @@ impl Nanos {
         } else if ns >= u64::MAX as f64 {
             Nanos::MAX
         } else {
-            Nanos(ns.round() as u64)
+            // Adding a half and truncating rounds half up; cheaper than `round`.
+            Nanos((ns + 0.5) as u64)
         }
     }
 

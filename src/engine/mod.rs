@@ -267,11 +267,10 @@ impl Sim<'_, '_> {
     fn run(&mut self) -> Result<u64, SimError> {
         let horizon = self.sc.horizon();
         let mut events = 0u64;
-        while let Some(t) = self.queue.peek_time() {
-            if t >= horizon {
+        while let Some((now, ev)) = self.queue.pop() {
+            if now >= horizon {
                 break;
             }
-            let (now, ev) = self.queue.pop().expect("peeked");
             events += 1;
             match ev {
                 Ev::Arrival(g) => self.on_arrival(g as usize, now)?,
@@ -294,7 +293,7 @@ impl Sim<'_, '_> {
             .and_then(|a| a.next(&mut rt.arrival_rng))
         {
             if at < self.sc.duration {
-                self.queue.push(at, Ev::Arrival(g as u32));
+                self.queue.push_few(at, Ev::Arrival(g as u32));
             }
         }
     }
@@ -319,7 +318,7 @@ impl Sim<'_, '_> {
                 }
                 row.key = rt.trace_keys[row.key as usize];
                 if row.at < self.sc.duration {
-                    self.queue.push(row.at, Ev::Arrival(g as u32));
+                    self.queue.push_few(row.at, Ev::Arrival(g as u32));
                     rt.pending = Some(row);
                 }
             }
