@@ -5,6 +5,7 @@
 //! [`scenario::Scenario`] and a seed; everything that touches files or the
 //! terminal lives in [`output`] and the binary.
 
+pub mod compare;
 pub mod engine;
 pub mod metrics;
 pub mod output;
@@ -15,6 +16,7 @@ pub mod rng;
 pub mod runner;
 pub mod scenario;
 pub mod service;
+pub mod stats;
 pub mod strategy;
 pub mod suggest;
 pub mod time;

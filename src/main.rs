@@ -1,7 +1,7 @@
 //! The `ratesim` command line: parses arguments, calls the library, prints.
 //! Exit codes: 0 success, 2 bad input (scenario, trace, arguments), 1 anything else.
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use ratesim::policy::describe::describe;
 use ratesim::policy::presets::{preset, PRESETS};
@@ -38,6 +38,29 @@ enum Command {
         /// Also write requests.csv, one row per request.
         #[arg(long)]
         requests: bool,
+    },
+    /// Run the same workload against competing strategies, with replications,
+    /// and write a ranked report with charts.
+    Compare {
+        scenario: PathBuf,
+        /// Strategy preset names, comma-separated (default: the scenario's [compare] list).
+        #[arg(long, value_delimiter = ',')]
+        strategies: Vec<String>,
+        /// Replications per strategy (default: the scenario's, else 10).
+        #[arg(long)]
+        replications: Option<u32>,
+        /// Seed of the first replication; replication r uses seed + r.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Output folder (default: reports/<scenario name>/compare/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Threads to run replications on (default: every core).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
     },
     /// Check a scenario without running it.
     Validate { scenario: PathBuf },
@@ -156,6 +179,15 @@ fn dispatch(command: Command) -> Result<()> {
             emit(&text)?;
             Ok(())
         }
+        Command::Compare {
+            scenario,
+            strategies,
+            replications,
+            seed,
+            out,
+            jobs,
+            quiet,
+        } => compare(&scenario, &strategies, replications, seed, out, jobs, quiet),
         Command::Validate { scenario } => {
             let sc = load(&scenario)?;
             runner::open_traces(&sc).map_err(input)?;
@@ -212,4 +244,112 @@ fn dispatch(command: Command) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// A progress bar on stderr, hidden when stderr is not a terminal or when asked.
+fn progress(total: u64, quiet: bool) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if quiet || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{msg} [{bar:40}] {pos}/{len} runs, {elapsed} elapsed, ~{eta} left",
+        )
+        .expect("static template")
+        .progress_chars("=> "),
+    );
+    bar
+}
+
+fn compare(
+    path: &Path,
+    flag_strategies: &[String],
+    replications: Option<u32>,
+    seed: Option<u64>,
+    out: Option<PathBuf>,
+    jobs: Option<usize>,
+    quiet: bool,
+) -> Result<()> {
+    let sc = load(path)?;
+    let spec = sc.compare.clone();
+    let strategies = if flag_strategies.is_empty() {
+        spec.as_ref()
+            .map(|c| c.strategies.clone())
+            .unwrap_or_default()
+    } else {
+        flag_strategies
+            .iter()
+            .map(|name| {
+                ratesim::strategy::config::parse(&toml::Value::String(name.trim().to_string()))
+                    .map_err(|e| input(format!("--strategies: {}", e.message)))
+            })
+            .collect::<Result<Vec<_>>>()?
+    };
+    if strategies.is_empty() {
+        return Err(input(format!(
+            "nothing to compare: give --strategies a,b,c (see `ratesim strategies`) or add a [compare] table with `strategies` to {}",
+            path.display()
+        )));
+    }
+    let replications = replications
+        .or(spec.as_ref().and_then(|c| c.replications))
+        .unwrap_or(10);
+    if replications == 0 {
+        return Err(input("--replications must be at least 1"));
+    }
+    if jobs == Some(0) {
+        return Err(input("--jobs must be at least 1"));
+    }
+    let plan = ratesim::compare::Plan {
+        strategies,
+        replications,
+        groups: spec.map_or_else(|| (0..sc.groups.len()).collect(), |c| c.groups),
+        base_seed: seed.unwrap_or(sc.seed),
+    };
+    let dir = out.unwrap_or_else(|| default_out_dir(&sc).join("compare"));
+    let total = (plan.strategies.len() as u64) * u64::from(replications);
+    let bar = progress(total, quiet);
+    bar.set_message(format!("comparing {} strategies", plan.strategies.len()));
+    let wall = Instant::now();
+    let comparison =
+        ratesim::compare::run_with_threads(&sc, &plan, jobs, &|| bar.inc(1)).map_err(run_error)?;
+    bar.finish_and_clear();
+    let elapsed = wall.elapsed().as_secs_f64();
+    let files = ratesim::report::compare::compare_files(&sc, &comparison)?;
+    let mut staged = ratesim::output::OutputDir::new(&dir);
+    for (name, bytes) in &files {
+        staged
+            .stage(name, bytes)
+            .with_context(|| format!("cannot write {}", dir.join(name).display()))?;
+    }
+    let written = staged
+        .commit()
+        .with_context(|| format!("cannot write into {}", dir.display()))?;
+    let est: Vec<_> = (0..plan.strategies.len())
+        .map(|s| ratesim::report::compare::estimates(&comparison, s))
+        .collect();
+    let mut text = format!(
+        "{}: {} strategies x {} replication(s), seeds {}..{}\n\n",
+        sc.name,
+        plan.strategies.len(),
+        replications,
+        plan.base_seed,
+        plan.base_seed + u64::from(replications) - 1
+    );
+    for line in ratesim::report::compare::verdict(&comparison, &est) {
+        text += &format!("- {line}\n");
+    }
+    text.push('\n');
+    for f in &written {
+        text += &format!("wrote {}\n", f.display());
+    }
+    let events: u64 = comparison.runs.iter().map(|r| r.events).sum();
+    text += &format!(
+        "{total} runs, {events} events, {elapsed:.2} s wall on {} thread(s), {:.2}M events/s\n",
+        jobs.unwrap_or_else(rayon::current_num_threads),
+        events as f64 / elapsed.max(1e-9) / 1e6
+    );
+    emit(&text)
 }

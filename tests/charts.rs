@@ -90,6 +90,7 @@ fn line(series: Vec<Series>) -> LineChart {
         hlines: vec![],
         x_range: None,
         y_max: None,
+        legend_lower_right: false,
     }
 }
 
@@ -105,6 +106,7 @@ fn full_line_chart() -> Chart {
         hlines: vec![(100.0, "RPM limit 100/min".to_owned())],
         x_range: None,
         y_max: None,
+        legend_lower_right: false,
         ..line(vec![
             series("naive retry", &ramp(10, 12.0)),
             series("exponential backoff", &ramp(10, 9.0)),
@@ -225,6 +227,7 @@ fn degenerate_line_charts_still_render() {
                 hlines: vec![(f64::NAN, "nan".to_owned())],
                 x_range: None,
                 y_max: None,
+                legend_lower_right: false,
                 ..line(vec![series("nan", &[(f64::NAN, f64::NAN)])])
             },
         ),

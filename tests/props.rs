@@ -8,7 +8,14 @@ use ratesim::report::timeseries::timeseries_csv;
 use ratesim::runner::simulate_quiet;
 use std::path::Path;
 
-const MODELS: &[&str] = &["llama-3.2-3b", "qwen3-5-9b", "llama-3.3-70b", "z-image-turbo", "tts-kokoro", "kling-v3-pro-text-to-video"];
+const MODELS: &[&str] = &[
+    "llama-3.2-3b",
+    "qwen3-5-9b",
+    "llama-3.3-70b",
+    "z-image-turbo",
+    "tts-kokoro",
+    "kling-v3-pro-text-to-video",
+];
 const STRATEGIES: &[&str] = &[
     r#"{ kind = "none" }"#,
     r#"{ kind = "constant", delay = "300ms", max_attempts = 6 }"#,
@@ -36,7 +43,14 @@ struct GroupGen {
     key: u8,
 }
 
-fn scenario_text(groups: &[GroupGen], window: usize, lockout: bool, fault: f64, outage: bool, tpm: usize) -> String {
+fn scenario_text(
+    groups: &[GroupGen],
+    window: usize,
+    lockout: bool,
+    fault: f64,
+    outage: bool,
+    tpm: usize,
+) -> String {
     let mut s = format!(
         "name = \"prop\"\nduration = \"6m\"\ndrain = \"1m\"\ninterval = \"15s\"\n[policy]\nwindow = \"{}\"\ntpm_accounting = \"{}\"\n[policy.lockout]\nenabled = {lockout}\n[service]\nerror_500 = {fault}\noverload = {fault}\n",
         ["fixed", "sliding-log", "token-bucket"][window],
@@ -58,8 +72,20 @@ fn scenario_text(groups: &[GroupGen], window: usize, lockout: bool, fault: f64, 
 }
 
 fn group() -> impl Strategy<Value = GroupGen> {
-    (0..MODELS.len(), 0..STRATEGIES.len(), 0..ARRIVALS.len(), 1u32..400, 0u8..2)
-        .prop_map(|(model, strategy, arrival, rate, key)| GroupGen { model, strategy, arrival, rate, key })
+    (
+        0..MODELS.len(),
+        0..STRATEGIES.len(),
+        0..ARRIVALS.len(),
+        1u32..400,
+        0u8..2,
+    )
+        .prop_map(|(model, strategy, arrival, rate, key)| GroupGen {
+            model,
+            strategy,
+            arrival,
+            rate,
+            key,
+        })
 }
 
 proptest! {
@@ -103,4 +129,3 @@ proptest! {
         }
     }
 }
-

@@ -95,8 +95,11 @@ pub struct LineChart {
     pub hlines: Vec<(f64, String)>,
     /// Fixed x extent (e.g. the whole run), instead of the data's.
     pub x_range: Option<(f64, f64)>,
-    /// Fixed top of the y axis before legend headroom (e.g. 100 for a percentage).
+    /// Fixed top of the y axis before legend headroom (e.g. 100 for a
+    /// percentage); ticks above it are left unlabelled.
     pub y_max: Option<f64>,
+    /// Put the legend in the lower right (for rising curves such as CDFs).
+    pub legend_lower_right: bool,
 }
 
 /// One bar of a [`BarChart`]; `low`/`high` draw a confidence-interval whisker.
@@ -406,7 +409,12 @@ where
     let c = layout.chart;
     let (y_lo, y_hi) = (layout.y.start, layout.y.end);
     let y_decimals = tick_decimals(&layout.y, Y_TICKS);
-    let y_fmt = |v: &f64| format_number(*v, y_decimals);
+    // Above a fixed top (e.g. 100%) the axis is only room for the legend:
+    // leave those ticks unlabelled so no one reads 120%.
+    let y_fmt = |v: &f64| match c.y_max {
+        Some(top) if *v > top + 1e-9 => String::new(),
+        _ => format_number(*v, y_decimals),
+    };
     let mut chart = ChartBuilder::on(area)
         .margin(MARGIN)
         .margin_top(layout.margin_top)
@@ -510,7 +518,11 @@ where
     if !c.series.is_empty() || !layout.shaded.is_empty() {
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
+            .position(if c.legend_lower_right {
+                SeriesLabelPosition::LowerRight
+            } else {
+                SeriesLabelPosition::UpperRight
+            })
             .margin(LEGEND_MARGIN)
             .legend_area_size(32)
             .label_font((FONT, LEGEND_SIZE))

@@ -3,6 +3,7 @@
 //! [`crate::output`] puts the bytes on disk.
 
 pub mod charts;
+pub mod compare;
 pub mod requests;
 pub mod summary;
 pub mod timecharts;
@@ -37,6 +38,7 @@ pub fn run_files(
         .map(|(g, rows)| timecharts::Line {
             name: g.name.clone(),
             intervals: rows,
+            runs: 1,
         })
         .collect();
     let lockouts: Vec<_> = outcome.lockouts.iter().flatten().copied().collect();

@@ -7,55 +7,54 @@ use crate::scenario::Scenario;
 use crate::strategy::{GiveUp, Refusal};
 use std::fmt::Write as _;
 
-/// Columns of summary.csv, in order. Documented in docs/outputs.md.
-pub const SUMMARY_COLUMNS: &[&str] = &[
-    "group",
-    "strategy",
-    "seed",
-    "arrivals",
-    "succeeded",
-    "gave_up",
-    "gave_up_not_retryable",
-    "gave_up_max_attempts",
-    "gave_up_deadline",
-    "refused_locally",
-    "refused_budget",
-    "refused_breaker",
-    "refused_throttle",
-    "unservable",
-    "in_flight",
-    "attempts",
-    "rejected_429",
-    "rejected_429_rpm",
-    "rejected_429_tpm",
-    "rejected_429_lockout",
-    "rejected_429_overloaded",
-    "errors_5xx",
-    "share_429",
-    "attempts_per_request",
-    "max_attempts",
-    "attempts_per_success",
-    "goodput_rpm",
-    "goodput_tpm",
-    "completion_p50_s",
-    "completion_p95_s",
-    "completion_p99_s",
-    "completion_max_s",
-    "locked_out_s",
-    "mean_client_wait_s",
-    "mean_backoff_wait_s",
+/// The numeric columns of summary.csv (after `group`, `strategy`, `seed`), in
+/// order, with their decimals (`None` for counts). Documented in docs/outputs.md.
+pub const METRICS: &[(&str, Option<usize>)] = &[
+    ("arrivals", None),
+    ("succeeded", None),
+    ("gave_up", None),
+    ("gave_up_not_retryable", None),
+    ("gave_up_max_attempts", None),
+    ("gave_up_deadline", None),
+    ("refused_locally", None),
+    ("refused_budget", None),
+    ("refused_breaker", None),
+    ("refused_throttle", None),
+    ("unservable", None),
+    ("in_flight", None),
+    ("attempts", None),
+    ("rejected_429", None),
+    ("rejected_429_rpm", None),
+    ("rejected_429_tpm", None),
+    ("rejected_429_lockout", None),
+    ("rejected_429_overloaded", None),
+    ("errors_5xx", None),
+    ("share_429", Some(6)),
+    ("attempts_per_request", Some(4)),
+    ("max_attempts", None),
+    ("attempts_per_success", Some(4)),
+    ("goodput_rpm", Some(3)),
+    ("goodput_tpm", Some(1)),
+    ("completion_p50_s", Some(3)),
+    ("completion_p95_s", Some(3)),
+    ("completion_p99_s", Some(3)),
+    ("completion_max_s", Some(3)),
+    ("locked_out_s", Some(3)),
+    ("mean_client_wait_s", Some(3)),
+    ("mean_backoff_wait_s", Some(3)),
 ];
 
-/// One summary row's values, as strings, in [`SUMMARY_COLUMNS`] order.
-pub fn summary_values(
-    name: &str,
-    strategy: &str,
-    seed: u64,
-    s: &GroupStats,
-    minutes: f64,
-) -> Vec<String> {
-    let mut v = vec![name.to_string(), strategy.to_string(), seed.to_string()];
-    let ints = [
+/// Column names of summary.csv.
+pub fn summary_columns() -> Vec<&'static str> {
+    ["group", "strategy", "seed"]
+        .into_iter()
+        .chain(METRICS.iter().map(|m| m.0))
+        .collect()
+}
+
+/// The values of [`METRICS`] for `s` over a run of `minutes`.
+pub fn metric_values(s: &GroupStats, minutes: f64) -> Vec<f64> {
+    let counts = [
         s.arrivals,
         s.succeeded,
         s.gave_up_total(),
@@ -76,27 +75,52 @@ pub fn summary_values(
         s.rejected_by(Cause::Overloaded),
         s.errors_5xx,
     ];
-    v.extend(ints.iter().map(u64::to_string));
-    v.push(format!("{:.6}", s.share_429()));
-    v.push(format!("{:.4}", s.attempts_per_request()));
-    v.push(s.max_attempts.to_string());
-    v.push(format!("{:.4}", s.attempts_per_success()));
-    v.push(format!("{:.3}", s.succeeded as f64 / minutes));
-    v.push(format!(
-        "{:.1}",
-        (s.tokens_in + s.tokens_out) as f64 / minutes
-    ));
-    for q in [0.5, 0.95, 0.99] {
-        v.push(format!("{:.3}", s.completion_quantile(q)));
-    }
-    v.push(format!("{:.3}", s.completion_max()));
-    v.push(format!("{:.3}", s.locked_out.as_secs_f64()));
-    v.push(format!("{:.3}", s.mean_client_wait()));
-    v.push(format!("{:.3}", s.mean_backoff_wait()));
+    let mut v: Vec<f64> = counts.iter().map(|&c| c as f64).collect();
+    v.extend([
+        s.share_429(),
+        s.attempts_per_request(),
+        s.max_attempts as f64,
+        s.attempts_per_success(),
+        s.succeeded as f64 / minutes,
+        (s.tokens_in + s.tokens_out) as f64 / minutes,
+        s.completion_quantile(0.5),
+        s.completion_quantile(0.95),
+        s.completion_quantile(0.99),
+        s.completion_max(),
+        s.locked_out.as_secs_f64(),
+        s.mean_client_wait(),
+        s.mean_backoff_wait(),
+    ]);
+    debug_assert_eq!(v.len(), METRICS.len());
     v
 }
 
-fn csv_bytes(header: &[&str], rows: &[Vec<String>]) -> Vec<u8> {
+/// Formats metric values with the decimals of [`METRICS`].
+pub fn format_metrics(values: &[f64]) -> Vec<String> {
+    values
+        .iter()
+        .zip(METRICS)
+        .map(|(v, (_, decimals))| match decimals {
+            None => format!("{v:.0}"),
+            Some(d) => format!("{v:.d$}"),
+        })
+        .collect()
+}
+
+/// One summary row's values, as strings, in [`summary_columns`] order.
+pub fn summary_values(
+    name: &str,
+    strategy: &str,
+    seed: u64,
+    s: &GroupStats,
+    minutes: f64,
+) -> Vec<String> {
+    let mut v = vec![name.to_string(), strategy.to_string(), seed.to_string()];
+    v.extend(format_metrics(&metric_values(s, minutes)));
+    v
+}
+
+pub(crate) fn csv_bytes(header: &[&str], rows: &[Vec<String>]) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(header).expect("writing to memory");
     for r in rows {
@@ -121,7 +145,7 @@ pub fn summary_csv(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
         &outcome.total,
         minutes,
     ));
-    csv_bytes(SUMMARY_COLUMNS, &rows)
+    csv_bytes(&summary_columns(), &rows)
 }
 
 /// utilisation.csv: for each (key, model, limit) that saw traffic, what share of

@@ -14,7 +14,9 @@ pub const MAX_POINTS: usize = 150;
 /// A named time series of interval stats.
 pub struct Line<'a> {
     pub name: String,
+    /// Counts summed over `runs` replications (1 for a single run).
     pub intervals: &'a [IntervalStats],
+    pub runs: u32,
 }
 
 /// Merges runs of `k` intervals, returning the bins and the bin width.
@@ -50,7 +52,7 @@ fn base(title: &str, y_label: &str, horizon: Nanos, lockouts: &[(Nanos, Nanos)])
 fn series(
     lines: &[Line<'_>],
     interval: Nanos,
-    value: impl Fn(&IntervalStats, Nanos) -> f64,
+    value: impl Fn(&IntervalStats, Nanos, f64) -> f64,
 ) -> Vec<Series> {
     lines
         .iter()
@@ -62,7 +64,7 @@ fn series(
                 .map(|(i, s)| {
                     (
                         (i as f64 + 0.5) * width.as_secs_f64() / 60.0,
-                        value(s, width),
+                        value(s, width, f64::from(l.runs.max(1))),
                     )
                 })
                 .collect();
@@ -83,8 +85,8 @@ pub fn throughput(
     lockouts: &[(Nanos, Nanos)],
 ) -> Chart {
     Chart::Line(LineChart {
-        series: series(lines, interval, |s, w| {
-            f64::from(s.successes) * 60.0 / w.as_secs_f64()
+        series: series(lines, interval, |s, w, runs| {
+            f64::from(s.successes) * 60.0 / w.as_secs_f64() / runs
         }),
         ..base(title, "successful requests / min", horizon, lockouts)
     })
@@ -100,7 +102,7 @@ pub fn rate_429(
     lockouts: &[(Nanos, Nanos)],
 ) -> Chart {
     Chart::Line(LineChart {
-        series: series(lines, interval, |s, _| {
+        series: series(lines, interval, |s, _, _| {
             if s.attempts == 0 {
                 f64::NAN
             } else {

@@ -40,6 +40,18 @@ pub struct Scenario {
     /// API key names, in KeyId order.
     pub keys: Vec<String>,
     pub groups: Vec<Group>,
+    /// The `[compare]` table, if the scenario has one.
+    pub compare: Option<CompareSpec>,
+}
+
+/// What `ratesim compare` runs: candidate strategies, replications, and
+/// which groups take the candidate (the others keep their own strategy).
+#[derive(Clone, Debug)]
+pub struct CompareSpec {
+    pub strategies: Vec<StrategySpec>,
+    pub replications: Option<u32>,
+    /// Indices into `groups`; all groups when the scenario names none.
+    pub groups: Vec<usize>,
 }
 
 impl Scenario {

@@ -27,6 +27,19 @@ pub struct RawScenario {
     pub service: RawService,
     #[serde(default)]
     pub groups: Vec<RawGroup>,
+    pub compare: Option<RawCompare>,
+}
+
+/// `[compare]`: the strategies `ratesim compare` runs against each other.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCompare {
+    /// Preset names or strategy tables.
+    #[serde(default)]
+    pub strategies: Vec<toml::Value>,
+    pub replications: Option<i64>,
+    /// Groups whose strategy is replaced by each candidate (default: all).
+    pub groups: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -7,7 +7,7 @@
 use super::error::ScenarioError;
 use super::locate::{line_col, line_text, span_of};
 use super::raw::*;
-use super::{Arrival, Group, Scenario, Synthetic, Workload};
+use super::{Arrival, CompareSpec, Group, Scenario, Synthetic, Workload};
 use crate::policy::catalogue::{resolve, ModelEntry};
 use crate::policy::presets::{preset, DEFAULT_PRESET, PRESETS};
 use crate::policy::{
@@ -298,6 +298,11 @@ impl Validator<'_> {
             }
             groups.push(group);
         }
+        let compare = raw
+            .compare
+            .as_ref()
+            .map(|c| self.compare(c, &groups))
+            .transpose()?;
         Ok(Scenario {
             name,
             description: raw.description,
@@ -311,6 +316,59 @@ impl Validator<'_> {
             service,
             keys,
             groups,
+            compare,
+        })
+    }
+
+    fn compare(&self, raw: &RawCompare, groups: &[Group]) -> Result<CompareSpec> {
+        let strategies = raw
+            .strategies
+            .iter()
+            .enumerate()
+            .map(|(i, v)| self.strategy(&format!("compare.strategies[{i}]"), v))
+            .collect::<Result<Vec<_>>>()?;
+        let mut names: Vec<&str> = Vec::new();
+        for (i, s) in strategies.iter().enumerate() {
+            if names.contains(&s.name.as_str()) {
+                return Err(self.err(
+                    &format!("compare.strategies[{i}]"),
+                    format!("two candidates are called {:?}; give one a `name`", s.name),
+                ));
+            }
+            names.push(&s.name);
+        }
+        let replications = raw
+            .replications
+            .map(|r| {
+                self.count("compare.replications", r, 1, 10_000)
+                    .map(|r| r as u32)
+            })
+            .transpose()?;
+        let chosen = match &raw.groups {
+            None => (0..groups.len()).collect(),
+            Some(list) => list
+                .iter()
+                .enumerate()
+                .map(|(i, name)| {
+                    groups.iter().position(|g| &g.name == name).ok_or_else(|| {
+                        let close = close_matches(name, groups.iter().map(|g| g.name.as_str()));
+                        let hint = if close.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" (did you mean {}?)", close.join(" or "))
+                        };
+                        self.err(
+                            &format!("compare.groups[{i}]"),
+                            format!("no group is called {name:?}{hint}"),
+                        )
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?,
+        };
+        Ok(CompareSpec {
+            strategies,
+            replications,
+            groups: chosen,
         })
     }
 

@@ -1,0 +1,680 @@
+//! The outputs of `ratesim compare`: compare.csv, compare_summary.csv, the
+//! charts, report.md and a self-contained report.html.
+
+use super::charts::{self, Bar, BarChart, Chart, ChartError, LineChart, Series};
+use super::summary::{csv_bytes, format_metrics, metric_values, METRICS};
+use super::timecharts::{self, Line};
+use crate::compare::Comparison;
+use crate::metrics::GroupStats;
+use crate::scenario::{Scenario, Workload};
+use crate::stats::Estimate;
+use std::fmt::Write as _;
+
+fn minutes(c: &Comparison) -> f64 {
+    c.horizon.as_secs_f64() / 60.0
+}
+
+/// compare.csv: one row per (strategy, replication) with every summary metric
+/// of the compared groups.
+pub fn compare_csv(c: &Comparison) -> Vec<u8> {
+    let header: Vec<&str> = ["strategy", "replication", "seed"]
+        .into_iter()
+        .chain(METRICS.iter().map(|m| m.0))
+        .collect();
+    let rows: Vec<Vec<String>> = c
+        .runs
+        .iter()
+        .map(|r| {
+            let mut row = vec![
+                c.plan.strategies[r.strategy].name.clone(),
+                (r.replication + 1).to_string(),
+                r.seed.to_string(),
+            ];
+            row.extend(format_metrics(&metric_values(&r.stats, minutes(c))));
+            row
+        })
+        .collect();
+    csv_bytes(&header, &rows)
+}
+
+/// Mean and 95% CI of every metric of strategy `s`, in [`METRICS`] order.
+pub fn estimates(c: &Comparison, s: usize) -> Vec<Estimate> {
+    let per_run: Vec<Vec<f64>> = c
+        .runs_of(s)
+        .iter()
+        .map(|r| metric_values(&r.stats, minutes(c)))
+        .collect();
+    (0..METRICS.len())
+        .map(|m| Estimate::of(&per_run.iter().map(|v| v[m]).collect::<Vec<_>>()))
+        .collect()
+}
+
+/// compare_summary.csv: one row per strategy, the mean and the 95% confidence
+/// half-width of each metric over the replications.
+pub fn compare_summary_csv(c: &Comparison) -> Vec<u8> {
+    let mut header = vec!["strategy".to_string(), "replications".to_string()];
+    for (name, _) in METRICS {
+        header.push(format!("{name}_mean"));
+        header.push(format!("{name}_ci95"));
+    }
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    let rows: Vec<Vec<String>> = (0..c.plan.strategies.len())
+        .map(|s| {
+            let mut row = vec![
+                c.plan.strategies[s].name.clone(),
+                c.plan.replications.to_string(),
+            ];
+            for (e, (_, decimals)) in estimates(c, s).iter().zip(METRICS) {
+                let d = decimals.unwrap_or(2).max(2);
+                row.push(format!("{:.d$}", e.mean));
+                row.push(format!("{:.d$}", e.half_width));
+            }
+            row
+        })
+        .collect();
+    csv_bytes(&header, &rows)
+}
+
+fn merged_stats(c: &Comparison, s: usize) -> GroupStats {
+    let mut all = GroupStats::default();
+    for r in c.runs_of(s) {
+        all.merge(&r.stats);
+    }
+    all
+}
+
+/// The charts of a comparison as (file stem, chart).
+pub fn compare_charts(scenario: &Scenario, c: &Comparison) -> Vec<(&'static str, Chart)> {
+    let names: Vec<&str> = c.plan.strategies.iter().map(|s| s.name.as_str()).collect();
+    let k = c.plan.replications;
+    let summed: Vec<Vec<crate::metrics::IntervalStats>> = (0..names.len())
+        .map(|s| {
+            let mut acc = vec![crate::metrics::IntervalStats::default(); c.runs[0].series.len()];
+            for r in c.runs_of(s) {
+                for (a, b) in acc.iter_mut().zip(&r.series) {
+                    a.merge(b);
+                }
+            }
+            acc
+        })
+        .collect();
+    let lines: Vec<Line<'_>> = names
+        .iter()
+        .zip(&summed)
+        .map(|(n, iv)| Line {
+            name: n.to_string(),
+            intervals: iv,
+            runs: k,
+        })
+        .collect();
+    // Lockouts of the first replication, any strategy: shading per strategy
+    // would hide the lines.
+    let lockouts: Vec<_> = (0..names.len())
+        .flat_map(|s| c.runs_of(s)[0].lockouts.iter().copied())
+        .collect();
+    let sub = format!("{} — mean of {k} replication(s)", scenario.name);
+    let mut out = vec![
+        (
+            "throughput",
+            timecharts::throughput(
+                &format!("Throughput: {sub}"),
+                &lines,
+                c.interval,
+                c.horizon,
+                &lockouts,
+            ),
+        ),
+        (
+            "rate_429",
+            timecharts::rate_429(
+                &format!("429 rate: {sub}"),
+                &lines,
+                c.interval,
+                c.horizon,
+                &lockouts,
+            ),
+        ),
+    ];
+    if let Chart::Line(l) = &mut out[0].1 {
+        l.shaded_label = "abuse lockout (replication 1, any strategy)".into();
+    }
+    if let Chart::Line(l) = &mut out[1].1 {
+        l.shaded_label = "abuse lockout (replication 1, any strategy)".into();
+    }
+
+    let merged: Vec<GroupStats> = (0..names.len()).map(|s| merged_stats(c, s)).collect();
+    let cdf: Vec<Series> = names
+        .iter()
+        .zip(&merged)
+        .map(|(n, m)| Series {
+            name: n.to_string(),
+            points: if m.completion.is_empty() {
+                Vec::new()
+            } else {
+                (0..=200)
+                    .map(|i| {
+                        let q = f64::from(i) / 200.0;
+                        (m.completion.value_at_quantile(q) as f64 / 1e3, q * 100.0)
+                    })
+                    .collect()
+            },
+        })
+        .collect();
+    let (lo, hi) = merged.iter().filter(|m| !m.completion.is_empty()).fold(
+        (f64::INFINITY, 0.0f64),
+        |(lo, hi), m| {
+            (
+                lo.min(m.completion.min() as f64 / 1e3),
+                hi.max(m.completion.max() as f64 / 1e3),
+            )
+        },
+    );
+    out.push((
+        "completion_cdf",
+        Chart::Line(LineChart {
+            title: format!("Completion time of successful requests: {}", scenario.name),
+            x_label: if hi > 20.0 * lo {
+                "arrival to success (s, log scale)".into()
+            } else {
+                "arrival to success (s)".into()
+            },
+            y_label: "share of successful requests (%)".into(),
+            series: cdf,
+            step: true,
+            y_min_zero: true,
+            y_max: Some(100.0),
+            legend_lower_right: true,
+            x_log: hi > 20.0 * lo,
+            ..LineChart::default()
+        }),
+    ));
+    let buckets = merged
+        .iter()
+        .map(|m| m.attempts_hist.iter().rposition(|&n| n > 0).unwrap_or(0) + 1)
+        .max()
+        .unwrap_or(1);
+    let attempts: Vec<Series> = names
+        .iter()
+        .zip(&merged)
+        .map(|(n, m)| {
+            let total: u64 = m.attempts_hist.iter().sum();
+            // Drawn as a histogram outline: each count holds over [n - 0.5, n + 0.5).
+            let share = |i: usize| 100.0 * m.attempts_hist[i] as f64 / total.max(1) as f64;
+            let mut points: Vec<(f64, f64)> =
+                (0..buckets).map(|i| (i as f64 + 0.5, share(i))).collect();
+            points.push((buckets as f64 + 0.5, share(buckets - 1)));
+            Series {
+                name: n.to_string(),
+                points,
+            }
+        })
+        .collect();
+    out.push((
+        "attempts",
+        Chart::Line(LineChart {
+            title: format!("Attempts per finished request: {}", scenario.name),
+            x_label: "attempts (the last bucket includes more)".into(),
+            y_label: "share of finished requests (%)".into(),
+            series: attempts,
+            step: true,
+            x_range: Some((0.5, buckets as f64 + 0.5)),
+            y_min_zero: true,
+            y_max: Some(100.0),
+            ..LineChart::default()
+        }),
+    ));
+    let bars = (0..names.len())
+        .map(|s| {
+            let e = estimates(c, s)[METRICS
+                .iter()
+                .position(|m| m.0 == "attempts_per_success")
+                .expect("metric exists")];
+            Bar {
+                label: names[s].to_string(),
+                value: e.mean,
+                low: Some(e.low()),
+                high: Some(e.high()),
+            }
+        })
+        .collect();
+    out.push((
+        "wasted_work",
+        Chart::Bar(BarChart {
+            title: format!(
+                "Attempts sent per successful request (95% CI): {}",
+                scenario.name
+            ),
+            x_label: "strategy".into(),
+            y_label: "attempts per success".into(),
+            bars,
+            colour_by_label: true,
+        }),
+    ));
+    out
+}
+
+/// A ranked metric of the report table.
+struct Column {
+    title: &'static str,
+    metric: &'static str,
+    higher_is_better: bool,
+    decimals: usize,
+    scale: f64,
+}
+
+const COLUMNS: &[Column] = &[
+    Column {
+        title: "goodput (req/min)",
+        metric: "goodput_rpm",
+        higher_is_better: true,
+        decimals: 1,
+        scale: 1.0,
+    },
+    Column {
+        title: "429 share (%)",
+        metric: "share_429",
+        higher_is_better: false,
+        decimals: 1,
+        scale: 100.0,
+    },
+    Column {
+        title: "p99 completion (s)",
+        metric: "completion_p99_s",
+        higher_is_better: false,
+        decimals: 2,
+        scale: 1.0,
+    },
+    Column {
+        title: "attempts per success",
+        metric: "attempts_per_success",
+        higher_is_better: false,
+        decimals: 2,
+        scale: 1.0,
+    },
+    Column {
+        title: "locked out (s)",
+        metric: "locked_out_s",
+        higher_is_better: false,
+        decimals: 0,
+        scale: 1.0,
+    },
+    Column {
+        title: "gave up",
+        metric: "gave_up",
+        higher_is_better: false,
+        decimals: 1,
+        scale: 1.0,
+    },
+];
+
+fn metric_index(name: &str) -> usize {
+    METRICS
+        .iter()
+        .position(|m| m.0 == name)
+        .expect("known metric")
+}
+
+/// The ranking: strategy indices by mean goodput, best first (ties keep the given order).
+fn ranking(est: &[Vec<Estimate>]) -> Vec<usize> {
+    let g = metric_index("goodput_rpm");
+    let mut order: Vec<usize> = (0..est.len()).collect();
+    order.sort_by(|&a, &b| est[b][g].mean.total_cmp(&est[a][g].mean));
+    order
+}
+
+/// Cells of the ranking table: (text, is best in its column).
+fn table(c: &Comparison, est: &[Vec<Estimate>]) -> Vec<(String, Vec<(String, bool)>)> {
+    let order = ranking(est);
+    let best: Vec<f64> = COLUMNS
+        .iter()
+        .map(|col| {
+            let vals = est.iter().map(|e| e[metric_index(col.metric)].mean);
+            if col.higher_is_better {
+                vals.fold(f64::NEG_INFINITY, f64::max)
+            } else {
+                vals.fold(f64::INFINITY, f64::min)
+            }
+        })
+        .collect();
+    order
+        .iter()
+        .map(|&s| {
+            let cells = COLUMNS
+                .iter()
+                .zip(&best)
+                .map(|(col, b)| {
+                    let e = est[s][metric_index(col.metric)];
+                    let d = col.decimals;
+                    let text = if c.plan.replications > 1 {
+                        format!(
+                            "{:.d$} ± {:.d$}",
+                            e.mean * col.scale,
+                            e.half_width * col.scale
+                        )
+                    } else {
+                        format!("{:.d$}", e.mean * col.scale)
+                    };
+                    (text, (e.mean - b).abs() <= 1e-12 * b.abs().max(1.0))
+                })
+                .collect();
+            (c.plan.strategies[s].name.clone(), cells)
+        })
+        .collect()
+}
+
+fn pct_diff(a: f64, b: f64) -> f64 {
+    if b == 0.0 {
+        0.0
+    } else {
+        100.0 * (a - b) / b
+    }
+}
+
+/// Plain-language findings computed from the numbers.
+pub fn verdict(c: &Comparison, est: &[Vec<Estimate>]) -> Vec<String> {
+    let names: Vec<&str> = c.plan.strategies.iter().map(|s| s.name.as_str()).collect();
+    let (g, att, lock, p99) = (
+        metric_index("goodput_rpm"),
+        metric_index("attempts"),
+        metric_index("locked_out_s"),
+        metric_index("completion_p99_s"),
+    );
+    let order = ranking(est);
+    let best = order[0];
+    let mut out = Vec::new();
+    let b = &est[best];
+    out.push(format!(
+        "{} has the highest goodput: {:.1} successful requests per minute.",
+        names[best], b[g].mean
+    ));
+    if let Some(&second) = order.get(1) {
+        let s = &est[second];
+        if c.plan.replications > 1 && s[g].high() >= b[g].low() {
+            out.push(format!(
+                "{} and {} are not distinguishable on goodput at 95% confidence ({:.1} ± {:.1} vs {:.1} ± {:.1}); look at the other columns to choose.",
+                names[best], names[second], b[g].mean, b[g].half_width, s[g].mean, s[g].half_width
+            ));
+        }
+    }
+    for &s in &order[1..] {
+        let e = &est[s];
+        let goodput_gap = -pct_diff(e[g].mean, b[g].mean);
+        let fewer = -pct_diff(e[att].mean, b[att].mean);
+        if goodput_gap <= 2.0 && fewer >= 5.0 {
+            out.push(format!(
+                "{} finishes within {:.0}% of {}'s goodput while sending {:.0}% fewer requests.",
+                names[s],
+                goodput_gap.max(0.0).ceil(),
+                names[best],
+                fewer
+            ));
+        } else if goodput_gap > 2.0 {
+            out.push(format!(
+                "{} delivers {:.0}% less goodput than {} and sends {:.0}% {} requests.",
+                names[s],
+                goodput_gap,
+                names[best],
+                fewer.abs(),
+                if fewer >= 0.0 { "fewer" } else { "more" }
+            ));
+        }
+    }
+    let fastest = (0..names.len())
+        .min_by(|&a, &b| est[a][p99].mean.total_cmp(&est[b][p99].mean))
+        .expect("at least one strategy");
+    out.push(format!(
+        "{} has the lowest p99 completion time: {:.2} s.",
+        names[fastest], est[fastest][p99].mean
+    ));
+    let locked: Vec<String> = (0..names.len())
+        .filter(|&s| est[s][lock].mean > 0.0)
+        .map(|s| format!("{} ({:.0} s)", names[s], est[s][lock].mean))
+        .collect();
+    if locked.is_empty() {
+        out.push("No strategy tripped the abuse lockout.".to_string());
+    } else {
+        out.push(format!(
+            "These strategies tripped the abuse lockout (mean time locked out per run): {}.",
+            locked.join(", ")
+        ));
+    }
+    out
+}
+
+/// A few lines describing the scenario for the report's reader.
+fn scenario_lines(scenario: &Scenario, c: &Comparison) -> Vec<String> {
+    let mut v = vec![format!(
+        "Scenario **{}**{}: {} simulated ({} of arrivals, then {} of drain), seeds {} to {} ({} replication(s)), policy preset `{}`, {} windows.",
+        scenario.name,
+        if scenario.description.is_empty() { String::new() } else { format!(" — {}", scenario.description) },
+        scenario.horizon(),
+        scenario.duration,
+        scenario.drain,
+        c.plan.base_seed,
+        c.plan.base_seed + u64::from(c.plan.replications) - 1,
+        c.plan.replications,
+        scenario.policy.preset,
+        scenario.policy.window.name(),
+    )];
+    for &g in &c.plan.groups {
+        let group = &scenario.groups[g];
+        let what = match &group.workload {
+            Workload::Trace { path } => format!(
+                "replays {}",
+                path.file_name()
+                    .map_or_else(String::new, |f| f.to_string_lossy().into_owned())
+            ),
+            Workload::Synthetic(s) => {
+                let models: Vec<String> = s
+                    .models
+                    .iter()
+                    .map(|(m, _)| {
+                        let model = &scenario.policy.models[*m as usize];
+                        let limits: Vec<String> = model
+                            .limits
+                            .iter()
+                            .map(|l| format!("{} {}", l.amount, l.label()))
+                            .collect();
+                        format!(
+                            "{} ({})",
+                            model.id,
+                            if limits.is_empty() {
+                                "not limited".to_string()
+                            } else {
+                                limits.join(", ")
+                            }
+                        )
+                    })
+                    .collect();
+                format!("sends to {}", models.join(", "))
+            }
+        };
+        v.push(format!(
+            "Group **{}** on key `{}` {what}.",
+            group.name, scenario.keys[group.key as usize]
+        ));
+    }
+    let others: Vec<&str> = (0..scenario.groups.len())
+        .filter(|g| !c.plan.groups.contains(g))
+        .map(|g| scenario.groups[g].name.as_str())
+        .collect();
+    if !others.is_empty() {
+        v.push(format!(
+            "Groups keeping their own strategy: {}.",
+            others.join(", ")
+        ));
+    }
+    v
+}
+
+/// The file stems of the charts, in report order.
+pub const CHARTS: &[(&str, &str)] = &[
+    ("throughput", "Throughput over time"),
+    ("rate_429", "429 rate over time"),
+    ("completion_cdf", "Completion time"),
+    ("attempts", "Attempts per request"),
+    ("wasted_work", "Wasted work"),
+];
+
+/// report.md, with the charts as PNG links beside it.
+pub fn report_md(scenario: &Scenario, c: &Comparison) -> String {
+    let est: Vec<Vec<Estimate>> = (0..c.plan.strategies.len())
+        .map(|s| estimates(c, s))
+        .collect();
+    let mut md = format!("# Strategy comparison: {}\n\n", scenario.name);
+    for l in scenario_lines(scenario, c) {
+        let _ = writeln!(md, "{l}");
+    }
+    md += "\n## Ranking\n\nBy goodput; each cell is the mean over replications ± the 95% confidence half-width. ★ marks the best value in each column.\n\n";
+    md += "| strategy |";
+    for col in COLUMNS {
+        let _ = write!(md, " {} |", col.title);
+    }
+    md += "\n|---|";
+    md += &"---:|".repeat(COLUMNS.len());
+    md.push('\n');
+    for (name, cells) in table(c, &est) {
+        let _ = write!(md, "| {name} |");
+        for (text, best) in cells {
+            let _ = write!(md, " {text}{} |", if best { " ★" } else { "" });
+        }
+        md.push('\n');
+    }
+    md += "\n## Verdict\n\n";
+    for v in verdict(c, &est) {
+        let _ = writeln!(md, "- {v}");
+    }
+    md += "\n## Charts\n\n";
+    for (stem, title) in CHARTS {
+        let _ = writeln!(md, "### {title}\n\n![{title}]({stem}.png)\n");
+    }
+    md += "Data: compare.csv (one row per strategy and replication), compare_summary.csv (means and 95% confidence half-widths).\n";
+    md
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Inline markdown emphasis (`**x**`, `` `x` ``) to HTML, after escaping.
+fn inline(s: &str) -> String {
+    let mut out = String::new();
+    let mut bold = false;
+    let mut code = false;
+    let e = escape(s);
+    let mut rest = e.as_str();
+    while let Some(i) = rest.find(['*', '`']) {
+        out += &rest[..i];
+        if rest[i..].starts_with("**") {
+            out += if bold { "</strong>" } else { "<strong>" };
+            bold = !bold;
+            rest = &rest[i + 2..];
+        } else if rest[i..].starts_with('`') {
+            out += if code { "</code>" } else { "<code>" };
+            code = !code;
+            rest = &rest[i + 1..];
+        } else {
+            out.push('*');
+            rest = &rest[i + 1..];
+        }
+    }
+    out + rest
+}
+
+/// An SVG document made fit to inline in HTML: no XML prolog, no namespace URLs.
+pub fn inline_svg(svg: &str) -> String {
+    let start = svg.find("<svg").unwrap_or(0);
+    svg[start..]
+        .replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1)
+        .replacen(" xmlns:xlink=\"http://www.w3.org/1999/xlink\"", "", 1)
+        .replacen(
+            "<svg",
+            "<svg role=\"img\" viewBox=\"0 0 1200 700\" style=\"max-width:100%;height:auto\"",
+            1,
+        )
+}
+
+/// One self-contained HTML page: no scripts, no fetches, SVG charts inline.
+pub fn report_html(scenario: &Scenario, c: &Comparison, svgs: &[(&str, String)]) -> String {
+    let est: Vec<Vec<Estimate>> = (0..c.plan.strategies.len())
+        .map(|s| estimates(c, s))
+        .collect();
+    let mut h = String::from(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n",
+    );
+    let _ = writeln!(
+        h,
+        "<title>Strategy comparison: {}</title>",
+        escape(&scenario.name)
+    );
+    h += "<style>body{font-family:sans-serif;max-width:1240px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:.35em .6em}td{text-align:right}td:first-child,th:first-child{text-align:left}th{background:#f3f3f3}td.best{font-weight:bold;background:#eaf6ea}figure{margin:2em 0}figcaption{font-weight:bold;margin-bottom:.5em}</style>\n</head>\n<body>\n";
+    let _ = writeln!(
+        h,
+        "<h1>Strategy comparison: {}</h1>",
+        escape(&scenario.name)
+    );
+    for l in scenario_lines(scenario, c) {
+        let _ = writeln!(h, "<p>{}</p>", inline(&l));
+    }
+    h += "<h2>Ranking</h2>\n<p>By goodput; each cell is the mean over replications ± the 95% confidence half-width. The best value in each column is in bold on green.</p>\n<table>\n<tr><th>strategy</th>";
+    for col in COLUMNS {
+        let _ = write!(h, "<th>{}</th>", escape(col.title));
+    }
+    h += "</tr>\n";
+    for (name, cells) in table(c, &est) {
+        let _ = write!(h, "<tr><td>{}</td>", escape(&name));
+        for (text, best) in cells {
+            let _ = write!(
+                h,
+                "<td{}>{}</td>",
+                if best { " class=\"best\"" } else { "" },
+                escape(&text)
+            );
+        }
+        h += "</tr>\n";
+    }
+    h += "</table>\n<h2>Verdict</h2>\n<ul>\n";
+    for v in verdict(c, &est) {
+        let _ = writeln!(h, "<li>{}</li>", inline(&v));
+    }
+    h += "</ul>\n<h2>Charts</h2>\n";
+    for (stem, title) in CHARTS {
+        if let Some((_, svg)) = svgs.iter().find(|(s, _)| s == stem) {
+            let _ = writeln!(
+                h,
+                "<figure>\n<figcaption>{}</figcaption>\n{}\n</figure>",
+                escape(title),
+                inline_svg(svg)
+            );
+        }
+    }
+    h += "<p>Data: compare.csv (one row per strategy and replication) and compare_summary.csv (means and 95% confidence half-widths), beside this file.</p>\n</body>\n</html>\n";
+    h
+}
+
+/// Every file `ratesim compare` writes, as (name, bytes).
+pub fn compare_files(
+    scenario: &Scenario,
+    c: &Comparison,
+) -> Result<Vec<(String, Vec<u8>)>, ChartError> {
+    let mut files = vec![
+        ("compare.csv".to_string(), compare_csv(c)),
+        ("compare_summary.csv".to_string(), compare_summary_csv(c)),
+    ];
+    let mut svgs = Vec::new();
+    for (stem, chart) in compare_charts(scenario, c) {
+        let svg = charts::render_svg(&chart);
+        files.push((format!("{stem}.png"), charts::render_png(&chart)?));
+        files.push((format!("{stem}.svg"), svg.clone().into_bytes()));
+        svgs.push((stem, svg));
+    }
+    files.push(("report.md".to_string(), report_md(scenario, c).into_bytes()));
+    files.push((
+        "report.html".to_string(),
+        report_html(scenario, c, &svgs).into_bytes(),
+    ));
+    Ok(files)
+}

@@ -1,0 +1,155 @@
+//! `ratesim compare`: fairness (common random numbers), parallel runs equal
+//! serial ones, the golden summary, and a report that stands alone.
+
+mod support;
+
+use ratesim::compare::{run_with_threads, with_strategy, Plan};
+use ratesim::engine::RequestRecord;
+use ratesim::report::compare::{compare_csv, compare_files, compare_summary_csv};
+use support::{check, ratesim, repo, TempDir};
+
+fn fixture() -> ratesim::scenario::Scenario {
+    ratesim::scenario::load(&repo("tests/fixtures/compare.toml")).unwrap()
+}
+
+fn plan(sc: &ratesim::scenario::Scenario) -> Plan {
+    let c = sc.compare.clone().unwrap();
+    Plan {
+        strategies: c.strategies,
+        replications: c.replications.unwrap(),
+        groups: c.groups,
+        base_seed: sc.seed,
+    }
+}
+
+#[test]
+fn strategies_that_never_retry_see_the_identical_arrivals() {
+    let sc = fixture();
+    let never = |text: &str| {
+        let spec =
+            ratesim::strategy::config::parse(&text.parse::<toml::Table>().unwrap().into()).unwrap();
+        let variant = with_strategy(&sc, &spec, &[0]);
+        let mut records: Vec<RequestRecord> = Vec::new();
+        ratesim::runner::simulate(&variant, 9, &mut records).unwrap();
+        let mut arrivals: Vec<(u64, u64, u32, u32)> = records
+            .iter()
+            .map(|r| (r.id, r.arrival.0, r.input_tokens, r.output_tokens))
+            .collect();
+        arrivals.sort();
+        arrivals
+    };
+    let a = never("kind = \"none\"");
+    let b = never("kind = \"constant\"\ndelay = \"5s\"\nmax_attempts = 1");
+    assert!(a.len() > 500, "the fixture should produce a real workload");
+    assert_eq!(
+        a, b,
+        "two non-retrying strategies must meet the same request ids, times and sizes"
+    );
+}
+
+#[test]
+fn parallel_and_serial_replications_give_identical_csvs() {
+    let sc = fixture();
+    let p = plan(&sc);
+    let serial = run_with_threads(&sc, &p, Some(1), &|| {}).unwrap();
+    let parallel = run_with_threads(&sc, &p, Some(4), &|| {}).unwrap();
+    assert_eq!(compare_csv(&serial), compare_csv(&parallel));
+    assert_eq!(compare_summary_csv(&serial), compare_summary_csv(&parallel));
+}
+
+#[test]
+fn golden_compare_summary() {
+    let sc = fixture();
+    let c = run_with_threads(&sc, &plan(&sc), None, &|| {}).unwrap();
+    check(
+        "compare-small/compare_summary.csv",
+        &compare_summary_csv(&c),
+    );
+}
+
+#[test]
+fn charts_have_one_series_per_strategy_and_the_report_stands_alone() {
+    let sc = fixture();
+    let c = run_with_threads(&sc, &plan(&sc), None, &|| {}).unwrap();
+    let files = compare_files(&sc, &c).unwrap();
+    let get = |name: &str| {
+        String::from_utf8(files.iter().find(|(n, _)| n == name).unwrap().1.clone()).unwrap()
+    };
+    let names = ["no-retry", "full-jitter", "header-aware"];
+    for chart in [
+        "throughput.svg",
+        "rate_429.svg",
+        "completion_cdf.svg",
+        "attempts.svg",
+    ] {
+        let svg = get(chart);
+        assert!(
+            svg.trim_start().starts_with("<svg") && svg.trim_end().ends_with("</svg>"),
+            "{chart} is one SVG element"
+        );
+        assert_eq!(svg.matches("<svg").count(), svg.matches("</svg>").count());
+        for n in names {
+            let label = |t: &str| t.trim() == n;
+            let entries = svg
+                .split("</text>")
+                .filter(|t| t.rsplit('>').next().is_some_and(label))
+                .count();
+            assert_eq!(entries, 1, "{chart}: one legend entry for {n}");
+        }
+    }
+    let html = get("report.html");
+    for forbidden in [
+        "http://", "https://", "<script", " src=", "<link", "@import",
+    ] {
+        assert!(
+            !html.contains(forbidden),
+            "report.html must not reference {forbidden}"
+        );
+    }
+    assert_eq!(html.matches("<svg").count(), 5, "every chart is inlined");
+    for n in names {
+        assert!(html.contains(n));
+    }
+    let md = get("report.md");
+    assert!(md.contains("★"), "the best value of each column is marked");
+    assert!(md.contains("highest goodput"));
+}
+
+#[test]
+fn compare_command_writes_the_report_and_rejects_bad_flags() {
+    let dir = TempDir::new("compare-cli");
+    let out = ratesim(&[
+        "compare",
+        "tests/fixtures/compare.toml",
+        "--out",
+        dir.path().to_str().unwrap(),
+        "--replications",
+        "2",
+        "--quiet",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for f in [
+        "compare.csv",
+        "compare_summary.csv",
+        "report.md",
+        "report.html",
+        "throughput.png",
+        "wasted_work.svg",
+    ] {
+        assert!(dir.path().join(f).is_file(), "missing {f}");
+    }
+    let bad = ratesim(&[
+        "compare",
+        "tests/fixtures/compare.toml",
+        "--strategies",
+        "full-jiter",
+        "--out",
+        dir.path().join("x").to_str().unwrap(),
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(!dir.path().join("x").exists());
+}
