@@ -73,16 +73,19 @@ impl AnyWindow {
     }
 
     /// See [`Window::fits`].
+    #[inline]
     pub fn fits(&mut self, now: Nanos, amount: u64) -> bool {
         dispatch!(self, w => w.fits(now, amount))
     }
 
     /// See [`Window::commit`].
+    #[inline]
     pub fn commit(&mut self, now: Nanos, amount: u64) {
         dispatch!(self, w => w.commit(now, amount))
     }
 
     /// See [`Window::remaining`].
+    #[inline]
     pub fn remaining(&mut self, now: Nanos) -> u64 {
         dispatch!(self, w => w.remaining(now))
     }
@@ -90,6 +93,7 @@ impl AnyWindow {
     /// Fixed: the end of the current window. Sliding log: when the oldest
     /// admission in the window expires (`now` if none). Token bucket: when
     /// the bucket is full again (`now` if full). See each type.
+    #[inline]
     pub fn reset_at(&mut self, now: Nanos) -> Nanos {
         dispatch!(self, w => w.reset_at(now))
     }
