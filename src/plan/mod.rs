@@ -45,7 +45,7 @@ pub use objective::{Date, Measured, Objective, Term};
 
 use crate::engine::{self, Fate, RequestRecord, RequestSink, TraceSource};
 use crate::metrics::cause_index;
-use crate::policy::{Counts, KeyId, LimitSpec, ModelId};
+use crate::policy::{KeyId, LimitSpec, ModelId};
 use crate::response::{Cause, Status};
 use crate::runner::{open_traces, RunError};
 use crate::scenario::{Arrival, Scenario, Workload};
@@ -740,25 +740,26 @@ impl PlanResult {
     }
 
     /// Which limit binds first for `scope`: the cause of most RPM/TPM 429s
-    /// at the first factor that broke the objective (at the largest factor
-    /// when none did), over all replications; neither when no limit
-    /// answered 429 there.
+    /// at the smallest grid factor where the scope's own limits answer any
+    /// 429 (over all replications); neither when they never do in the sweep.
+    /// Looking for the first limit 429 rather than at the break point keeps
+    /// the answer about the model's own limits when something else (an
+    /// abuse lockout caused by other traffic on the key) breaks it first.
     pub fn binding(&self, scope: Scope) -> Binding {
-        let bp = self.breakpoint(scope);
-        let last = *self.settings.factors.last().expect("non-empty");
-        let (mut req, mut tok) = (0u64, 0u64);
-        for (r, s) in bp.searches.iter().enumerate() {
-            if let Some(p) = self.main.point(s.broke.unwrap_or(last), r as u32) {
+        for &f in &self.settings.factors {
+            let (mut req, mut tok) = (0u64, 0u64);
+            for p in self.main.at(f) {
                 let st = p.scope(scope);
                 req += st.rejected[cause_index(Cause::Requests)];
                 tok += st.rejected[cause_index(Cause::Tokens)];
             }
+            match (req, tok) {
+                (0, 0) => continue,
+                (r, t) if r >= t => return Binding::Requests,
+                _ => return Binding::Tokens,
+            }
         }
-        match (req, tok) {
-            (0, 0) => Binding::Neither,
-            (r, t) if r >= t => Binding::Requests,
-            _ => Binding::Tokens,
-        }
+        Binding::Neither
     }
 
     /// What goes wrong first for `scope`, with how many replications showed
@@ -973,12 +974,4 @@ pub fn run_with_threads(
     }
     let pool = builder.build().expect("a thread pool can be built");
     pool.install(|| run(scenario, settings, tick))
-}
-
-/// Whether a model's limits include one counting `counts`.
-pub fn has_limit(sc: &Scenario, m: ModelId, counts: Counts) -> bool {
-    sc.policy.models[m as usize]
-        .limits
-        .iter()
-        .any(|l| l.counts == counts)
 }

@@ -238,35 +238,70 @@ pub fn plan_charts(sc: &Scenario, res: &PlanResult) -> Vec<(&'static str, Chart)
         }
         v
     };
+    // A little beyond the sweep so the log axis ticks land outside the
+    // data (0.25..4 shows 0.2 and 5) and both ends of the sweep are readable.
     let range = Some((
-        res.settings.factors[0],
-        *res.settings.factors.last().expect("non-empty"),
+        res.settings.factors[0] * 0.8,
+        *res.settings.factors.last().expect("non-empty") * 1.25,
     ));
     let mins = minutes(sc);
     let today = res.today();
-    let limit_lines: Vec<(f64, String)> =
-        res.models
-            .iter()
-            .filter_map(|&m| {
-                let model = &sc.policy.models[m as usize];
-                let rpm = model.limits.iter().find(|l| {
-                    l.counts == Counts::Requests && l.window == crate::time::Nanos::MINUTE
-                })?;
-                let keys = today
+    // Each model's binding limit over all its keys, in requests per minute.
+    // A token limit is converted at today's mean charge per admitted
+    // request (admitted tokens / admitted requests on the busiest key).
+    let limit_lines: Vec<(f64, String)> = res
+        .models
+        .iter()
+        .filter_map(|&m| {
+            let model = &sc.policy.models[m as usize];
+            let per_minute = |counts| {
+                model
+                    .limits
                     .iter()
-                    .flat_map(|p| p.limits.iter())
-                    .filter(|l| l.model == m && l.limit == *rpm)
-                    .map(|l| l.keys)
-                    .max()
-                    .unwrap_or(1);
-                let label = if keys > 1 {
-                    format!("{}: {keys} keys × {} RPM", model.id, rpm.amount)
-                } else {
-                    format!("{}: {} RPM", model.id, rpm.amount)
-                };
-                Some(((rpm.amount * u64::from(keys)) as f64, label))
-            })
-            .collect();
+                    .find(|l| l.counts == counts && l.window == crate::time::Nanos::MINUTE)
+            };
+            let rpm = per_minute(Counts::Requests)?;
+            let keys = today
+                .iter()
+                .flat_map(|p| p.limits.iter())
+                .filter(|l| l.model == m && l.limit == *rpm)
+                .map(|l| l.keys)
+                .max()
+                .unwrap_or(1);
+            let on_keys = if keys > 1 {
+                format!("{keys} keys × ")
+            } else {
+                String::new()
+            };
+            let util = res.utilisation_today(m);
+            let used = |spec: &crate::policy::LimitSpec| {
+                util.iter()
+                    .find(|(l, _)| l == spec)
+                    .map_or(0.0, |(_, u)| u * spec.amount as f64)
+            };
+            if let Some(tpm) = per_minute(Counts::Tokens)
+                .filter(|_| res.binding(Scope::Model(m)) == crate::plan::Binding::Tokens)
+            {
+                let charge = used(tpm) / used(rpm).max(1e-9);
+                if charge > 0.0 {
+                    let rate = tpm.amount as f64 * f64::from(keys) / charge;
+                    return Some((
+                        rate,
+                        format!(
+                            "{}: {on_keys}{} TPM ≈ {rate:.0} req/min at {} tokens each",
+                            model.id,
+                            thousands(tpm.amount),
+                            thousands(charge.round() as u64)
+                        ),
+                    ));
+                }
+            }
+            Some((
+                (rpm.amount * u64::from(keys)) as f64,
+                format!("{}: {on_keys}{} RPM", model.id, rpm.amount),
+            ))
+        })
+        .collect();
     let sub = format!("{} — mean of {k} replication(s)", sc.name);
     let mut out = vec![
         (
@@ -303,7 +338,6 @@ pub fn plan_charts(sc: &Scenario, res: &PlanResult) -> Vec<(&'static str, Chart)
                 x_range: range,
                 y_min_zero: true,
                 y_max: Some(100.0),
-                legend_lower_right: true,
                 ..LineChart::default()
             }),
         ),
@@ -329,7 +363,7 @@ pub fn plan_charts(sc: &Scenario, res: &PlanResult) -> Vec<(&'static str, Chart)
             }),
         ),
     ];
-    let bars: Vec<Bar> = res
+    let used: Vec<(u32, crate::policy::LimitSpec, f64)> = res
         .models
         .iter()
         .flat_map(|&m| {
@@ -337,8 +371,14 @@ pub fn plan_charts(sc: &Scenario, res: &PlanResult) -> Vec<(&'static str, Chart)
                 .into_iter()
                 .map(move |(l, u)| (m, l, u))
         })
-        .map(|(m, l, u)| Bar {
-            label: format!("{} {}", short(&model_name(m)), l.label()),
+        .collect();
+    // Model ids are cut so the labels under the bars do not run into each
+    // other: about 9 px a character in a slot of 1,050 px / bars.
+    let room = (1050 / used.len().max(1) / 9).saturating_sub(5).max(6);
+    let bars: Vec<Bar> = used
+        .iter()
+        .map(|&(m, l, u)| Bar {
+            label: format!("{} {}", short(&model_name(m), room), l.label()),
             value: 100.0 * u,
             low: None,
             high: None,
@@ -358,49 +398,77 @@ pub fn plan_charts(sc: &Scenario, res: &PlanResult) -> Vec<(&'static str, Chart)
     out
 }
 
-/// A model id cut to fit under a bar.
-fn short(id: &str) -> String {
-    if id.chars().count() <= 16 {
+/// A whole number with thousands separators: 2000000 -> "2,000,000".
+pub(crate) fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A model id cut to at most `max` characters, an ellipsis marking the cut.
+fn short(id: &str, max: usize) -> String {
+    if id.chars().count() <= max {
         id.to_string()
     } else {
-        format!("{}…", id.chars().take(15).collect::<String>())
+        format!("{}…", id.chars().take(max - 1).collect::<String>())
     }
 }
 
 fn growth_chart(sc: &Scenario, res: &PlanResult) -> Chart {
     let s = &res.settings;
-    let horizon = f64::from(s.horizon_months);
-    let points: Vec<(f64, f64)> = (0..=(horizon * 4.0) as u32)
-        .map(|i| {
-            let t = f64::from(i) / 4.0;
-            (t, (1.0 + s.growth).powf(t))
-        })
-        .collect();
-    // Each model's break point is marked where the projected load reaches
-    // it: labels above the plot stack into rows instead of overlapping.
-    let mut markers = Vec::new();
+    // Each model's break point is a dot where the projected load reaches it
+    // (at month 0, below the curve, when today's load is already past it),
+    // named in the legend with its date; model i keeps colour i of the
+    // other charts, the projection comes last.
+    let mut series = Vec::new();
+    let mut end = f64::from(s.horizon_months);
     for &m in &res.models {
         let bp = res.breakpoint(Scope::Model(m));
-        if bp.above_sweep() * 2 > bp.searches.len() {
-            continue;
-        }
         let id = &sc.policy.models[m as usize].id;
+        let above = bp.above_sweep() * 2 > bp.searches.len();
         let at = if bp.unreachable() {
             0.0
         } else {
             bp.estimate.mean
         };
-        if let Some((months, date)) = res.crossing(at) {
-            if months <= horizon {
-                let when = if months == 0.0 {
-                    "already past".to_string()
+        let (points, when) = match res.crossing(at) {
+            Some((0.0, _)) => (vec![(0.0, at)], "already past".to_string()),
+            Some((months, date)) if months <= 60.0 => {
+                end = end.max(months.ceil());
+                let when = if above {
+                    format!("not before {date}")
                 } else {
                     date.to_string()
                 };
-                markers.push((months, format!("{id} ({}): {when}", factor_label(at))));
+                (vec![(months, at)], when)
             }
-        }
+            Some((_, date)) => (Vec::new(), format!("after {date}")),
+            None => (Vec::new(), "never at this growth".to_string()),
+        };
+        series.push(Series {
+            name: format!(
+                "{id} breaks at {}{}: {when}",
+                if above { "≥ " } else { "" },
+                factor_label(at)
+            ),
+            points,
+        });
     }
+    series.push(Series {
+        name: format!("projected load, +{:.0}%/month", 100.0 * s.growth),
+        points: (0..=(end * 4.0) as u32)
+            .map(|i| {
+                let t = f64::from(i) / 4.0;
+                (t, (1.0 + s.growth).powf(t))
+            })
+            .collect(),
+    });
     Chart::Line(LineChart {
         title: format!(
             "Traffic growth at {:.0}% a month from {}: {}",
@@ -410,14 +478,9 @@ fn growth_chart(sc: &Scenario, res: &PlanResult) -> Chart {
         ),
         x_label: format!("months from {}", s.start_date),
         y_label: "load (× today's)".into(),
-        series: vec![Series {
-            name: format!("projected load, +{:.0}%/month", 100.0 * s.growth),
-            points,
-        }],
-        markers,
-        x_range: Some((0.0, horizon)),
+        series,
+        x_range: Some((0.0, end)),
         y_min_zero: true,
-        legend_lower_right: false,
         ..LineChart::default()
     })
 }
@@ -426,7 +489,7 @@ fn growth_chart(sc: &Scenario, res: &PlanResult) -> Chart {
 pub const CHARTS: &[(&str, &str)] = &[
     (
         "goodput",
-        "Goodput vs offered load (dashed: each model's request limit over all its keys)",
+        "Goodput vs offered load (dashed: each model's binding limit over all its keys, in requests per minute; goodput falling as load rises means retries and lockouts eat the capacity)",
     ),
     ("share_429", "429 share vs offered load"),
     ("p99", "p99 completion time vs offered load"),
@@ -479,7 +542,9 @@ fn headroom(bp: &BreakPoint) -> String {
         return "none".into();
     }
     let h = bp.estimate.mean - 1.0;
-    if h >= 0.0 {
+    if bp.above_sweep() * 2 > bp.searches.len() {
+        format!("at least +{:.0}%", 100.0 * h)
+    } else if h >= 0.0 {
         format!("+{:.0}%", 100.0 * h)
     } else {
         format!("{:.0}% (over today)", 100.0 * h)
@@ -507,7 +572,8 @@ fn blocks(sc: &Scenario, res: &PlanResult) -> Vec<Block> {
         sc.policy.window.name()
     )));
     b.push(Block::Para(format!(
-        "**The objective**: {obj}. A load **meets** it when the simulated hour of traffic stays within every term. \"Load ×2\" means twice today's traffic: every arrival rate doubled (closed-loop groups get twice the workers; recorded traces are replayed twice as fast). Each load was simulated {k} times with different random seeds (the same seeds at every load), so the numbers below come with 95% confidence intervals."
+        "**The objective**: {obj}. A load **meets** it when the simulated {} of traffic stays within every term. \"Load ×2\" means twice today's traffic: every arrival rate doubled (closed-loop groups get twice the workers; recorded traces are replayed twice as fast). Each load was simulated {k} times with different random seeds (the same seeds at every load), so the numbers below come with 95% confidence intervals.",
+        sc.duration
     )));
 
     // The answer.
@@ -538,14 +604,14 @@ fn blocks(sc: &Scenario, res: &PlanResult) -> Vec<Block> {
             .unwrap_or_default();
         if bp.unreachable() {
             answer.push(format!(
-                "`{}`: **out of reach** — the objective is broken even at {}; the binding limit is {}{symptom}.",
+                "`{}`: **out of reach** — the objective is broken even at {}; binds first: {}{symptom}.",
                 name(scope),
                 factor_label(s.factors[0]),
                 binding.label()
             ));
         } else {
             answer.push(format!(
-                "`{}`: breaks at {}; binding limit {}{symptom}.",
+                "`{}`: meets it up to {}; binds first: {}{symptom}.",
                 name(scope),
                 bp_text(bp, &s.factors),
                 binding.label()
@@ -820,7 +886,7 @@ fn blocks(sc: &Scenario, res: &PlanResult) -> Vec<Block> {
         ),
         "A replication's break point is the largest factor that held; the break point shown is their mean with a Student-t 95% interval. A replication broken even at the smallest factor counts as 0; one that held at the largest counts as the largest (a lower bound).".into(),
         "429 share counts every 429 (limit, abuse lockout, overload) among attempts; p99 is over successful requests, arrival to success; given up counts requests the client abandoned or refused, as a share of arrivals. Requests too large for a token limit are reported separately.".into(),
-        "The binding limit is the cause of most RPM/TPM 429s at the first factor that broke the objective; \"neither\" when no limit answered 429 there.".into(),
+        "The limit that binds first is the cause of most RPM/TPM 429s at the smallest load where the model's own limits refuse anything; \"neither\" when they never do in the sweep (the model then breaks, if at all, through latency or an abuse lockout caused by other traffic on its key).".into(),
     ]));
     b.push(Block::Para("Data beside this report: plan.csv (every simulated run and scope) and breakpoints.csv (every break point with its interval).".into()));
     b
