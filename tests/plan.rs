@@ -260,6 +260,14 @@ candidates = [{ kind = "none" }]
     assert!(res.breakpoint(Scope::All).unreachable());
     let md = report_md(&sc, &res);
     assert!(md.contains("out of reach"), "{md}");
+    // The report still renders in full, and the page stands alone.
+    let files = ratesim::report::plan::plan_files(&sc, &res).unwrap();
+    let html = files.iter().find(|(n, _)| n == "report.html").unwrap();
+    let html = String::from_utf8(html.1.clone()).unwrap();
+    assert!(html.contains("out of reach") && html.matches("<svg").count() == 5);
+    for banned in ["http://", "https://", "<script", "src="] {
+        assert!(!html.contains(banned), "report.html contains {banned}");
+    }
 }
 
 #[test]
