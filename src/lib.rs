@@ -9,6 +9,7 @@ pub mod compare;
 pub mod engine;
 pub mod metrics;
 pub mod output;
+pub mod plan;
 pub mod policy;
 pub mod report;
 pub mod response;

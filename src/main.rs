@@ -62,6 +62,30 @@ enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Capacity plan: sweep the offered load to find where the objective
+    /// breaks, per model and overall, and what to change (see docs/plan.md).
+    Plan {
+        scenario: PathBuf,
+        /// Objective terms over the scenario's [plan] table, e.g.
+        /// "share_429<=1%,p99<=60s,gave_up<=0" (a term may be "none").
+        #[arg(long)]
+        objective: Option<String>,
+        /// Replications per load factor (default: the scenario's, else 8).
+        #[arg(long)]
+        replications: Option<u32>,
+        /// Seed of the first replication; replication r uses seed + r.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Output folder (default: reports/<scenario name>/plan/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Threads to run simulations on (default: every core).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
     /// Check a scenario without running it.
     Validate { scenario: PathBuf },
     /// Print the resolved limits of every model (or one), and the rule behind each.
@@ -188,6 +212,23 @@ fn dispatch(command: Command) -> Result<()> {
             jobs,
             quiet,
         } => compare(&scenario, &strategies, replications, seed, out, jobs, quiet),
+        Command::Plan {
+            scenario,
+            objective,
+            replications,
+            seed,
+            out,
+            jobs,
+            quiet,
+        } => plan(
+            &scenario,
+            objective.as_deref(),
+            replications,
+            seed,
+            out,
+            jobs,
+            quiet,
+        ),
         Command::Validate { scenario } => {
             let sc = load(&scenario)?;
             runner::open_traces(&sc).map_err(input)?;
@@ -350,6 +391,85 @@ fn compare(
         "{total} runs, {events} events, {elapsed:.2} s wall on {} thread(s), {:.2}M events/s\n",
         jobs.unwrap_or_else(rayon::current_num_threads),
         events as f64 / elapsed.max(1e-9) / 1e6
+    );
+    emit(&text)
+}
+
+fn plan(
+    path: &Path,
+    objective: Option<&str>,
+    replications: Option<u32>,
+    seed: Option<u64>,
+    out: Option<PathBuf>,
+    jobs: Option<usize>,
+    quiet: bool,
+) -> Result<()> {
+    let sc = load(path)?;
+    let mut settings = ratesim::plan::Settings::from_scenario(&sc);
+    if let Some(text) = objective {
+        settings.objective = settings
+            .objective
+            .with_overrides(text)
+            .map_err(|e| input(format!("--objective: {e}")))?;
+    }
+    if let Some(r) = replications {
+        if r == 0 {
+            return Err(input("--replications must be at least 1"));
+        }
+        settings.replications = r;
+    }
+    if let Some(s) = seed {
+        settings.base_seed = s;
+    }
+    if jobs == Some(0) {
+        return Err(input("--jobs must be at least 1"));
+    }
+    let dir = out.unwrap_or_else(|| default_out_dir(&sc).join("plan"));
+    let bar = progress(0, quiet);
+    bar.set_message("planning");
+    let wall = Instant::now();
+    let result = ratesim::plan::run_with_threads(&sc, &settings, jobs, &|p| match p {
+        ratesim::plan::Progress::Planned(n) => bar.inc_length(n),
+        ratesim::plan::Progress::Done => bar.inc(1),
+    })
+    .map_err(run_error)?;
+    bar.finish_and_clear();
+    let elapsed = wall.elapsed().as_secs_f64();
+    let files = ratesim::report::plan::plan_files(&sc, &result)?;
+    let mut staged = ratesim::output::OutputDir::new(&dir);
+    for (name, bytes) in &files {
+        staged
+            .stage(name, bytes)
+            .with_context(|| format!("cannot write {}", dir.join(name).display()))?;
+    }
+    let written = staged
+        .commit()
+        .with_context(|| format!("cannot write into {}", dir.display()))?;
+    let mut text = format!(
+        "{}: capacity plan, {} replication(s) per load, seeds {}..{}\n\n",
+        sc.name,
+        settings.replications,
+        settings.base_seed,
+        settings.base_seed + u64::from(settings.replications) - 1
+    );
+    for line in ratesim::report::plan::verdict(&sc, &result) {
+        text += &format!("- {line}\n");
+    }
+    text.push('\n');
+    for f in &written {
+        text += &format!("wrote {}\n", f.display());
+    }
+    let runs = result.main.points.len()
+        + result
+            .candidates
+            .iter()
+            .map(|c| c.points.len())
+            .sum::<usize>()
+        + result.outage.len()
+        + result.limits.iter().map(|l| l.1.len()).sum::<usize>();
+    text += &format!(
+        "{runs} runs, {elapsed:.2} s wall on {} thread(s)\n",
+        jobs.unwrap_or_else(rayon::current_num_threads)
     );
     emit(&text)
 }

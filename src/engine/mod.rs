@@ -80,6 +80,8 @@ pub struct RequestRecord {
     pub output_tokens: u32,
     pub attempts: u32,
     pub rejected_429: u32,
+    /// The 429s by cause, indexed like [`Cause::ALL`] (they sum to `rejected_429`).
+    pub rejected_by_cause: [u32; 4],
     pub fate: Fate,
     /// The last answer the client saw (if any).
     pub last: Option<Response>,
@@ -153,6 +155,7 @@ struct Req {
     spread: f64,
     unservable: bool,
     rejected: u32,
+    rejected_by: [u32; 4],
     att: Attempts,
     response: Option<Response>,
 }
@@ -342,6 +345,7 @@ impl Sim<'_, '_> {
                     spread: 1.0,
                     unservable: false,
                     rejected: 0,
+                    rejected_by: [0; 4],
                     att: Attempts {
                         arrival: now,
                         ..Attempts::default()
@@ -398,6 +402,7 @@ impl Sim<'_, '_> {
             spread,
             unservable: false,
             rejected: 0,
+            rejected_by: [0; 4],
             att: Attempts {
                 arrival: now,
                 ..Attempts::default()
@@ -522,6 +527,7 @@ impl Sim<'_, '_> {
                 stats.rejected[cause_index(c)] += 1;
                 iv.rejected[cause_index(c)] += 1;
                 req.rejected += 1;
+                req.rejected_by[cause_index(c)] += 1;
             }
             (Status::Internal | Status::Unavailable, _) => {
                 stats.errors_5xx += 1;
@@ -607,6 +613,7 @@ impl Sim<'_, '_> {
             output_tokens: r.output,
             attempts: r.att.sent,
             rejected_429: r.rejected,
+            rejected_by_cause: r.rejected_by,
             fate,
             last: r.response,
         });

@@ -552,7 +552,7 @@ pub fn report_md(scenario: &Scenario, c: &Comparison) -> String {
     md
 }
 
-fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -560,7 +560,7 @@ fn escape(s: &str) -> String {
 }
 
 /// Inline markdown emphasis (`**x**`, `` `x` ``) to HTML, after escaping.
-fn inline(s: &str) -> String {
+pub(crate) fn inline(s: &str) -> String {
     let mut out = String::new();
     let mut bold = false;
     let mut code = false;

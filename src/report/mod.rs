@@ -4,6 +4,7 @@
 
 pub mod charts;
 pub mod compare;
+pub mod plan;
 pub mod requests;
 pub mod summary;
 pub mod timecharts;

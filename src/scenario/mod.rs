@@ -42,6 +42,26 @@ pub struct Scenario {
     pub groups: Vec<Group>,
     /// The `[compare]` table, if the scenario has one.
     pub compare: Option<CompareSpec>,
+    /// The `[plan]` table, if the scenario has one.
+    pub plan: Option<PlanSpec>,
+}
+
+/// What `ratesim plan` holds the load to and how it sweeps; `None` fields
+/// take the defaults of [`crate::plan::Settings`].
+#[derive(Clone, Debug, Default)]
+pub struct PlanSpec {
+    /// The scenario's terms over the defaults.
+    pub objective: Option<crate::plan::Objective>,
+    pub growth: Option<f64>,
+    pub start_date: Option<crate::plan::Date>,
+    pub horizon_months: Option<u32>,
+    /// Increasing, positive.
+    pub factors: Option<Vec<f64>>,
+    pub bisect_steps: Option<u32>,
+    pub replications: Option<u32>,
+    /// Empty when the scenario names none.
+    pub candidates: Vec<StrategySpec>,
+    pub outage: Option<Nanos>,
 }
 
 /// What `ratesim compare` runs: candidate strategies, replications, and

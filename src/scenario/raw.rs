@@ -28,6 +28,26 @@ pub struct RawScenario {
     #[serde(default)]
     pub groups: Vec<RawGroup>,
     pub compare: Option<RawCompare>,
+    pub plan: Option<RawPlan>,
+}
+
+/// `[plan]`: the objective and sweep of `ratesim plan`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPlan {
+    pub max_share_429: Option<f64>,
+    pub max_p99: Option<String>,
+    pub max_gave_up: Option<f64>,
+    /// Monthly growth rate of the traffic (0.15 is 15% a month).
+    pub growth: Option<f64>,
+    pub start_date: Option<toml::value::Datetime>,
+    pub horizon_months: Option<i64>,
+    pub factors: Option<Vec<f64>>,
+    pub bisect_steps: Option<i64>,
+    pub replications: Option<i64>,
+    /// Preset names or strategy tables.
+    pub candidates: Option<Vec<toml::Value>>,
+    pub outage: Option<String>,
 }
 
 /// `[compare]`: the strategies `ratesim compare` runs against each other.

@@ -7,7 +7,7 @@
 use super::error::ScenarioError;
 use super::locate::{line_col, line_text, span_of};
 use super::raw::*;
-use super::{Arrival, CompareSpec, Group, Scenario, Synthetic, Workload};
+use super::{Arrival, CompareSpec, Group, PlanSpec, Scenario, Synthetic, Workload};
 use crate::policy::catalogue::{resolve, ModelEntry};
 use crate::policy::presets::{preset, DEFAULT_PRESET, PRESETS};
 use crate::policy::{
@@ -303,6 +303,11 @@ impl Validator<'_> {
             .as_ref()
             .map(|c| self.compare(c, &groups))
             .transpose()?;
+        let plan = raw
+            .plan
+            .as_ref()
+            .map(|p| self.plan(p, duration))
+            .transpose()?;
         Ok(Scenario {
             name,
             description: raw.description,
@@ -317,6 +322,126 @@ impl Validator<'_> {
             keys,
             groups,
             compare,
+            plan,
+        })
+    }
+
+    fn plan(&self, raw: &RawPlan, duration: Nanos) -> Result<PlanSpec> {
+        let share = |field: &str, v: Option<f64>| -> Result<Option<f64>> {
+            match v {
+                Some(x) if !(0.0..=1.0).contains(&x) => Err(self.err(
+                    field,
+                    format!("expected a share between 0 and 1 (0.01 is 1%), got {x}"),
+                )),
+                other => Ok(other),
+            }
+        };
+        let max_share_429 = share("plan.max_share_429", raw.max_share_429)?;
+        let max_gave_up = share("plan.max_gave_up", raw.max_gave_up)?;
+        let max_p99 = raw
+            .max_p99
+            .as_deref()
+            .map(|t| self.positive_duration("plan.max_p99", t))
+            .transpose()?;
+        let objective = (max_share_429.is_some() || max_gave_up.is_some() || max_p99.is_some())
+            .then(|| {
+                let d = crate::plan::Objective::default();
+                crate::plan::Objective {
+                    max_share_429: max_share_429.or(d.max_share_429),
+                    max_p99: max_p99.or(d.max_p99),
+                    max_gave_up: max_gave_up.or(d.max_gave_up),
+                }
+            });
+        let growth = match raw.growth {
+            Some(g) if !g.is_finite() || !(0.0..=10.0).contains(&g) => {
+                return Err(self.err(
+                    "plan.growth",
+                    format!(
+                    "expected a monthly growth rate from 0 to 10 (0.15 is 15% a month), got {g}"
+                ),
+                ))
+            }
+            g => g,
+        };
+        let start_date = match &raw.start_date {
+            None => None,
+            Some(dt) => match (dt.date, dt.time) {
+                (Some(d), None) => Some(crate::plan::Date {
+                    year: i32::from(d.year),
+                    month: u32::from(d.month),
+                    day: u32::from(d.day),
+                }),
+                _ => {
+                    return Err(self.err(
+                        "plan.start_date",
+                        "expected a date without a time, e.g. 2026-12-01",
+                    ))
+                }
+            },
+        };
+        let factors = match &raw.factors {
+            None => None,
+            Some(list) => {
+                if list.is_empty() || list.len() > 50 {
+                    return Err(self.err("plan.factors", "expected 1 to 50 load factors"));
+                }
+                for (i, f) in list.iter().enumerate() {
+                    let field = format!("plan.factors[{i}]");
+                    if !f.is_finite() || *f <= 0.0 || *f > 1000.0 {
+                        return Err(self.err(
+                            &field,
+                            format!("a load factor is above 0 and at most 1000, got {f}"),
+                        ));
+                    }
+                    if i > 0 && *f <= list[i - 1] {
+                        return Err(self.err(&field, "load factors must be in increasing order"));
+                    }
+                }
+                Some(list.clone())
+            }
+        };
+        let candidates = raw
+            .candidates
+            .iter()
+            .flatten()
+            .enumerate()
+            .map(|(i, v)| self.strategy(&format!("plan.candidates[{i}]"), v))
+            .collect::<Result<Vec<_>>>()?;
+        for (i, c) in candidates.iter().enumerate() {
+            if candidates[..i].iter().any(|o| o.name == c.name) {
+                return Err(self.err(
+                    &format!("plan.candidates[{i}]"),
+                    format!("two candidates are called {:?}; give one a `name`", c.name),
+                ));
+            }
+        }
+        let outage = match &raw.outage {
+            None => None,
+            Some(t) => {
+                let d = self.positive_duration("plan.outage", t)?;
+                if d > duration {
+                    return Err(self.err(
+                        "plan.outage",
+                        format!("the test outage ({d}) is longer than the run ({duration})"),
+                    ));
+                }
+                Some(d)
+            }
+        };
+        let count = |field: &str, v: Option<i64>, min: i64, max: i64| {
+            v.map(|x| self.count(field, x, min, max).map(|x| x as u32))
+                .transpose()
+        };
+        Ok(PlanSpec {
+            objective,
+            growth,
+            start_date,
+            horizon_months: count("plan.horizon_months", raw.horizon_months, 1, 120)?,
+            factors,
+            bisect_steps: count("plan.bisect_steps", raw.bisect_steps, 0, 20)?,
+            replications: count("plan.replications", raw.replications, 1, 1000)?,
+            candidates,
+            outage,
         })
     }
 
@@ -921,7 +1046,7 @@ impl Validator<'_> {
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+pub(crate) fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = if y >= 0 { y } else { y - 399 } / 400;
     let yoe = y - era * 400;

@@ -1,0 +1,292 @@
+//! The service objective a capacity plan holds the load to, and the calendar
+//! date the growth projection starts from.
+//!
+//! An objective has three terms, each a ceiling: the share of attempts
+//! answered 429, the 99th percentile of completion time (arrival to
+//! success), and the share of requests the client gave up on or refused
+//! locally. Shares rather than counts, so the same objective means the same
+//! thing at every load factor of a sweep. Requests too big for a token limit
+//! on their own ("unservable") are left out of the gave-up share: no load
+//! level fixes them, so the plan reports them separately instead of calling
+//! every load a failure.
+
+use crate::time::{parse_duration, Nanos};
+use std::fmt;
+
+/// Ceilings a load must stay under. `None` leaves a term unconstrained.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Objective {
+    /// Largest share of attempts answered 429 (0.01 is 1%).
+    pub max_share_429: Option<f64>,
+    /// Largest 99th percentile of completion time of successful requests.
+    pub max_p99: Option<Nanos>,
+    /// Largest share of arrivals given up or refused by the client (0 is none).
+    pub max_gave_up: Option<f64>,
+}
+
+impl Default for Objective {
+    /// 429 share <= 1%, p99 <= 60 s, nothing given up.
+    fn default() -> Self {
+        Objective {
+            max_share_429: Some(0.01),
+            max_p99: Some(Nanos::from_secs(60)),
+            max_gave_up: Some(0.0),
+        }
+    }
+}
+
+/// Which term of an objective a measurement broke.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Term {
+    Share429,
+    P99,
+    GaveUp,
+}
+
+impl Term {
+    pub const ALL: [Term; 3] = [Term::Share429, Term::P99, Term::GaveUp];
+
+    /// The name used in `--objective` and in CSV columns.
+    pub fn name(self) -> &'static str {
+        match self {
+            Term::Share429 => "share_429",
+            Term::P99 => "p99",
+            Term::GaveUp => "gave_up",
+        }
+    }
+
+    /// The symptom in words, for reports.
+    pub fn symptom(self) -> &'static str {
+        match self {
+            Term::Share429 => "429 share",
+            Term::P99 => "latency (p99)",
+            Term::GaveUp => "requests given up",
+        }
+    }
+}
+
+/// The three measured values an objective is checked against.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Measured {
+    pub share_429: f64,
+    pub p99_s: f64,
+    pub gave_up_share: f64,
+}
+
+impl Objective {
+    /// The terms `m` breaks, in [`Term::ALL`] order (empty when it meets the objective).
+    pub fn broken(&self, m: &Measured) -> Vec<Term> {
+        let mut out = Vec::new();
+        if self.max_share_429.is_some_and(|x| m.share_429 > x + 1e-12) {
+            out.push(Term::Share429);
+        }
+        if self
+            .max_p99
+            .is_some_and(|x| m.p99_s > x.as_secs_f64() + 1e-9)
+        {
+            out.push(Term::P99);
+        }
+        if self
+            .max_gave_up
+            .is_some_and(|x| m.gave_up_share > x + 1e-12)
+        {
+            out.push(Term::GaveUp);
+        }
+        out
+    }
+
+    pub fn meets(&self, m: &Measured) -> bool {
+        self.broken(m).is_empty()
+    }
+
+    /// `self` with the terms named in `text` replaced: the `--objective`
+    /// syntax, e.g. `share_429<=1%,p99<=60s,gave_up<=0`. Shares take a
+    /// percentage (`1%`) or a fraction (`0.01`); `p99` a duration; any term
+    /// takes `none` to lift it.
+    pub fn with_overrides(&self, text: &str) -> Result<Objective, String> {
+        let mut out = *self;
+        let mut seen: Vec<&str> = Vec::new();
+        for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let Some((name, value)) = part.split_once("<=") else {
+                return Err(format!(
+                    "{part:?}: expected TERM<=VALUE, e.g. share_429<=1%, p99<=60s, gave_up<=0"
+                ));
+            };
+            let (name, value) = (name.trim(), value.trim());
+            if seen.contains(&name) {
+                return Err(format!("{name} is given twice"));
+            }
+            let none = value.eq_ignore_ascii_case("none");
+            match name {
+                "share_429" => {
+                    out.max_share_429 = (!none).then(|| share(name, value)).transpose()?
+                }
+                "gave_up" => out.max_gave_up = (!none).then(|| share(name, value)).transpose()?,
+                "p99" => {
+                    out.max_p99 = if none {
+                        None
+                    } else {
+                        let d = parse_duration(value)
+                            .map_err(|e| format!("p99: {e} (got {value:?})"))?;
+                        if d == Nanos::ZERO {
+                            return Err("p99: must be longer than zero".to_string());
+                        }
+                        Some(d)
+                    }
+                }
+                other => {
+                    let names: Vec<&str> = Term::ALL.iter().map(|t| t.name()).collect();
+                    let close = crate::suggest::close_matches(other, names.iter().copied());
+                    let hint = if close.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (did you mean {}?)", close.join(" or "))
+                    };
+                    return Err(format!(
+                        "unknown term {other:?}{hint}; terms: {}",
+                        names.join(", ")
+                    ));
+                }
+            }
+            seen.push(name);
+        }
+        if seen.is_empty() {
+            return Err("empty objective; e.g. share_429<=1%,p99<=60s,gave_up<=0".to_string());
+        }
+        Ok(out)
+    }
+}
+
+/// A share written as `1%` or `0.01`, between 0 and 1.
+fn share(name: &str, text: &str) -> Result<f64, String> {
+    let (num, scale) = match text.strip_suffix('%') {
+        Some(n) => (n.trim(), 100.0),
+        None => (text, 1.0),
+    };
+    let v: f64 = num
+        .parse()
+        .map_err(|_| format!("{name}: {text:?} is not a share; write 1% or 0.01"))?;
+    let v = v / scale;
+    if !(0.0..=1.0).contains(&v) {
+        return Err(format!(
+            "{name}: {text:?} is not between 0% and 100% (a fraction takes 0.01 for 1%)"
+        ));
+    }
+    Ok(v)
+}
+
+impl fmt::Display for Objective {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut parts = Vec::new();
+        if let Some(s) = self.max_share_429 {
+            parts.push(format!("429 share ≤ {}%", pct(s)));
+        }
+        if let Some(p) = self.max_p99 {
+            parts.push(format!("p99 completion ≤ {p}"));
+        }
+        match self.max_gave_up {
+            Some(0.0) => parts.push("no request given up".to_string()),
+            Some(g) => parts.push(format!("given up ≤ {}%", pct(g))),
+            None => {}
+        }
+        if parts.is_empty() {
+            f.write_str("no constraint")
+        } else {
+            f.write_str(&parts.join(", "))
+        }
+    }
+}
+
+/// A share as a percentage with no trailing zeros: 0.01 -> "1", 0.005 -> "0.5".
+fn pct(x: f64) -> String {
+    let s = format!("{:.4}", x * 100.0);
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// A calendar date (proleptic Gregorian), for the growth projection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Date {
+    pub year: i32,
+    pub month: u32,
+    pub day: u32,
+}
+
+impl Date {
+    /// The date of Unix milliseconds `ms`.
+    pub fn from_unix_ms(ms: u64) -> Date {
+        Date::from_days((ms / 86_400_000) as i64)
+    }
+
+    /// Days since 1970-01-01.
+    pub fn days(self) -> i64 {
+        crate::scenario::validate::days_from_civil(i64::from(self.year), self.month, self.day)
+    }
+
+    /// The date `days` after 1970-01-01 (Howard Hinnant's algorithm).
+    pub fn from_days(days: i64) -> Date {
+        let z = days + 719_468;
+        let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+        let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
+        Date { year, month, day }
+    }
+
+    /// The date `months` (fractional) later, a month being 365.2425 / 12 days.
+    pub fn plus_months(self, months: f64) -> Date {
+        Date::from_days(self.days() + (months * 365.2425 / 12.0).floor() as i64)
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overrides_replace_only_the_named_terms() {
+        let o = Objective::default()
+            .with_overrides("share_429<=5%, p99<=2m")
+            .unwrap();
+        assert_eq!(o.max_share_429, Some(0.05));
+        assert_eq!(o.max_p99, Some(Nanos::from_secs(120)));
+        assert_eq!(o.max_gave_up, Some(0.0));
+        let o = o.with_overrides("gave_up<=0.001,p99<=none").unwrap();
+        assert_eq!(o.max_gave_up, Some(0.001));
+        assert_eq!(o.max_p99, None);
+        for bad in [
+            "share_429<=150%",
+            "p99<=60",
+            "share429<=1%",
+            "share_429=1%",
+            "",
+            "gave_up<=x",
+        ] {
+            assert!(Objective::default().with_overrides(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn dates_round_trip_and_add_months() {
+        let d = Date {
+            year: 2026,
+            month: 12,
+            day: 1,
+        };
+        assert_eq!(Date::from_days(d.days()), d);
+        assert_eq!(d.plus_months(12.0).to_string(), "2027-12-01");
+        assert_eq!(
+            Date::from_unix_ms(1_776_686_400_000).to_string(),
+            "2026-04-20"
+        );
+    }
+}
