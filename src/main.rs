@@ -100,6 +100,11 @@ enum Command {
         #[arg(long)]
         scenario: Option<PathBuf>,
     },
+    /// List the client strategy presets, or print one's full composition.
+    Strategies {
+        /// The preset to print in full.
+        name: Option<String>,
+    },
 }
 
 /// An error that is the user's input, not the tool: printed plainly, exit 2.
@@ -231,7 +236,7 @@ fn dispatch(command: Command) -> Result<()> {
         ),
         Command::Validate { scenario } => {
             let sc = load(&scenario)?;
-            runner::open_traces(&sc).map_err(input)?;
+            runner::open_traces(&sc, sc.seed).map_err(input)?;
             emit(&format!(
                 "{}: ok ({} group(s), {} key(s), {} simulated, seed {})\n",
                 scenario.display(),
@@ -283,6 +288,13 @@ fn dispatch(command: Command) -> Result<()> {
                 .transpose()?;
             emit(&describe(&policy, id))?;
             Ok(())
+        }
+        Command::Strategies { name } => {
+            let text = match name {
+                None => ratesim::strategy::presets::describe_all(),
+                Some(n) => ratesim::strategy::presets::describe(&n).map_err(input)?,
+            };
+            emit(&text)
         }
     }
 }

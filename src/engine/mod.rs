@@ -215,7 +215,9 @@ pub fn simulate<'k>(
                 Workload::Synthetic(_) => None,
             };
             GroupRt {
-                client: g.strategy.build(),
+                client: g
+                    .strategy
+                    .build_with(scenario.clock, scenario.policy.header_units),
                 arrivals,
                 arrival_rng: rng::stream(seed, &g.name, Purpose::Arrivals),
                 sizes_rng: rng::stream(seed, &g.name, Purpose::Sizes),

@@ -1,26 +1,49 @@
-//! Client retry strategies: what a client does after each answer.
+//! Client strategies: what a client does before each send and after each answer.
 //!
-//! A strategy is a composition of small parts, each behind its own trait:
-//! a [`Backoff`] schedule says how long to wait before retry n, and a
-//! [`RetryPolicy`] says whether to retry at all (status, attempts, deadline).
+//! A strategy is a composition of small parts, each behind its own trait or
+//! type, each optional except the first two:
+//!
+//! - a [`Backoff`] schedule: how long to wait before retry n;
+//! - a [`RetryPolicy`]: whether to retry at all (status, attempts, deadline);
+//! - [`hints::Hints`]: whether `Retry-After` and the reset headers override the
+//!   schedule, which wins when both exist, and how far they are trusted;
+//! - a [`pacer::Pacer`] that holds sends back before they leave (client-side
+//!   token buckets, header tracking, AWS's CUBIC rate, AIMD, adaptive buckets);
+//! - a [`budget::Budget`] that refuses retries (or, for SRE throttling, any
+//!   request) when the client has been failing too much;
+//! - a [`breaker::Breaker`] that stops all traffic after repeated failures;
+//! - a global pause after any 429, as the OpenAI cookbook does.
+//!
 //! The engine only calls [`Client::gate`] before each send and
-//! [`Client::on_response`] after each answer, so new parts (pacers, budgets,
-//! adaptive rates) plug in here without touching the engine.
+//! [`Client::on_success`] / [`Client::on_failure`] after each answer, so every
+//! part plugs in here without touching the engine. [`config`] reads a
+//! composition (or a [`presets`] name) from a scenario.
 //!
-//! Strategies see only what a real client sees: the status, the headers and
-//! their own history. They never read server state.
+//! Strategies see only what a real client sees: the status, the headers, the
+//! `Retry-After` value and their own history. They never read server state
+//! (a 429's [`crate::response::Cause`] is the simulator's bookkeeping; a
+//! client tells a token limit from a request limit by the remaining headers).
 
 pub mod backoff;
+pub mod breaker;
+pub mod budget;
 pub mod config;
+pub mod hints;
+pub mod pacer;
+pub mod presets;
 pub mod retry;
 
 pub use backoff::{Backoff, BackoffSpec};
 pub use retry::{GiveUp, RetryPolicy, StatusSet};
 
 use crate::policy::HeaderUnits;
-use crate::response::Response;
+use crate::response::{Response, Status};
 use crate::rng::Rng;
 use crate::time::{Clock, Nanos};
+use breaker::{Breaker, BreakerSpec};
+use budget::{Budget, BudgetSpec};
+use hints::{Hint, Hints};
+use pacer::{Pacer, PacerSpec, Seen};
 
 /// Everything a backoff schedule may look at when choosing a delay.
 #[derive(Clone, Copy, Debug)]
@@ -34,23 +57,86 @@ pub struct RetryCtx<'a> {
     pub now: Nanos,
     pub clock: Clock,
     pub header_units: HeaderUnits,
+    /// Tokens the client expects its request to use (input plus max_tokens):
+    /// how it tells "this request does not fit the tokens left" from the headers.
+    pub tokens: u64,
+}
+
+/// Whether the parts of a strategy are one per client group or one per worker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// One pacer, budget, breaker and pause for the whole group, like one SDK
+    /// client object shared by every thread of a process (the default).
+    Shared,
+    /// Each closed-loop worker has its own (one client object per thread).
+    /// Open-loop requests have no worker and share one set.
+    PerWorker,
+}
+
+impl Scope {
+    pub const fn label(self) -> &'static str {
+        match self {
+            Scope::Shared => "shared",
+            Scope::PerWorker => "per-worker",
+        }
+    }
 }
 
 /// A strategy as written in a scenario, validated.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct StrategySpec {
     /// Short label used in reports ("full-jitter", or a preset's name).
     pub name: String,
     pub backoff: BackoffSpec,
     pub retry: RetryPolicy,
+    /// Server hints that override the schedule; `None` ignores them.
+    pub hints: Option<Hints>,
+    pub pacer: Option<PacerSpec>,
+    /// Whether retries go through the pacer too (LangChain's limiter only
+    /// paces the first call; the SDK under it retries on its own).
+    pub pace_retries: bool,
+    pub budget: Option<BudgetSpec>,
+    pub breaker: Option<BreakerSpec>,
+    /// Hold every send for this long after any 429 (zero: never).
+    pub pause_after_429: Nanos,
+    pub scope: Scope,
 }
 
 impl StrategySpec {
     /// A fresh client with this strategy (one per client group and run).
+    ///
+    /// The client learns the wall clock (to read the Unix reset header after a
+    /// success) from its first failure; [`StrategySpec::build_with`] gives it
+    /// up front.
     pub fn build(&self) -> Client {
         Client {
-            backoff: self.backoff.build(),
-            retry: self.retry.clone(),
+            spec: self.clone(),
+            clock: None,
+            parts: Vec::new(),
+        }
+    }
+
+    /// A fresh client that knows the run's clock and header units from the start.
+    pub fn build_with(&self, clock: Clock, header_units: HeaderUnits) -> Client {
+        Client {
+            clock: Some((clock, header_units)),
+            ..self.build()
+        }
+    }
+
+    /// A strategy made of a schedule and a retry policy only.
+    pub fn plain(name: &str, backoff: BackoffSpec, retry: RetryPolicy) -> StrategySpec {
+        StrategySpec {
+            name: name.to_string(),
+            backoff,
+            retry,
+            hints: None,
+            pacer: None,
+            pace_retries: true,
+            budget: None,
+            breaker: None,
+            pause_after_429: Nanos::ZERO,
+            scope: Scope::Shared,
         }
     }
 }
@@ -78,7 +164,8 @@ pub struct SendInfo {
     /// Tokens the request will use as the client estimates them (input plus
     /// max_tokens, else expected output): what a client-side TPM pacer counts.
     pub tokens: u64,
-    /// Attempts already sent (0 for the first).
+    /// Attempts already sent (0 for the first). In `on_success` and
+    /// `on_failure`, the attempts sent including the one answered.
     pub sent: u32,
 }
 
@@ -133,36 +220,141 @@ pub enum Next {
     Refuse(Refusal),
 }
 
+/// The stateful parts of a strategy: one set per group, or one per worker.
+struct Parts {
+    pacer: Option<Box<dyn Pacer>>,
+    budget: Option<Box<dyn Budget>>,
+    breaker: Option<Breaker>,
+    /// No send before this instant (the pause after a 429).
+    paused_until: Nanos,
+}
+
 /// The client side of one group: a strategy instance with its state.
 pub struct Client {
-    backoff: Box<dyn Backoff>,
-    retry: RetryPolicy,
+    spec: StrategySpec,
+    /// The run's clock and header units, once known.
+    clock: Option<(Clock, HeaderUnits)>,
+    /// `parts[0]` is shared (and serves open-loop requests); with
+    /// [`Scope::PerWorker`], worker w uses `parts[w + 1]`. Grown on first use.
+    parts: Vec<Parts>,
 }
 
 impl Client {
-    /// Called before every send, first attempts included.
+    fn parts(&mut self, info: &SendInfo) -> &mut Parts {
+        let slot = match (self.spec.scope, info.worker) {
+            (Scope::PerWorker, Some(w)) => w as usize + 1,
+            _ => 0,
+        };
+        while self.parts.len() <= slot {
+            let s = &self.spec;
+            self.parts.push(Parts {
+                pacer: s.pacer.as_ref().map(PacerSpec::build),
+                budget: s.budget.as_ref().map(BudgetSpec::build),
+                breaker: s.breaker.as_ref().map(Breaker::new),
+                paused_until: Nanos::ZERO,
+            });
+        }
+        &mut self.parts[slot]
+    }
+
+    /// Called before every send, first attempts included. The order is the
+    /// one a caller meets in a real stack: the pause, the breaker (fail fast),
+    /// the pacer (which commits the send when it lets it go), then adaptive
+    /// throttling (which counts every request it sees, so it runs once per send).
     #[inline]
-    pub fn gate(&mut self, _now: Nanos, _info: &SendInfo, _rng: &mut Rng) -> Gate {
+    pub fn gate(&mut self, now: Nanos, info: &SendInfo, rng: &mut Rng) -> Gate {
+        let pace = self.spec.pace_retries || info.sent == 0;
+        let p = self.parts(info);
+        if now < p.paused_until {
+            return Gate::WaitUntil(p.paused_until);
+        }
+        if let Some(b) = &mut p.breaker {
+            if !b.admits(now) {
+                return Gate::Refuse(Refusal::Breaker);
+            }
+        }
+        if pace {
+            if let Some(pacer) = &mut p.pacer {
+                match pacer.gate(now, info) {
+                    Gate::Send => {}
+                    other => return other,
+                }
+            }
+        }
+        if let Some(budget) = &mut p.budget {
+            if let Err(refusal) = budget.on_send(now, info, rng) {
+                return Gate::Refuse(refusal);
+            }
+        }
+        if let Some(b) = &mut p.breaker {
+            b.on_send(now);
+        }
         Gate::Send
     }
 
     /// Called after every success.
     #[inline]
-    pub fn on_success(&mut self, _now: Nanos, _info: &SendInfo, _response: &Response) {}
+    pub fn on_success(&mut self, now: Nanos, info: &SendInfo, response: &Response) {
+        let clock = self.clock;
+        let p = self.parts(info);
+        if let Some(pacer) = &mut p.pacer {
+            pacer.observe(&Seen {
+                now,
+                info,
+                response,
+                clock,
+            });
+        }
+        if let Some(b) = &mut p.breaker {
+            b.record(now, Status::Ok);
+        }
+        if let Some(budget) = &mut p.budget {
+            budget.on_success(now, info);
+        }
+    }
 
-    /// Called after every answer that is not a success.
+    /// Called after every answer that is not a success: the parts observe it,
+    /// then the retry policy, the hints or the schedule, the deadline and the
+    /// budget decide, in that order.
     #[allow(clippy::too_many_arguments)]
     pub fn on_failure(
         &mut self,
         state: &mut Attempts,
-        _info: &SendInfo,
+        info: &SendInfo,
         response: &Response,
         now: Nanos,
         clock: Clock,
         header_units: HeaderUnits,
         rng: &mut Rng,
     ) -> Next {
-        if let Some(reason) = self.retry.refuses(state.sent, response.status) {
+        self.clock = Some((clock, header_units));
+        let retryable = self.spec.retry.retry_on.contains(response.status);
+        let pause = self.spec.pause_after_429;
+        let p = self.parts(info);
+        if let Some(pacer) = &mut p.pacer {
+            pacer.observe(&Seen {
+                now,
+                info,
+                response,
+                clock: Some((clock, header_units)),
+            });
+        }
+        if let Some(b) = &mut p.breaker {
+            b.record(now, response.status);
+        }
+        if let Some(budget) = &mut p.budget {
+            budget.on_failure(now, info, response, retryable);
+        }
+        if pause > Nanos::ZERO && response.status == Status::TooMany {
+            p.paused_until = p.paused_until.max(now + pause);
+            if let Some(pacer) = &mut p.pacer {
+                // Sends promised before the pause are taken back: after it,
+                // everyone queues at the pacer afresh, as in a dispatcher loop.
+                pacer.cancel_reservations();
+            }
+        }
+
+        if let Some(reason) = self.spec.retry.refuses(state.sent, response.status) {
             return Next::GiveUp(reason);
         }
         let ctx = RetryCtx {
@@ -172,11 +364,25 @@ impl Client {
             now,
             clock,
             header_units,
+            tokens: info.tokens,
         };
-        let delay = self.backoff.delay(&ctx, rng);
-        if let Some(deadline) = self.retry.deadline {
+        let hinted = match &self.spec.hints {
+            Some(h) => h.decide(&ctx, rng),
+            None => Hint::None,
+        };
+        let delay = match hinted {
+            Hint::Wait(d) => d,
+            Hint::GiveUp => return Next::GiveUp(GiveUp::NotRetryable),
+            Hint::None => self.spec.backoff.delay(&ctx, rng),
+        };
+        if let Some(deadline) = self.spec.retry.deadline {
             if (now + delay).0 > (state.arrival + deadline).0 {
                 return Next::GiveUp(GiveUp::Deadline);
+            }
+        }
+        if let Some(budget) = &mut self.parts(info).budget {
+            if !budget.withdraw(now, info) {
+                return Next::Refuse(Refusal::Budget);
             }
         }
         state.prev_delay = delay;

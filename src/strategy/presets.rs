@@ -1,0 +1,940 @@
+//! Named strategies: the clients people actually run, each as faithful to its
+//! source as the simulator allows.
+//!
+//! A preset is a composition written in the scenario format itself, so
+//! `strategy = "openai-python"` and `strategy = { preset = "openai-python",
+//! max_attempts = 5 }` go through the same parser as a hand-written table, and
+//! `ratesim strategies NAME` can print a table the user can paste and edit.
+//! Adding a preset is one `const` here plus one line in [`PRESETS`].
+//!
+//! Where a source needs a value it does not fix (a limiter's rate, a
+//! library's backoff when the preset is about its budget), the preset uses the
+//! library's own default if it has one, else ratesim's defaults, and says so.
+
+use super::config::{self, toml_codes};
+use super::StrategySpec;
+use crate::suggest::{close_matches, did_you_mean};
+use std::fmt;
+use toml::Table;
+
+/// A named composition.
+#[derive(Clone, Copy, Debug)]
+pub struct Preset {
+    pub name: &'static str,
+    /// One line for `ratesim strategies`.
+    pub summary: &'static str,
+    /// Where the behaviour and constants come from.
+    pub source: &'static str,
+    /// The composition, as the body of a TOML table in the scenario format.
+    pub toml: &'static str,
+}
+
+impl Preset {
+    /// The composition as a table.
+    pub fn table(&self) -> Table {
+        toml::from_str(self.toml).expect("preset tables are valid TOML (tested)")
+    }
+
+    /// The validated strategy.
+    pub fn spec(&self) -> StrategySpec {
+        config::parse(&toml::Value::Table(self.table()))
+            .map(|mut s| {
+                s.name = self.name.to_string();
+                s
+            })
+            .expect("presets are valid strategies (tested)")
+    }
+}
+
+/// The OpenAI Python SDK, current releases: 2 retries; delay
+/// `min(0.5 s * 2^(n-1), 8 s) * (1 - 0.25U)` (0.5 s before the first retry);
+/// `retry-after-ms`/`retry-after` honoured when 0 < value <= 120 s, and a
+/// larger value stops retrying; retries 408, 409, 429 and >= 500.
+pub const OPENAI_PYTHON: Preset = Preset {
+    name: "openai-python",
+    summary: "OpenAI Python SDK: 2 retries, 0.5-8 s x (1-0.25U), Retry-After up to 120 s else give up",
+    source: "openai-python src/openai/_base_client.py (_calculate_retry_timeout, _should_retry): DEFAULT_MAX_RETRIES = 2, INITIAL_RETRY_DELAY = 0.5, MAX_RETRY_DELAY = 8.0, MAX_RETRY_AFTER_DELAY = 120",
+    toml: r#"
+kind = "multiplicative-jitter"
+initial = "500ms"
+multiplier = 2
+cap = "8s"
+jitter = 0.25
+max_attempts = 3
+retry_on = [429, 500, 503]
+hints = { retry_after = true, cap = "120s", above_cap = "give-up" }
+"#,
+};
+
+/// The OpenAI Python SDK before 2026: as [`OPENAI_PYTHON`], but a
+/// `Retry-After` is honoured only up to 60 s; a longer one is ignored and the
+/// SDK's own delay used.
+pub const OPENAI_PYTHON_LEGACY: Preset = Preset {
+    name: "openai-python-legacy",
+    summary: "OpenAI Python SDK before 2026: as openai-python, Retry-After honoured up to 60 s else ignored",
+    source: "openai-python src/openai/_base_client.py before 2026: `if retry_after is not None and 0 < retry_after <= 60: return retry_after`",
+    toml: r#"
+kind = "multiplicative-jitter"
+initial = "500ms"
+multiplier = 2
+cap = "8s"
+jitter = 0.25
+max_attempts = 3
+retry_on = [429, 500, 503]
+hints = { retry_after = true, cap = "60s", above_cap = "ignore" }
+"#,
+};
+
+/// The Anthropic Python SDK (same generator as openai-python): 2 retries,
+/// `min(0.5 s * 2^(n-1), 8 s) * (1 - 0.25U)`, `Retry-After` honoured up to
+/// 60 s and otherwise ignored (its retry decision never reads it).
+pub const ANTHROPIC_PYTHON: Preset = Preset {
+    name: "anthropic-python",
+    summary: "Anthropic Python SDK: 2 retries, 0.5-8 s x (1-0.25U), Retry-After up to 60 s else ignored",
+    source: "anthropic-sdk-python src/anthropic/_base_client.py: DEFAULT_MAX_RETRIES = 2, INITIAL_RETRY_DELAY = 0.5, MAX_RETRY_DELAY = 8.0, Retry-After honoured when 0 < value <= 60",
+    toml: r#"
+kind = "multiplicative-jitter"
+initial = "500ms"
+multiplier = 2
+cap = "8s"
+jitter = 0.25
+max_attempts = 3
+retry_on = [429, 500, 503]
+hints = { retry_after = true, cap = "60s", above_cap = "ignore" }
+"#,
+};
+
+/// AWS SDK standard retry mode: 3 attempts; `U * min(2^(n-1) s, 20 s)`
+/// (written here as full jitter with base 0.5 s, since `base * 2^n` with
+/// base 0.5 s is `2^(n-1)` s); retry quota of 500 tokens, 5 per retry, 10 after
+/// a timeout (never in the simulator), 1 back per first-try success; throttles
+/// (429) and transient errors (500, 502, 503, 504) are retried; `Retry-After`
+/// is not read.
+pub const AWS_STANDARD: Preset = Preset {
+    name: "aws-standard",
+    summary: "AWS SDK standard mode: 3 attempts, U x min(2^(n-1), 20) s, 500-token retry quota",
+    source: "botocore retries/standard.py (ExponentialBackoff: _BASE = 2, _MAX_BACKOFF = 20; RetryQuotaChecker: _RETRY_COST = 5, _NO_RETRY_INCREMENT = 1, _TIMEOUT_RETRY_REQUEST = 10) and quota.py (INITIAL_CAPACITY = 500); DEFAULT_MAX_ATTEMPTS = 3",
+    toml: r#"
+kind = "full-jitter"
+base = "500ms"
+cap = "20s"
+max_attempts = 3
+retry_on = [429, 500, 503]
+budget = { kind = "aws-quota", capacity = 500, retry_cost = 5, timeout_cost = 10, refund = 1 }
+"#,
+};
+
+/// AWS SDK adaptive retry mode: standard mode plus the client-side rate
+/// limiter (CUBIC, C = 0.4, beta = 0.7; rate measured in 0.5 s buckets
+/// smoothed 0.8; at least 0.5 req/s; at most twice the measured rate; off
+/// until the first throttle). The limiter paces every attempt.
+pub const AWS_ADAPTIVE: Preset = Preset {
+    name: "aws-adaptive",
+    summary: "AWS SDK adaptive mode: standard mode plus a CUBIC client-side rate, on after the first throttle",
+    source: "botocore retries/adaptive.py (ClientRateLimiter _MAX_RATE_ADJUST_SCALE = 2.0; RateClocker _DEFAULT_SMOOTHING = 0.8, _TIME_BUCKET_RANGE = 0.5), throttling.py (CubicCalculator _SCALE_CONSTANT = 0.4, _BETA = 0.7), bucket.py (TokenBucket _MIN_RATE = 0.5)",
+    toml: r#"
+kind = "full-jitter"
+base = "500ms"
+cap = "20s"
+max_attempts = 3
+retry_on = [429, 500, 503]
+budget = { kind = "aws-quota", capacity = 500, retry_cost = 5, timeout_cost = 10, refund = 1 }
+pacer = { kind = "aws-adaptive", c = 0.4, beta = 0.7, min_rate = 0.5, smoothing = 0.8, bucket = "500ms", max_scale = 2 }
+"#,
+};
+
+/// tenacity's `wait_random_exponential(min=1, max=60)` with
+/// `stop_after_attempt(6)`, as the OpenAI cookbook's rate-limit guide uses it:
+/// `U(1 s, max(1 s, min(60 s, 1 s * 2^(n-1))))`, every error retried.
+pub const TENACITY_RANDOM_EXPONENTIAL: Preset = Preset {
+    name: "tenacity-random-exponential",
+    summary: "tenacity wait_random_exponential(min=1, max=60), 6 attempts (OpenAI cookbook)",
+    source: "tenacity wait.py (wait_random_exponential: uniform(min, min(max, multiplier * 2^(attempt-1)))); OpenAI cookbook How_to_handle_rate_limits: @retry(wait=wait_random_exponential(min=1, max=60), stop=stop_after_attempt(6))",
+    toml: r#"
+kind = "random-exponential"
+min = "1s"
+initial = "1s"
+cap = "60s"
+max_attempts = 6
+retry_on = [429, 500, 503]
+"#,
+};
+
+/// backon's `ExponentialBuilder` defaults (1 s, factor 2, at most 60 s, 3
+/// retries) with `with_jitter()`: each delay `d` plus `U * d`. backon's
+/// builder has jitter off by default; set `kind = "exponential"`-like
+/// schedules yourself for that.
+pub const BACKON_DEFAULT: Preset = Preset {
+    name: "backon-default",
+    summary: "backon ExponentialBuilder defaults with jitter: 1 s..60 s, x2, 3 retries, delay in [d, 2d)",
+    source: "backon src/backoff/exponential.rs: min_delay 1s, max_delay 60s, factor 2, max_times 3; with_jitter adds U * current_delay",
+    toml: r#"
+kind = "additive-jitter"
+initial = "1s"
+multiplier = 2
+cap = "60s"
+max_attempts = 4
+retry_on = [429, 500, 503]
+"#,
+};
+
+/// The OpenAI cookbook's `api_request_parallel_processor.py` with its
+/// command-line defaults: request and token buckets refilled continuously
+/// from `max_requests_per_minute = 3000 * 0.5` and `max_tokens_per_minute =
+/// 250000 * 0.5`, each holding a minute and starting full; failed requests go
+/// back in the queue at once (5 attempts); after a rate-limit error every send
+/// pauses 15 s. Override `pacer.rpm`/`pacer.tpm` with your model's limits
+/// (the cookbook advises 50-75% of them: `headroom`).
+pub const OPENAI_COOKBOOK: Preset = Preset {
+    name: "openai-cookbook-parallel-processor",
+    summary: "OpenAI cookbook parallel processor: RPM/TPM buckets at 50% of 3000/250k, 15 s pause after a 429, 5 attempts",
+    source: "openai-cookbook examples/api_request_parallel_processor.py: --max_requests_per_minute 3_000 * 0.5, --max_tokens_per_minute 250_000 * 0.5, --max_attempts 5, seconds_to_pause_after_rate_limit_error = 15",
+    toml: r#"
+kind = "immediate"
+max_attempts = 5
+retry_on = [429, 500, 503]
+pause_after_429 = "15s"
+pacer = { kind = "token-bucket", rpm = 3000, tpm = 250000, headroom = 0.5, burst = "60s", start = "full" }
+"#,
+};
+
+/// LangChain's `InMemoryRateLimiter` with its defaults
+/// (`requests_per_second = 1`, `check_every_n_seconds = 0.1`,
+/// `max_bucket_size = 1`, starting empty) in front of a chat model; the
+/// limiter is asked once per call, and the retries happen inside the
+/// provider SDK (openai-python, 2 retries) without it.
+pub const LANGCHAIN_INMEMORY: Preset = Preset {
+    name: "langchain-inmemory",
+    summary: "LangChain InMemoryRateLimiter (1 req/s, bucket 1, polled every 0.1 s) over openai-python's retries",
+    source: "langchain_core/rate_limiters.py InMemoryRateLimiter(requests_per_second=1, check_every_n_seconds=0.1, max_bucket_size=1); BaseChatModel acquires once per call; ChatOpenAI retries through openai-python (max_retries=2)",
+    toml: r#"
+kind = "multiplicative-jitter"
+initial = "500ms"
+multiplier = 2
+cap = "8s"
+jitter = 0.25
+max_attempts = 3
+retry_on = [429, 500, 503]
+hints = { retry_after = true, cap = "120s", above_cap = "give-up" }
+pacer = { kind = "token-bucket", rpm = 60, burst = "0s", start = "empty", poll = "100ms", retries = false }
+"#,
+};
+
+/// venice-py: stops sending while the last `x-ratelimit-remaining-requests`
+/// was 0, until `x-ratelimit-reset-requests`; on a failure honours
+/// `Retry-After`, else `2^(n-1)` s capped at 60 s with +-10% jitter; 3 retries.
+pub const VENICE_PY: Preset = Preset {
+    name: "venice-py",
+    summary: "venice-py: pause at remaining-requests 0 until the reset; Retry-After else 2^(n-1) s (<= 60 s) +-10%, 3 retries",
+    source: "ratesim brief, \"Client strategies people actually run\": venice-py",
+    toml: r#"
+kind = "symmetric-jitter"
+initial = "1s"
+multiplier = 2
+cap = "60s"
+jitter = 0.1
+max_attempts = 4
+retry_on = [429, 500, 503]
+hints = { retry_after = true }
+pacer = { kind = "header-tracking", limits = "requests" }
+"#,
+};
+
+/// Venice's own TypeScript example: on a 429 wait for `Retry-After`, else for
+/// the reset header minus now, plus U(0, 250 ms); on a 5xx back off from
+/// 500 ms doubling to at most 30 s; 5 retries.
+pub const VENICE_DOCS_EXAMPLE: Preset = Preset {
+    name: "venice-docs-example",
+    summary: "Venice docs example: 429 waits Retry-After or the reset + U(0, 250 ms); 5xx 0.5 s doubling to 30 s; 5 retries",
+    source: "ratesim brief, \"Client strategies people actually run\": Venice's own TS example",
+    toml: r#"
+kind = "exponential"
+base = "250ms"
+cap = "30s"
+max_attempts = 6
+retry_on = [429, 500, 503]
+hints = { retry_after = true, reset = true, prefer = "retry-after", jitter = "250ms" }
+"#,
+};
+
+/// gRPC with the retry policy and throttling of gRFC A6's example service
+/// config: 4 attempts, backoff 0.1 s growing x2 to 1 s with the +-20% jitter
+/// gRPC uses since 2024, retrying UNAVAILABLE (HTTP 429 and 503 map to it; 500
+/// maps to UNKNOWN), throttled with maxTokens 10, tokenRatio 0.1.
+pub const GRPC_DEFAULT: Preset = Preset {
+    name: "grpc-default",
+    summary: "gRPC (gRFC A6 example): 4 attempts, 0.1-1 s x U(0.8, 1.2), retry throttling 10 / 0.1",
+    source: "gRFC A6 client retries: example retryPolicy (maxAttempts 4, initialBackoff 0.1s, maxBackoff 1s, backoffMultiplier 2, retryableStatusCodes [UNAVAILABLE]) and retryThrottling (maxTokens 10, tokenRatio 0.1); jitter U(0.8, 1.2) since 2024",
+    toml: r#"
+kind = "symmetric-jitter"
+initial = "100ms"
+multiplier = 2
+cap = "1s"
+jitter = 0.2
+max_attempts = 4
+retry_on = [429, 503]
+budget = { kind = "grpc", max_tokens = 10, token_ratio = 0.1 }
+"#,
+};
+
+/// Finagle's (and tower's) retry budget with its defaults: retries at most
+/// 20% of requests plus 10 per second, over 10 s. Finagle's backoff is
+/// milliseconds-scale for RPC; here the schedule is ratesim's default (full
+/// jitter 1 s..60 s, 5 attempts) so the budget's effect stands alone.
+pub const FINAGLE_BUDGET: Preset = Preset {
+    name: "finagle-budget",
+    summary: "Finagle/tower retry budget (20% + 10/s over 10 s) on ratesim's default full jitter",
+    source: "Finagle RetryBudget (percentCanRetry 0.2, minRetriesPerSec 10, ttl 10 s); tower retry::budget::TpsBudget::default",
+    toml: r#"
+kind = "full-jitter"
+base = "1s"
+cap = "60s"
+max_attempts = 5
+retry_on = [429, 500, 503]
+budget = { kind = "ratio", ratio = 0.2, min_per_sec = 10, ttl = "10s" }
+"#,
+};
+
+/// Google SRE client-side adaptive throttling, K = 2 over 2 minutes, with
+/// the book's per-request cap of 3 attempts; the schedule is ratesim's
+/// default full jitter (the book prescribes jittered exponential backoff
+/// without constants).
+pub const SRE_THROTTLING: Preset = Preset {
+    name: "sre-throttling",
+    summary: "Google SRE adaptive throttling (K = 2, 2 min), 3 attempts, full jitter 1 s..60 s",
+    source: "Site Reliability Engineering (2016), ch. 21 \"Handling Overload\": reject with max(0, (requests - K * accepts) / (requests + 1)), K = 2, 2-minute history; at most 3 attempts per request",
+    toml: r#"
+kind = "full-jitter"
+base = "1s"
+cap = "60s"
+max_attempts = 3
+retry_on = [429, 500, 503]
+budget = { kind = "sre", k = 2, window = "2m" }
+"#,
+};
+
+/// Brooker's full jitter, `U * min(cap, base * 2^n)`, with ratesim's default
+/// base 1 s, cap 60 s and 5 attempts (the article gives formulas, not
+/// constants).
+pub const BROOKER_FULL_JITTER: Preset = Preset {
+    name: "brooker-full-jitter",
+    summary: "Brooker full jitter: U x min(60 s, 1 s x 2^n), 5 attempts",
+    source: "Marc Brooker, \"Exponential Backoff And Jitter\", AWS Architecture Blog, 2015",
+    toml: r#"
+kind = "full-jitter"
+base = "1s"
+cap = "60s"
+max_attempts = 5
+"#,
+};
+
+/// Brooker's equal jitter, `v/2 + U * v/2` with `v = min(cap, base * 2^n)`.
+pub const BROOKER_EQUAL_JITTER: Preset = Preset {
+    name: "brooker-equal-jitter",
+    summary: "Brooker equal jitter: v/2 + U x v/2, v = min(60 s, 1 s x 2^n), 5 attempts",
+    source: "Marc Brooker, \"Exponential Backoff And Jitter\", AWS Architecture Blog, 2015",
+    toml: r#"
+kind = "equal-jitter"
+base = "1s"
+cap = "60s"
+max_attempts = 5
+"#,
+};
+
+/// Brooker's decorrelated jitter, `min(cap, base + U * (3 * prev - base))`,
+/// prev starting at base.
+pub const BROOKER_DECORRELATED: Preset = Preset {
+    name: "brooker-decorrelated",
+    summary: "Brooker decorrelated jitter: min(60 s, 1 s + U x (3 x prev - 1 s)), 5 attempts",
+    source: "Marc Brooker, \"Exponential Backoff And Jitter\", AWS Architecture Blog, 2015",
+    toml: r#"
+kind = "decorrelated"
+base = "1s"
+cap = "60s"
+max_attempts = 5
+"#,
+};
+
+/// Brooker's baseline without jitter, `min(cap, base * 2^n)`.
+pub const BROOKER_EXPONENTIAL: Preset = Preset {
+    name: "brooker-exponential",
+    summary: "Brooker capped exponential, no jitter: min(60 s, 1 s x 2^n), 5 attempts",
+    source: "Marc Brooker, \"Exponential Backoff And Jitter\", AWS Architecture Blog, 2015",
+    toml: r#"
+kind = "exponential"
+base = "1s"
+cap = "60s"
+max_attempts = 5
+"#,
+};
+
+/// Every preset, in the order `ratesim strategies` lists them.
+pub const PRESETS: &[&Preset] = &[
+    &OPENAI_PYTHON,
+    &OPENAI_PYTHON_LEGACY,
+    &ANTHROPIC_PYTHON,
+    &AWS_STANDARD,
+    &AWS_ADAPTIVE,
+    &TENACITY_RANDOM_EXPONENTIAL,
+    &BACKON_DEFAULT,
+    &OPENAI_COOKBOOK,
+    &LANGCHAIN_INMEMORY,
+    &VENICE_PY,
+    &VENICE_DOCS_EXAMPLE,
+    &GRPC_DEFAULT,
+    &FINAGLE_BUDGET,
+    &SRE_THROTTLING,
+    &BROOKER_FULL_JITTER,
+    &BROOKER_EQUAL_JITTER,
+    &BROOKER_DECORRELATED,
+    &BROOKER_EXPONENTIAL,
+];
+
+/// A preset name that is not in [`PRESETS`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownPreset {
+    pub name: String,
+    pub suggestions: Vec<&'static str>,
+}
+
+impl fmt::Display for UnknownPreset {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "unknown strategy preset {:?}{}; `ratesim strategies` lists them",
+            self.name,
+            did_you_mean(&self.suggestions)
+        )
+    }
+}
+
+impl std::error::Error for UnknownPreset {}
+
+/// The preset called `name`.
+pub fn find(name: &str) -> Result<&'static Preset, UnknownPreset> {
+    PRESETS
+        .iter()
+        .copied()
+        .find(|p| p.name == name)
+        .ok_or_else(|| UnknownPreset {
+            name: name.to_string(),
+            suggestions: close_matches(name, PRESETS.iter().map(|p| p.name)),
+        })
+}
+
+/// One line per preset: its name and what it does.
+pub fn describe_all() -> String {
+    let width = PRESETS.iter().map(|p| p.name.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for p in PRESETS {
+        out += &format!("{:width$}  {}\n", p.name, p.summary);
+    }
+    out += "\n`ratesim strategies NAME` prints one in full; use it as strategy = \"NAME\" or { preset = \"NAME\", ... }.\n";
+    out
+}
+
+/// The full composition of the preset called `name`, with every parameter.
+pub fn describe(name: &str) -> Result<String, UnknownPreset> {
+    let p = find(name)?;
+    let spec = p.spec();
+    Ok(format!(
+        "{}: {}\nsource: {}\n\n{}\nas a scenario table (every parameter spelled out):\nstrategy = {}\n",
+        p.name,
+        p.summary,
+        p.source,
+        describe_spec(&spec),
+        to_toml(&spec)
+    ))
+}
+
+/// A composition, one part per line, with the delay range of the first retries.
+pub fn describe_spec(s: &StrategySpec) -> String {
+    let none = || "none".to_string();
+    let mut rows: Vec<(&str, String)> = vec![
+        ("backoff", s.backoff.describe()),
+        ("max_attempts", s.retry.max_attempts.to_string()),
+        (
+            "deadline",
+            s.retry.deadline.map_or_else(none, |d| d.to_string()),
+        ),
+        ("retry_on", toml_codes(s.retry.retry_on)),
+        ("hints", s.hints.map_or_else(none, |h| h.describe())),
+        (
+            "pacer",
+            s.pacer.as_ref().map_or_else(none, |p| p.describe()),
+        ),
+        (
+            "budget",
+            s.budget.as_ref().map_or_else(none, |b| b.describe()),
+        ),
+        (
+            "breaker",
+            s.breaker.as_ref().map_or_else(none, |b| b.describe()),
+        ),
+        (
+            "pause_after_429",
+            if s.pause_after_429.0 == 0 {
+                none()
+            } else {
+                s.pause_after_429.to_string()
+            },
+        ),
+        ("scope", s.scope.label().to_string()),
+    ];
+    let retries = s.retry.max_attempts.saturating_sub(1).min(6);
+    if retries > 0 {
+        let ranges: Vec<String> = (1..=retries)
+            .map(|n| {
+                let (lo, hi) = s.backoff.range(n);
+                if lo == hi {
+                    format!("{n}: {}", config::show(lo))
+                } else {
+                    format!("{n}: {}..{}", config::show(lo), config::show(hi))
+                }
+            })
+            .collect();
+        rows.insert(1, ("  delays", ranges.join(", ")));
+    }
+    rows.iter().map(|(k, v)| format!("{k:16} {v}\n")).collect()
+}
+
+/// The composition as an inline TOML table in the scenario format.
+pub fn to_toml(s: &StrategySpec) -> String {
+    let mut parts = vec![
+        format!("name = \"{}\"", s.name),
+        s.backoff.describe(),
+        format!("max_attempts = {}", s.retry.max_attempts),
+        format!("retry_on = {}", toml_codes(s.retry.retry_on)),
+    ];
+    if let Some(d) = s.retry.deadline {
+        parts.push(format!("deadline = \"{d}\""));
+    }
+    if let Some(h) = &s.hints {
+        parts.push(format!("hints = {{ {} }}", h.describe()));
+    }
+    if let Some(p) = &s.pacer {
+        parts.push(format!("pacer = {{ {} }}", p.describe()));
+    }
+    if let Some(b) = &s.budget {
+        parts.push(format!("budget = {{ {} }}", b.describe()));
+    }
+    if let Some(b) = &s.breaker {
+        parts.push(format!("breaker = {{ {} }}", b.describe()));
+    }
+    if s.pause_after_429.0 > 0 {
+        parts.push(format!("pause_after_429 = \"{}\"", s.pause_after_429));
+    }
+    parts.push(format!("scope = \"{}\"", s.scope.label()));
+    format!("{{ {} }}", parts.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::HeaderUnits;
+    use crate::response::{Headers, Response, Status};
+    use crate::rng::{stream, Purpose, Rng};
+    use crate::strategy::{Attempts, Client, Gate, Next, SendInfo};
+    use crate::time::{Clock, Nanos};
+
+    /// 2026-04-20T12:00:00Z, on a minute boundary.
+    const CLOCK: Clock = Clock {
+        start_unix_ms: 1_776_686_400_000,
+    };
+    const START_S: u64 = 1_776_686_400;
+
+    /// Drives one preset's client through scripted answers and writes down
+    /// every decision: `send@t`, `wait->t`, `retry+d`, `give-up`, `refuse`.
+    struct Script {
+        client: Client,
+        rng: Rng,
+        now: Nanos,
+        log: Vec<String>,
+    }
+
+    fn ms(d: Nanos) -> String {
+        format!("{}ms", d.0 / 1_000_000)
+    }
+
+    impl Script {
+        fn new(name: &str) -> Script {
+            Script {
+                client: find(name)
+                    .unwrap()
+                    .spec()
+                    .build_with(CLOCK, HeaderUnits::Seconds),
+                rng: stream(7, name, Purpose::Strategy),
+                now: Nanos::ZERO,
+                log: Vec::new(),
+            }
+        }
+
+        /// Asks the gate until it sends or refuses; true if sent.
+        fn send(&mut self, att: &Attempts) -> bool {
+            let info = SendInfo {
+                worker: None,
+                tokens: 1000,
+                sent: att.sent,
+            };
+            loop {
+                match self.client.gate(self.now, &info, &mut self.rng) {
+                    Gate::Send => {
+                        self.log.push(format!("send@{}", ms(self.now)));
+                        return true;
+                    }
+                    Gate::WaitUntil(t) => {
+                        self.log.push(format!("wait->{}", ms(t)));
+                        self.now = t;
+                    }
+                    Gate::Refuse(r) => {
+                        self.log.push(format!("refuse:{r:?}"));
+                        return false;
+                    }
+                }
+            }
+        }
+
+        /// One request: send, and answer each attempt in turn from `answers`
+        /// (100 ms later), following the client's decisions.
+        fn request(&mut self, answers: &[Response]) -> &mut Self {
+            let mut att = Attempts {
+                arrival: self.now,
+                ..Attempts::default()
+            };
+            for r in answers {
+                if !self.send(&att) {
+                    return self;
+                }
+                att.sent += 1;
+                self.now = self.now + Nanos::from_millis(100);
+                let info = SendInfo {
+                    worker: None,
+                    tokens: 1000,
+                    sent: att.sent,
+                };
+                if r.status.is_success() {
+                    self.client.on_success(self.now, &info, r);
+                    self.log.push("ok".into());
+                    return self;
+                }
+                let next = self.client.on_failure(
+                    &mut att,
+                    &info,
+                    r,
+                    self.now,
+                    CLOCK,
+                    HeaderUnits::Seconds,
+                    &mut self.rng,
+                );
+                match next {
+                    Next::RetryAfter(d) => {
+                        self.log
+                            .push(format!("{}:retry+{}", r.status.code(), ms(d)));
+                        self.now = self.now + d;
+                    }
+                    Next::GiveUp(g) => {
+                        self.log
+                            .push(format!("{}:give-up({})", r.status.code(), g.label()));
+                        return self;
+                    }
+                    Next::Refuse(x) => {
+                        self.log.push(format!("{}:refuse({x:?})", r.status.code()));
+                        return self;
+                    }
+                }
+            }
+            self
+        }
+
+        fn trace(&mut self) -> String {
+            std::mem::take(&mut self.log).join(" ")
+        }
+    }
+
+    fn ok(remaining: u64) -> Response {
+        Response {
+            status: Status::Ok,
+            cause: None,
+            headers: Headers {
+                remaining_requests: Some(remaining),
+                reset_requests: Some(START_S + 60),
+                ..Headers::default()
+            },
+            retry_after: None,
+        }
+    }
+
+    fn unavailable() -> Response {
+        Response {
+            status: Status::Unavailable,
+            cause: None,
+            headers: ok(5).headers,
+            retry_after: None,
+        }
+    }
+
+    /// A 429 for the request limit (reset at 12:01:00), with an optional Retry-After.
+    fn too_many(retry_after_s: Option<u64>) -> Response {
+        Response {
+            status: Status::TooMany,
+            cause: None,
+            headers: Headers {
+                remaining_requests: Some(0),
+                reset_requests: Some(START_S + 60),
+                ..Headers::default()
+            },
+            retry_after: retry_after_s.map(Nanos::from_secs),
+        }
+    }
+
+    #[test]
+    fn every_preset_reads_describes_and_round_trips() {
+        for p in PRESETS {
+            let spec = p.spec();
+            let text = describe(p.name).unwrap();
+            assert!(text.contains(p.source));
+            let t: Table = toml::from_str(&format!("s = {}", to_toml(&spec))).unwrap();
+            let again = config::parse(&t["s"]).unwrap();
+            assert_eq!(describe_spec(&again), describe_spec(&spec), "{}", p.name);
+            assert!(describe_all().contains(p.summary));
+        }
+        assert_eq!(
+            find("openai-pyton").unwrap_err().suggestions[0],
+            "openai-python"
+        );
+    }
+
+    /// The sequence most presets are pinned on: a 503, a 429 with
+    /// Retry-After 30 s, a 429 at the spent request window (reset 12:01:00),
+    /// then 503s.
+    fn mixed() -> Vec<Response> {
+        let mut v = vec![unavailable(), too_many(Some(30)), too_many(None)];
+        v.extend(std::iter::repeat(unavailable()).take(4));
+        v
+    }
+
+    fn pinned(name: &str, answers: &[Response]) -> String {
+        Script::new(name).request(answers).trace()
+    }
+
+    #[test]
+    fn openai_python_honours_retry_after_up_to_120_s_and_gives_up_above() {
+        assert_eq!(
+            pinned("openai-python", &mixed()),
+            "send@0ms 503:retry+403ms send@503ms 429:retry+30000ms send@30603ms 429:give-up(max_attempts)"
+        );
+        assert_eq!(
+            pinned("openai-python", &[too_many(Some(120))]),
+            "send@0ms 429:retry+120000ms"
+        );
+        assert_eq!(
+            pinned("openai-python", &[too_many(Some(121))]),
+            "send@0ms 429:give-up(not_retryable)"
+        );
+    }
+
+    #[test]
+    fn openai_python_legacy_and_anthropic_ignore_retry_after_above_60_s() {
+        for name in ["openai-python-legacy", "anthropic-python"] {
+            let t = pinned(
+                name,
+                &[too_many(Some(61)), too_many(Some(60)), unavailable()],
+            );
+            let d: Vec<&str> = t.split(' ').collect();
+            // 0.5 s x (1 - 0.25U) instead of 61 s; then 60 s as asked; then 3 attempts.
+            let first: u64 = d[1]
+                .trim_start_matches("429:retry+")
+                .trim_end_matches("ms")
+                .parse()
+                .unwrap();
+            assert!((376..=500).contains(&first), "{t}");
+            assert_eq!(d[3], "429:retry+60000ms", "{t}");
+            assert_eq!(d[5], "503:give-up(max_attempts)", "{t}");
+        }
+        assert_eq!(
+            pinned("anthropic-python", &mixed()),
+            "send@0ms 503:retry+397ms send@497ms 429:retry+30000ms send@30597ms 429:give-up(max_attempts)"
+        );
+    }
+
+    #[test]
+    fn aws_standard_full_jitter_and_the_quota_of_100_retries() {
+        assert_eq!(
+            pinned("aws-standard", &mixed()),
+            "send@0ms 503:retry+780ms send@880ms 429:retry+1533ms send@2514ms 429:give-up(max_attempts)"
+        );
+        let mut s = Script::new("aws-standard");
+        for _ in 0..100 {
+            s.request(&[unavailable()]);
+        }
+        assert_eq!(
+            s.trace().matches("retry").count(),
+            100,
+            "500 tokens, 5 per retry"
+        );
+        s.request(&[unavailable()]);
+        assert_eq!(
+            s.trace(),
+            format!("send@{0}ms 503:refuse(Budget)", s.now.0 / 1_000_000 - 100)
+        );
+        for _ in 0..5 {
+            s.request(&[ok(10)]); // first-try successes pay 1 back each
+        }
+        s.request(&[unavailable(), ok(10)]);
+        let t = s.trace();
+        assert!(t.ends_with("ok") && t.contains("503:retry+"), "{t}");
+    }
+
+    #[test]
+    fn aws_adaptive_paces_only_after_the_first_throttle() {
+        let mut s = Script::new("aws-adaptive");
+        // 20 successes at 10 per second: sent at once, no pacing.
+        for i in 0..20 {
+            s.now = Nanos::from_millis(100 * i);
+            s.request(&[ok(50)]);
+        }
+        assert!(!s.trace().contains("wait"));
+        s.now = Nanos::from_millis(2000);
+        s.request(&[too_many(None)]);
+        let t = s.trace();
+        assert!(t.starts_with("send@2000ms 429:retry+"), "{t}");
+        // Five sends at once: the two tokens saved go, then the rest queue at
+        // 0.7 x the measured 10/s, one every 1/7 s.
+        for _ in 0..5 {
+            s.now = Nanos::from_millis(2200);
+            s.send(&Attempts::default());
+        }
+        assert_eq!(
+            s.trace(),
+            "send@2200ms send@2200ms wait->2208ms send@2208ms wait->2351ms send@2351ms wait->2494ms send@2494ms"
+        );
+    }
+
+    #[test]
+    fn tenacity_and_backon_schedules() {
+        assert_eq!(
+            pinned("tenacity-random-exponential", &mixed()),
+            "send@0ms 503:retry+1000ms send@1100ms 429:retry+1732ms send@2932ms 429:retry+2884ms send@5916ms 503:retry+1636ms send@7653ms 503:retry+11730ms send@19483ms 503:give-up(max_attempts)"
+        );
+        assert_eq!(
+            pinned("backon-default", &mixed()),
+            "send@0ms 503:retry+1783ms send@1883ms 429:retry+3644ms send@5628ms 429:retry+7821ms send@13550ms 503:give-up(max_attempts)"
+        );
+    }
+
+    #[test]
+    fn cookbook_retries_at_once_but_pauses_15_s_after_each_429() {
+        assert_eq!(
+            pinned("openai-cookbook-parallel-processor", &mixed()),
+            "send@0ms 503:retry+0ms send@100ms 429:retry+0ms wait->15200ms send@15200ms 429:retry+0ms wait->30300ms send@30300ms 503:retry+0ms send@30400ms 503:give-up(max_attempts)"
+        );
+    }
+
+    #[test]
+    fn langchain_waits_for_its_first_token_and_retries_outside_the_limiter() {
+        assert_eq!(
+            pinned("langchain-inmemory", &mixed()),
+            "wait->1000ms send@1000ms 503:retry+407ms send@1507ms 429:retry+30000ms send@31607ms 429:give-up(max_attempts)"
+        );
+        // The next call waits for the next token (1/s), polled every 100 ms.
+        let mut s = Script::new("langchain-inmemory");
+        s.request(&[ok(5)]);
+        s.now = Nanos::from_millis(1150);
+        s.request(&[ok(5)]);
+        assert_eq!(
+            s.trace(),
+            "wait->1000ms send@1000ms ok wait->2050ms send@2050ms ok"
+        );
+    }
+
+    #[test]
+    fn venice_py_waits_for_the_reset_after_a_spent_window() {
+        assert_eq!(
+            pinned("venice-py", &mixed()),
+            "send@0ms 503:retry+981ms send@1081ms 429:retry+30000ms wait->60000ms send@60000ms 429:retry+4093ms send@64193ms 503:give-up(max_attempts)"
+        );
+        // A success that spends the window stops the next send until 12:01:00.
+        let mut s = Script::new("venice-py");
+        s.request(&[ok(0)]).request(&[ok(99)]);
+        assert_eq!(s.trace(), "send@0ms ok wait->60000ms send@60000ms ok");
+    }
+
+    #[test]
+    fn venice_docs_example_waits_for_hints_plus_jitter_and_backs_off_5xx() {
+        assert_eq!(
+            pinned("venice-docs-example", &mixed()),
+            "send@0ms 503:retry+500ms send@600ms 429:retry+30111ms send@30811ms 429:retry+29207ms send@60118ms 503:retry+4000ms send@64218ms 503:retry+8000ms send@72318ms 503:give-up(max_attempts)"
+        );
+    }
+
+    #[test]
+    fn grpc_retries_unavailable_until_half_its_tokens_are_gone() {
+        assert_eq!(
+            pinned("grpc-default", &mixed()),
+            "send@0ms 503:retry+83ms send@183ms 429:retry+165ms send@448ms 429:retry+396ms send@945ms 503:give-up(max_attempts)"
+        );
+        let mut s = Script::new("grpc-default");
+        // Tokens 10 -> 6 after the four failures above; two more failures -> 4.
+        s.request(&mixed());
+        s.request(&[unavailable(), unavailable()]);
+        let t = s.trace();
+        assert!(t.ends_with("503:refuse(Budget)"), "{t}");
+        // 500 is not retryable in gRPC's mapping (UNKNOWN).
+        let r500 = Response {
+            status: Status::Internal,
+            ..unavailable()
+        };
+        assert_eq!(
+            pinned("grpc-default", &[r500]),
+            "send@0ms 500:give-up(not_retryable)"
+        );
+    }
+
+    #[test]
+    fn finagle_budget_allows_its_reserve_then_20_percent() {
+        let mut s = Script::new("finagle-budget");
+        // 200 requests failing in the same instant. The reserve (10/s over
+        // 10 s = 100 retries) and each request's deposit (1/5 of a retry) pay
+        // for the first 125 retries; after that, one request in five retries.
+        for _ in 0..200 {
+            s.now = Nanos::SECOND;
+            s.request(&[unavailable()]);
+        }
+        let t = s.trace();
+        let decisions: Vec<bool> = t
+            .split(' ')
+            .filter(|x| x.starts_with("503"))
+            .map(|x| x.contains("retry"))
+            .collect();
+        assert!(decisions[..125].iter().all(|d| *d));
+        assert_eq!(
+            decisions[125..135],
+            [false, false, false, false, true, false, false, false, false, true]
+        );
+        assert_eq!(decisions.iter().filter(|d| **d).count(), 140);
+        assert_eq!(
+            pinned("finagle-budget", &mixed()),
+            "send@0ms 503:retry+483ms send@583ms 429:retry+3651ms send@4335ms 429:retry+10ms send@4445ms 503:retry+8420ms send@12966ms 503:give-up(max_attempts)"
+        );
+    }
+
+    #[test]
+    fn sre_throttling_rejects_locally_as_failures_pile_up() {
+        assert_eq!(
+            pinned("sre-throttling", &mixed()),
+            "send@0ms 503:retry+568ms send@668ms 429:retry+2595ms refuse:Throttle"
+        );
+    }
+
+    #[test]
+    fn brookers_four() {
+        for (name, want) in [
+            ("brooker-full-jitter", "send@0ms 503:retry+335ms send@435ms 429:retry+152ms send@687ms 429:retry+6657ms send@7445ms 503:retry+37ms send@7582ms 503:give-up(max_attempts)"),
+            ("brooker-equal-jitter", "send@0ms 503:retry+1481ms send@1581ms 429:retry+3412ms send@5093ms 429:retry+5771ms send@10965ms 503:retry+14638ms send@25703ms 503:give-up(max_attempts)"),
+            ("brooker-decorrelated", "send@0ms 503:retry+2777ms send@2877ms 429:retry+1456ms send@4433ms 429:retry+3276ms send@7810ms 503:retry+5056ms send@12967ms 503:give-up(max_attempts)"),
+            ("brooker-exponential", "send@0ms 503:retry+2000ms send@2100ms 429:retry+4000ms send@6200ms 429:retry+8000ms send@14300ms 503:retry+16000ms send@30400ms 503:give-up(max_attempts)"),
+        ] {
+            assert_eq!(pinned(name, &mixed()), want, "{name}");
+        }
+    }
+}
