@@ -4,10 +4,10 @@
 use crate::engine::{self, NoSink, Outcome, RequestSink, SimError, TraceSource};
 use crate::output::OutputDir;
 use crate::report;
+use crate::rng::{self, Purpose};
 use crate::scenario::{Scenario, Workload};
-use crate::workload::{TraceError, TraceReader};
-use std::fs::File;
-use std::io::BufReader;
+use crate::workload::import::{self, ImportOptions};
+use crate::workload::TraceError;
 use std::path::{Path, PathBuf};
 
 /// Why a run failed.
@@ -33,8 +33,13 @@ impl From<SimError> for RunError {
     }
 }
 
-/// Opens one reader for each trace group, in group order.
-pub fn open_traces(scenario: &Scenario) -> Result<Vec<Box<dyn TraceSource>>, TraceError> {
+/// Opens one reader for each trace group, in group order. `seed` drives the
+/// arrival times of formats that have none (OpenAI batch files), from the
+/// same stream a synthetic group of that name would use.
+pub fn open_traces(
+    scenario: &Scenario,
+    seed: u64,
+) -> Result<Vec<Box<dyn TraceSource>>, TraceError> {
     let models: Vec<String> = scenario
         .policy
         .models
@@ -43,21 +48,25 @@ pub fn open_traces(scenario: &Scenario) -> Result<Vec<Box<dyn TraceSource>>, Tra
         .collect();
     let mut out: Vec<Box<dyn TraceSource>> = Vec::new();
     for g in &scenario.groups {
-        if let Workload::Trace { path } = &g.workload {
-            let file = File::open(path).map_err(|e| TraceError {
-                path: path.clone(),
-                line: 0,
-                column: None,
-                field: None,
-                message: format!("cannot open the trace: {e}"),
-            })?;
-            let reader = TraceReader::new(
-                BufReader::with_capacity(1 << 16, file),
-                path.clone(),
+        if let Workload::Trace {
+            path,
+            format,
+            arrival,
+        } = &g.workload
+        {
+            let options = ImportOptions {
+                arrivals: arrival
+                    .as_ref()
+                    .map(|a| (a.clone(), rng::stream(seed, &g.name, Purpose::Arrivals))),
+                ..ImportOptions::default()
+            };
+            out.push(Box::new(import::open_file(
+                path,
+                *format,
+                options,
                 models.clone(),
                 scenario.keys.clone(),
-            )?;
-            out.push(Box::new(reader));
+            )?));
         }
     }
     Ok(out)
@@ -69,7 +78,7 @@ pub fn simulate(
     seed: u64,
     sink: &mut dyn RequestSink,
 ) -> Result<Outcome, RunError> {
-    let traces = open_traces(scenario)?;
+    let traces = open_traces(scenario, seed)?;
     Ok(engine::simulate(scenario, seed, traces, sink)?)
 }
 

@@ -142,7 +142,7 @@ fn malformed_and_unsorted_trace_rows_are_located() {
     let scenario = "duration = \"10m\"\n[[groups]]\nname = \"replay\"\ntrace = \"trace.csv\"\n";
     let header = "arrival_s,key,model,input_tokens,output_tokens,max_tokens\n";
     let unsorted = format!("{header}1.0,k,llama-3.3-70b,10,10,\n5.0,k,llama-3.3-70b,10,10,\n2.0,k,llama-3.3-70b,10,10,\n");
-    expect_error(scenario, Some(&unsorted), 4, &["arrival_s", "sorted"]);
+    expect_error(scenario, Some(&unsorted), 4, &["arrival_s", "time order"]);
     let malformed = format!("{header}1.0,k,llama-3.3-70b,ten,10,\n");
     expect_error(scenario, Some(&malformed), 2, &["input_tokens"]);
     let unknown = format!("{header}1.0,k,llama-3.3-70c,10,10,\n");

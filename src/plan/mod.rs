@@ -351,7 +351,7 @@ pub fn simulate_at(
     seed: u64,
 ) -> Result<Point, RunError> {
     let sc = scaled(scenario, factor);
-    let traces: Vec<Box<dyn TraceSource>> = open_traces(&sc)?
+    let traces: Vec<Box<dyn TraceSource>> = open_traces(&sc, seed)?
         .into_iter()
         .map(|t| Box::new(TimeScaled { inner: t, factor }) as Box<dyn TraceSource>)
         .collect();

@@ -8,6 +8,7 @@
 
 pub mod catalogue;
 pub mod describe;
+pub mod import;
 pub mod limiter;
 pub mod lockout;
 pub mod presets;

@@ -459,7 +459,7 @@ fn scenario_lines(scenario: &Scenario, c: &Comparison) -> Vec<String> {
     for &g in &c.plan.groups {
         let group = &scenario.groups[g];
         let what = match &group.workload {
-            Workload::Trace { path } => format!(
+            Workload::Trace { path, .. } => format!(
                 "replays {}",
                 path.file_name()
                     .map_or_else(String::new, |f| f.to_string_lossy().into_owned())

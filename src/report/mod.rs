@@ -5,6 +5,7 @@
 pub mod charts;
 pub mod compare;
 pub mod plan;
+pub mod ratelimit_log;
 pub mod requests;
 pub mod summary;
 pub mod timecharts;

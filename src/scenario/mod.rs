@@ -94,9 +94,12 @@ pub struct Group {
 #[derive(Clone, Debug)]
 pub enum Workload {
     Synthetic(Synthetic),
-    /// A recorded trace in the canonical CSV format, replayed as arrivals.
+    /// A recorded trace, replayed as arrivals.
     Trace {
         path: PathBuf,
+        format: crate::workload::import::Format,
+        /// Arrival times for formats that have none (OpenAI batch files).
+        arrival: Option<ArrivalSpec>,
     },
 }
 

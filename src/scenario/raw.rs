@@ -147,6 +147,8 @@ pub struct RawGroup {
     /// Read by [`crate::strategy::config`], which owns the strategy format.
     pub strategy: Option<toml::Value>,
     pub trace: Option<String>,
+    /// The trace's format (default: the canonical CSV); see docs/traces.md.
+    pub trace_format: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

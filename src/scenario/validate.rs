@@ -19,6 +19,7 @@ use crate::service::{Outage, ServiceConfig};
 use crate::strategy::{self, StrategySpec};
 use crate::suggest::close_matches;
 use crate::time::{parse_duration, Clock, Nanos};
+use crate::workload::import::Format;
 use crate::workload::{ArrivalSpec, SizeDist, ThinkTime};
 use std::path::{Path, PathBuf};
 
@@ -811,7 +812,6 @@ impl Validator<'_> {
                 for (name, present) in [
                     ("model", g.model.is_some()),
                     ("models", g.models.is_some()),
-                    ("arrival", g.arrival.is_some()),
                     ("input_tokens", g.input_tokens.is_some()),
                     ("output_tokens", g.output_tokens.is_some()),
                     ("max_tokens", g.max_tokens.is_some()),
@@ -835,9 +835,39 @@ impl Validator<'_> {
                         ),
                     ));
                 }
-                Workload::Trace { path }
+                let format = match &g.trace_format {
+                    None => Format::Canonical,
+                    Some(name) => Format::from_name(name)
+                        .map_err(|e| self.err(&f("trace_format"), e.to_string()))?,
+                };
+                let arrival = match (&g.arrival, format) {
+                    (Some(a), Format::OpenaiBatch) => match self.arrival(&f("arrival"), a)? {
+                        Arrival::Open(spec) => Some(spec),
+                        Arrival::Closed { .. } => {
+                            return Err(self.err(&f("arrival"), "a batch file is sent open loop: use poisson, constant, gamma, on-off or profile"))
+                        }
+                    },
+                    (None, Format::OpenaiBatch) => {
+                        return Err(self.err(&f("trace_format"), "an OpenAI batch file has no arrival times: add an `arrival` process, e.g. arrival = { process = \"constant\", rate = \"2/s\" }"))
+                    }
+                    (Some(_), _) => return Err(self.err(&f("arrival"), "a trace group takes `arrival` from its trace file; remove it here")),
+                    (None, _) => None,
+                };
+                Workload::Trace {
+                    path,
+                    format,
+                    arrival,
+                }
             }
-            None => Workload::Synthetic(self.synthetic(i, g, policy)?),
+            None => {
+                if g.trace_format.is_some() {
+                    return Err(self.err(
+                        &f("trace_format"),
+                        "`trace_format` describes a `trace` file; this group has none",
+                    ));
+                }
+                Workload::Synthetic(self.synthetic(i, g, policy)?)
+            }
         };
         let strategy = match &g.strategy {
             Some(s) => self.strategy(&f("strategy"), s)?,

@@ -24,6 +24,7 @@
 //! instants untouched.
 
 mod arrival;
+pub mod import;
 mod sizes;
 mod trace;
 

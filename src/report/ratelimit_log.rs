@@ -1,0 +1,211 @@
+//! `rate_limit_log.json`: every limit a run hit, in the provider's own shape.
+//!
+//! The provider's `GET /api/v1/api_keys/rate_limits/log` lists an account's
+//! last 50 rate-limit hits, newest first:
+//!
+//! ```json
+//! {"object":"list","data":[{"apiKeyId":"...","modelId":"...","rateLimitTier":"paid",
+//!   "rateLimitType":"RPM","timestamp":"2026-04-20T12:34:56.000Z"}]}
+//! ```
+//!
+//! Writing a simulation's hits the same way lets the tools people point at
+//! the real endpoint read a simulated run, and lets a run be compared with a
+//! real log. Unlike the endpoint, the file holds every hit, not the last 50.
+//! The key's name stands in for `apiKeyId`, and timestamps are the run's
+//! virtual instants on the scenario's clock, to the millisecond. Each entry
+//! is written on a line of its own so the file can be read and diffed.
+
+use std::cmp::Reverse;
+
+use serde::Serialize;
+
+use crate::policy::{Counts, KeyId, LimitSpec, ModelId};
+use crate::time::{Clock, Nanos};
+
+/// The tier every entry reports (the standard paid tier).
+pub const TIER: &str = "paid";
+
+/// Which limit refused a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum HitKind {
+    Rpm,
+    Tpm,
+    Rpd,
+    /// A refusal during an abuse lockout.
+    FailedRequests,
+}
+
+impl HitKind {
+    /// The provider's `rateLimitType`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            HitKind::Rpm => "RPM",
+            HitKind::Tpm => "TPM",
+            HitKind::Rpd => "RPD",
+            HitKind::FailedRequests => "FAILED_REQUESTS",
+        }
+    }
+
+    /// The type the provider would report for a refusal by `limit`. The API
+    /// knows only RPM, RPD and TPM, so a request limit with a window of a day
+    /// or more is RPD, any shorter one (sub-minute windows included) RPM, and
+    /// every token limit TPM.
+    pub fn of_limit(limit: &LimitSpec) -> HitKind {
+        match limit.counts {
+            Counts::Tokens => HitKind::Tpm,
+            Counts::Requests if limit.window >= Nanos::from_secs(86_400) => HitKind::Rpd,
+            Counts::Requests => HitKind::Rpm,
+        }
+    }
+}
+
+/// One request refused by a limit or a lockout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LimitHit {
+    pub at: Nanos,
+    pub key: KeyId,
+    pub model: ModelId,
+    pub kind: HitKind,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Entry<'a> {
+    api_key_id: &'a str,
+    model_id: &'a str,
+    rate_limit_tier: &'static str,
+    rate_limit_type: &'static str,
+    timestamp: String,
+}
+
+/// The log of `hits`, newest first (hits at the same instant in reverse of
+/// the order given). `key_names` and `model_ids` name the ids the hits carry.
+pub fn rate_limit_log_json(
+    hits: &[LimitHit],
+    key_names: &[String],
+    model_ids: &[String],
+    clock: &Clock,
+) -> String {
+    let mut order: Vec<usize> = (0..hits.len()).collect();
+    order.sort_by_key(|&i| (Reverse(hits[i].at), Reverse(i)));
+    let mut out = String::from("{\"object\":\"list\",\"data\":[");
+    for (n, &i) in order.iter().enumerate() {
+        let hit = &hits[i];
+        let entry = Entry {
+            api_key_id: &key_names[hit.key as usize],
+            model_id: &model_ids[hit.model as usize],
+            rate_limit_tier: TIER,
+            rate_limit_type: hit.kind.name(),
+            timestamp: rfc3339_millis(clock.unix_ms(hit.at)),
+        };
+        out.push_str(if n == 0 { "\n" } else { ",\n" });
+        out.push_str(&serde_json::to_string(&entry).expect("an entry serialises"));
+    }
+    out.push_str(if hits.is_empty() { "]}\n" } else { "\n]}\n" });
+    out
+}
+
+/// `2026-04-20T12:34:56.789Z` for a Unix time in milliseconds.
+fn rfc3339_millis(unix_ms: u64) -> String {
+    let (secs, ms) = (unix_ms / 1000, unix_ms % 1000);
+    let (days, day_secs) = (secs / 86_400, secs % 86_400);
+    let (year, month, day) = civil_from_days(days as i64);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{ms:03}Z",
+        day_secs / 3600,
+        day_secs / 60 % 60,
+        day_secs % 60
+    )
+}
+
+/// The proleptic Gregorian date of a day count since 1970-01-01 (Howard
+/// Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 2026-04-20T12:00:00Z, the default scenario start.
+    const START_MS: u64 = 1_776_686_400_000;
+
+    #[test]
+    fn dates_format_across_years_and_leap_days() {
+        assert_eq!(rfc3339_millis(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(
+            rfc3339_millis(START_MS + 3_296_789),
+            "2026-04-20T12:54:56.789Z"
+        );
+        assert_eq!(rfc3339_millis(951_782_400_000), "2000-02-29T00:00:00.000Z");
+        assert_eq!(
+            rfc3339_millis(4_107_542_399_999),
+            "2100-02-28T23:59:59.999Z"
+        );
+    }
+
+    #[test]
+    fn limits_map_to_the_api_types() {
+        let day = LimitSpec {
+            counts: Counts::Requests,
+            window: Nanos::from_secs(86_400),
+            amount: 1,
+        };
+        let ten_seconds = LimitSpec {
+            window: Nanos::from_secs(10),
+            ..LimitSpec::rpm(1)
+        };
+        assert_eq!(HitKind::of_limit(&LimitSpec::rpm(1)), HitKind::Rpm);
+        assert_eq!(HitKind::of_limit(&ten_seconds), HitKind::Rpm);
+        assert_eq!(HitKind::of_limit(&day), HitKind::Rpd);
+        assert_eq!(HitKind::of_limit(&LimitSpec::tpm(1)), HitKind::Tpm);
+    }
+
+    #[test]
+    fn every_hit_newest_first_in_the_api_shape() {
+        let hit = |ms: u64, key, model, kind| LimitHit {
+            at: Nanos::from_millis(ms),
+            key,
+            model,
+            kind,
+        };
+        let hits = [
+            hit(1_000, 0, 0, HitKind::Rpm),
+            hit(2_500, 1, 1, HitKind::Tpm),
+            hit(2_500, 1, 1, HitKind::FailedRequests),
+            hit(86_400_000, 0, 0, HitKind::Rpd),
+        ];
+        let keys = ["batch".to_string(), "agent \"x\"".to_string()];
+        let models = ["llama-3.3-70b".to_string(), "zai-org-glm-5".to_string()];
+        let clock = Clock {
+            start_unix_ms: START_MS,
+        };
+        let text = rate_limit_log_json(&hits, &keys, &models, &clock);
+        assert_eq!(
+            text,
+            "{\"object\":\"list\",\"data\":[\n\
+             {\"apiKeyId\":\"batch\",\"modelId\":\"llama-3.3-70b\",\"rateLimitTier\":\"paid\",\"rateLimitType\":\"RPD\",\"timestamp\":\"2026-04-21T12:00:00.000Z\"},\n\
+             {\"apiKeyId\":\"agent \\\"x\\\"\",\"modelId\":\"zai-org-glm-5\",\"rateLimitTier\":\"paid\",\"rateLimitType\":\"FAILED_REQUESTS\",\"timestamp\":\"2026-04-20T12:00:02.500Z\"},\n\
+             {\"apiKeyId\":\"agent \\\"x\\\"\",\"modelId\":\"zai-org-glm-5\",\"rateLimitTier\":\"paid\",\"rateLimitType\":\"TPM\",\"timestamp\":\"2026-04-20T12:00:02.500Z\"},\n\
+             {\"apiKeyId\":\"batch\",\"modelId\":\"llama-3.3-70b\",\"rateLimitTier\":\"paid\",\"rateLimitType\":\"RPM\",\"timestamp\":\"2026-04-20T12:00:01.000Z\"}\n\
+             ]}\n"
+        );
+        let parsed: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(parsed["object"], "list");
+        assert_eq!(parsed["data"].as_array().unwrap().len(), 4);
+        assert_eq!(
+            rate_limit_log_json(&[], &keys, &models, &clock),
+            "{\"object\":\"list\",\"data\":[]}\n"
+        );
+    }
+}
