@@ -38,6 +38,10 @@ enum Command {
         /// Also write requests.csv, one row per request.
         #[arg(long)]
         requests: bool,
+        /// Also write rate_limit_log.json: every limit hit, newest first, in the
+        /// shape of GET /api/v1/api_keys/rate_limits/log.
+        #[arg(long)]
+        rate_limit_log: bool,
     },
     /// Run the same workload against competing strategies, with replications,
     /// and write a ranked report with charts.
@@ -99,11 +103,65 @@ enum Command {
         /// Resolve with this scenario's policy (overrides and added models).
         #[arg(long)]
         scenario: Option<PathBuf>,
+        #[command(subcommand)]
+        action: Option<PolicyAction>,
+    },
+    /// Convert recorded request logs to the canonical trace, or summarise a trace.
+    Trace {
+        #[command(subcommand)]
+        action: TraceAction,
     },
     /// List the client strategy presets, or print one's full composition.
     Strategies {
         /// The preset to print in full.
         name: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum PolicyAction {
+    /// Turn the body of GET /api/v1/api_keys/rate_limits into [[policy.models]] entries.
+    Import {
+        /// The JSON body saved from the API.
+        file: PathBuf,
+        /// Where to write the TOML (default: print it).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum TraceAction {
+    /// Convert a log export to the canonical CSV trace (docs/traces.md).
+    Convert {
+        input: PathBuf,
+        /// canonical, litellm-csv, litellm-json, helicone, otel, openai-batch.
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        out: PathBuf,
+        /// Skip malformed rows (counted and listed) instead of stopping.
+        #[arg(long)]
+        skip_bad_rows: bool,
+        /// Sort rows by time in memory instead of rejecting rows out of order.
+        #[arg(long)]
+        sort: bool,
+        /// For openai-batch: send rate, e.g. "2/s" (Poisson arrivals).
+        #[arg(long)]
+        rate: Option<String>,
+        /// For openai-batch: seed of the arrival times.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Print duration, load per minute and model, the burstiest minute, token sizes
+    /// and the share of requests too big for their model's TPM.
+    Stats {
+        trace: PathBuf,
+        #[arg(long, default_value = "canonical")]
+        from: String,
+        /// Resolve models with this scenario's policy (default: the venice preset).
+        #[arg(long)]
+        scenario: Option<PathBuf>,
     },
 }
 
@@ -178,12 +236,14 @@ fn dispatch(command: Command) -> Result<()> {
             seed,
             out,
             requests,
+            rate_limit_log,
         } => {
             let sc = load(&scenario)?;
             let seed = seed.unwrap_or(sc.seed);
             let dir = out.unwrap_or_else(|| default_out_dir(&sc));
             let wall = Instant::now();
-            let report = runner::run_to_dir(&sc, seed, &dir, requests).map_err(run_error)?;
+            let report =
+                runner::run_to_dir(&sc, seed, &dir, requests, rate_limit_log).map_err(run_error)?;
             let elapsed = wall.elapsed().as_secs_f64();
             let o = &report.outcome;
             let mut text = format!(
@@ -248,9 +308,15 @@ fn dispatch(command: Command) -> Result<()> {
             Ok(())
         }
         Command::Policy {
+            action: Some(PolicyAction::Import { file, out }),
+            ..
+        } => policy_import(&file, out),
+        Command::Trace { action } => trace(action),
+        Command::Policy {
             model,
             preset: preset_name,
             scenario,
+            action: None,
         } => {
             let policy = match (&scenario, &preset_name) {
                 (Some(_), Some(_)) => return Err(input("give --scenario or --preset, not both")),
@@ -484,4 +550,199 @@ fn plan(
         jobs.unwrap_or_else(rayon::current_num_threads)
     );
     emit(&text)
+}
+
+fn default_policy() -> ratesim::policy::Policy {
+    let table =
+        preset(ratesim::policy::presets::DEFAULT_PRESET).expect("the default preset exists");
+    ratesim::policy::Policy {
+        preset: table.name.to_string(),
+        models: ratesim::policy::catalogue::resolve(table, &[])
+            .expect("the built-in catalogue resolves"),
+        window: Default::default(),
+        tpm: Default::default(),
+        lockout: Default::default(),
+        header_units: Default::default(),
+    }
+}
+
+fn policy_import(file: &Path, out: Option<PathBuf>) -> Result<()> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let entries = ratesim::policy::import::import_limits(&text)
+        .map_err(|e| input(format!("{}: {e}", file.display())))?;
+    let toml = ratesim::policy::import::policy_toml(
+        &entries,
+        &format!(
+            "Imported from {} (GET /api/v1/api_keys/rate_limits)",
+            file.display()
+        ),
+    );
+    match out {
+        None => emit(&toml),
+        Some(path) => {
+            let dir = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .ok_or_else(|| input("--out needs a file name"))?;
+            let mut staged = ratesim::output::OutputDir::new(dir);
+            staged
+                .stage(name, toml.as_bytes())
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            staged
+                .commit()
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            emit(&format!(
+                "wrote {} ({} models)\n",
+                path.display(),
+                entries.len()
+            ))
+        }
+    }
+}
+
+fn trace(action: TraceAction) -> Result<()> {
+    use ratesim::workload::import::{self, Format, ImportOptions};
+    let format = |name: &str| Format::from_name(name).map_err(input);
+    match action {
+        TraceAction::Convert {
+            input: path,
+            from,
+            out,
+            skip_bad_rows,
+            sort,
+            rate,
+            seed,
+        } => {
+            let format = format(&from)?;
+            let arrivals = match (&rate, format) {
+                (Some(r), Format::OpenaiBatch) => {
+                    let text = format!("rate = {r:?}");
+                    let per_sec = parse_rate(&text, r)?;
+                    Some((
+                        ratesim::workload::ArrivalSpec::Poisson { rate: per_sec },
+                        ratesim::rng::stream(
+                            seed,
+                            "trace-convert",
+                            ratesim::rng::Purpose::Arrivals,
+                        ),
+                    ))
+                }
+                (Some(_), _) => return Err(input(
+                    "--rate only applies to --from openai-batch (the other formats carry times)",
+                )),
+                (None, Format::OpenaiBatch) => {
+                    return Err(input(
+                        "an OpenAI batch file has no times: give --rate, e.g. --rate 2/s",
+                    ))
+                }
+                (None, _) => None,
+            };
+            let options = ImportOptions {
+                skip_bad_rows,
+                sort,
+                arrivals,
+            };
+            let models: Vec<String> = default_policy()
+                .models
+                .iter()
+                .map(|m| m.id.clone())
+                .collect();
+            let dir = out
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."))
+                .to_path_buf();
+            let name = out
+                .file_name()
+                .and_then(|n| n.to_str())
+                .ok_or_else(|| input("--out needs a file name"))?
+                .to_string();
+            let mut staged = ratesim::output::OutputDir::new(&dir);
+            let mut stream = staged
+                .stage_stream(&name)
+                .with_context(|| format!("cannot write {}", out.display()))?;
+            let report = match import::convert(&path, format, options, &models, &mut stream) {
+                Ok(r) => r,
+                Err(import::ConvertError::Trace(t)) => return Err(input(t)),
+                Err(e) => return Err(e.into()),
+            };
+            use std::io::Write as _;
+            stream.flush()?;
+            drop(stream);
+            staged
+                .commit()
+                .with_context(|| format!("cannot write {}", out.display()))?;
+            let mut text = format!(
+                "wrote {} ({} rows; {} failed in the source and kept as requests",
+                out.display(),
+                report.rows,
+                report.failed_in_source
+            );
+            if report.not_requests > 0 {
+                text += &format!(
+                    "; {} records that are not requests passed over",
+                    report.not_requests
+                );
+            }
+            text += ")\n";
+            if report.skipped.count > 0 {
+                text += &format!(
+                    "skipped {} malformed rows; the first:\n",
+                    report.skipped.count
+                );
+                for e in &report.skipped.first {
+                    text += &format!("  {e}\n");
+                }
+            }
+            emit(&text)
+        }
+        TraceAction::Stats {
+            trace,
+            from,
+            scenario,
+        } => {
+            let format = format(&from)?;
+            if format == Format::OpenaiBatch {
+                return Err(input(
+                    "an OpenAI batch file has no times; convert it with --rate first",
+                ));
+            }
+            let policy = match scenario {
+                Some(p) => load(&p)?.policy,
+                None => default_policy(),
+            };
+            let models: Vec<String> = policy.models.iter().map(|m| m.id.clone()).collect();
+            let rows =
+                import::open_file(&trace, format, ImportOptions::default(), models, Vec::new())
+                    .map_err(input)?;
+            let stats = import::stats::trace_stats(rows, &policy).map_err(input)?;
+            emit(&import::stats::render(&stats))
+        }
+    }
+}
+
+/// A rate such as "2/s" or "120/min", in requests per second.
+fn parse_rate(_context: &str, text: &str) -> Result<f64> {
+    let bad = || {
+        input(format!(
+            "--rate {text:?}: expected a rate with a unit, such as 2/s or 120/min"
+        ))
+    };
+    let (num, unit) = text.split_once('/').ok_or_else(bad)?;
+    let per = match unit.trim() {
+        "s" | "sec" => 1.0,
+        "min" | "m" => 60.0,
+        "h" => 3600.0,
+        _ => return Err(bad()),
+    };
+    let v: f64 = num.trim().parse().map_err(|_| bad())?;
+    if !v.is_finite() || v <= 0.0 {
+        return Err(bad());
+    }
+    Ok(v / per)
 }

@@ -87,6 +87,25 @@ pub fn simulate_quiet(scenario: &Scenario, seed: u64) -> Result<Outcome, RunErro
     simulate(scenario, seed, &mut NoSink)
 }
 
+/// Passes requests on and keeps every limit hit for rate_limit_log.json.
+struct HitLog<'a> {
+    inner: &'a mut dyn RequestSink,
+    hits: &'a mut Vec<report::ratelimit_log::LimitHit>,
+    keep: bool,
+}
+
+impl RequestSink for HitLog<'_> {
+    fn record(&mut self, record: &crate::engine::RequestRecord) {
+        self.inner.record(record);
+    }
+
+    fn limit_hit(&mut self, hit: &report::ratelimit_log::LimitHit) {
+        if self.keep {
+            self.hits.push(*hit);
+        }
+    }
+}
+
 /// What `ratesim run` produced.
 pub struct RunReport {
     pub outcome: Outcome,
@@ -100,24 +119,58 @@ pub fn run_to_dir(
     seed: u64,
     dir: &Path,
     requests: bool,
+    rate_limit_log: bool,
 ) -> Result<RunReport, RunError> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| RunError::Io { path, source }
     };
     let mut out = OutputDir::new(dir);
+    let mut hits = Vec::new();
     let outcome = if requests {
         let stream = out.stage_stream("requests.csv").map_err(io(dir))?;
         let mut sink = report::requests::RequestCsv::new(stream, scenario);
-        let outcome = simulate(scenario, seed, &mut sink)?;
+        let outcome = simulate(
+            scenario,
+            seed,
+            &mut HitLog {
+                inner: &mut sink,
+                hits: &mut hits,
+                keep: rate_limit_log,
+            },
+        )?;
         sink.finish().map_err(|e| RunError::Io {
             path: dir.join("requests.csv"),
             source: e.into(),
         })?;
         outcome
     } else {
-        simulate(scenario, seed, &mut NoSink)?
+        simulate(
+            scenario,
+            seed,
+            &mut HitLog {
+                inner: &mut NoSink,
+                hits: &mut hits,
+                keep: rate_limit_log,
+            },
+        )?
     };
+    if rate_limit_log {
+        let models: Vec<String> = scenario
+            .policy
+            .models
+            .iter()
+            .map(|m| m.id.clone())
+            .collect();
+        let json = report::ratelimit_log::rate_limit_log_json(
+            &hits,
+            &outcome.keys,
+            &models,
+            &scenario.clock,
+        );
+        out.stage("rate_limit_log.json", json.as_bytes())
+            .map_err(io(&dir.join("rate_limit_log.json")))?;
+    }
     for (name, bytes) in report::run_files(scenario, &outcome)? {
         out.stage(&name, &bytes).map_err(io(&dir.join(&name)))?;
     }

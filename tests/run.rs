@@ -142,3 +142,40 @@ fn every_bundled_scenario_validates_and_runs() {
         }
     }
 }
+
+#[test]
+fn rate_limit_log_lists_every_limit_hit_newest_first() {
+    let dir = TempDir::new("ratelog");
+    run_into(
+        "scenarios/quickstart.toml",
+        dir.path(),
+        &["--rate-limit-log"],
+    );
+    let log: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("rate_limit_log.json")).unwrap())
+            .unwrap();
+    let entries = log["data"].as_array().unwrap();
+    // Every 429 in requests.csv (none is "overloaded" in this scenario) has its entry.
+    let mut rdr = csv::Reader::from_path(dir.path().join("requests.csv")).unwrap();
+    let col = rdr
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "rejected_429")
+        .unwrap();
+    let rejected: u64 = rdr
+        .records()
+        .map(|r| r.unwrap()[col].parse::<u64>().unwrap())
+        .sum();
+    assert!(rejected > 0);
+    assert_eq!(entries.len() as u64, rejected);
+    let stamps: Vec<&str> = entries
+        .iter()
+        .map(|e| e["timestamp"].as_str().unwrap())
+        .collect();
+    assert!(stamps.windows(2).all(|w| w[0] >= w[1]), "newest first");
+    for e in entries {
+        assert!(["RPM", "TPM", "RPD", "FAILED_REQUESTS"]
+            .contains(&e["rateLimitType"].as_str().unwrap()));
+    }
+}

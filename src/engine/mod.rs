@@ -14,7 +14,8 @@ pub mod queue;
 
 use crate::metrics::{cause_index, give_up_index, GroupStats, TimeSeries};
 use crate::policy::limiter::{Admission, Limiter, Utilisation};
-use crate::policy::{KeyId, ModelId, TpmAccounting};
+use crate::policy::{Counts, KeyId, ModelId, TpmAccounting};
+use crate::report::ratelimit_log::{HitKind, LimitHit};
 use crate::response::{Cause, Headers, Response, Status};
 use crate::rng::{self, Purpose, Rng};
 use crate::scenario::{Arrival, Scenario, Workload};
@@ -91,6 +92,10 @@ pub struct RequestRecord {
 /// never writes files itself.
 pub trait RequestSink {
     fn record(&mut self, record: &RequestRecord);
+
+    /// Called for every 429 from a limit or the abuse lockout (the provider's
+    /// rate-limit log); ignored by default.
+    fn limit_hit(&mut self, _hit: &LimitHit) {}
 }
 
 /// A sink that keeps nothing.
@@ -519,11 +524,36 @@ impl Sim<'_, '_> {
         self.limiter
             .record_status(now, r.key, status, cause == Some(Cause::Lockout));
 
+        let req = &mut self.reqs[slot as usize];
+        if let Some(c @ (Cause::Requests | Cause::Tokens | Cause::Lockout)) = cause {
+            let kind = match c {
+                Cause::Lockout => Some(HitKind::FailedRequests),
+                _ => {
+                    let counts = if c == Cause::Tokens {
+                        Counts::Tokens
+                    } else {
+                        Counts::Requests
+                    };
+                    model
+                        .limits
+                        .iter()
+                        .find(|l| l.counts == counts)
+                        .map(HitKind::of_limit)
+                }
+            };
+            if let Some(kind) = kind {
+                self.sink.limit_hit(&LimitHit {
+                    at: now,
+                    key: r.key,
+                    model: r.model,
+                    kind,
+                });
+            }
+        }
         let stats = &mut self.stats[g];
         let iv = self.series.at(g, now);
         stats.attempts += 1;
         iv.attempts += 1;
-        let req = &mut self.reqs[slot as usize];
         match (status, cause) {
             (Status::TooMany, Some(c)) => {
                 stats.rejected[cause_index(c)] += 1;
