@@ -124,7 +124,7 @@ fn rule_text(model: &ResolvedModel) -> String {
 }
 
 /// `12345678` as `"12,345,678"`.
-fn thousands(n: u64) -> String {
+pub(crate) fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
@@ -138,7 +138,7 @@ fn thousands(n: u64) -> String {
 
 /// Rows padded into columns two spaces apart; columns from `first_numeric` on
 /// are right-aligned. Lines carry no trailing spaces.
-fn table(rows: &[Vec<String>], first_numeric: usize) -> String {
+pub(crate) fn table(rows: &[Vec<String>], first_numeric: usize) -> String {
     let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..columns)
         .map(|c| {

@@ -19,6 +19,7 @@
 //! pairs that saw traffic, never with the number of rows. Token-size
 //! quantiles come from an HDR histogram (3 significant digits).
 
+use crate::policy::describe::{table, thousands};
 use std::collections::{BTreeMap, BTreeSet};
 
 use hdrhistogram::Histogram;
@@ -381,52 +382,6 @@ fn clock(t: Nanos) -> String {
     } else {
         format!("{m}:{s:02}.{d}")
     }
-}
-
-/// `12345678` as `"12,345,678"` (as `ratesim policy` writes limits).
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// Rows padded into columns two spaces apart, columns from `first_numeric`
-/// on right-aligned, no trailing spaces (the layout of `ratesim policy`).
-fn table(rows: &[Vec<String>], first_numeric: usize) -> String {
-    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> = (0..columns)
-        .map(|c| {
-            rows.iter()
-                .filter_map(|r| r.get(c))
-                .map(|cell| cell.chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let mut out = String::new();
-    for row in rows {
-        let cells: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .enumerate()
-            .map(|(c, (cell, &width))| {
-                if c >= first_numeric {
-                    format!("{cell:>width$}")
-                } else {
-                    format!("{cell:<width$}")
-                }
-            })
-            .collect();
-        out.push_str(cells.join("  ").trim_end());
-        out.push('\n');
-    }
-    out
 }
 
 #[cfg(test)]
