@@ -179,6 +179,23 @@ pub fn render_svg(chart: &Chart) -> String {
     svg
 }
 
+/// Chart files and the SVG texts for inlining in an HTML report.
+pub type Rendered = (Vec<(String, Vec<u8>)>, Vec<(&'static str, String)>);
+
+/// Renders each `(stem, chart)` as `stem.png` and `stem.svg`; also returns the
+/// SVG texts, for reports that inline them.
+pub fn render_files(charts: Vec<(&'static str, Chart)>) -> Result<Rendered, ChartError> {
+    let mut files = Vec::new();
+    let mut svgs = Vec::new();
+    for (stem, chart) in charts {
+        let svg = render_svg(&chart);
+        files.push((format!("{stem}.png"), render_png(&chart)?));
+        files.push((format!("{stem}.svg"), svg.clone().into_bytes()));
+        svgs.push((stem, svg));
+    }
+    Ok((files, svgs))
+}
+
 /// Renders `chart` as PNG-encoded bytes: drawn into an RGB buffer in memory,
 /// then encoded with the `image` crate plotters itself uses.
 pub fn render_png(chart: &Chart) -> Result<Vec<u8>, ChartError> {

@@ -664,13 +664,8 @@ pub fn compare_files(
         ("compare.csv".to_string(), compare_csv(c)),
         ("compare_summary.csv".to_string(), compare_summary_csv(c)),
     ];
-    let mut svgs = Vec::new();
-    for (stem, chart) in compare_charts(scenario, c) {
-        let svg = charts::render_svg(&chart);
-        files.push((format!("{stem}.png"), charts::render_png(&chart)?));
-        files.push((format!("{stem}.svg"), svg.clone().into_bytes()));
-        svgs.push((stem, svg));
-    }
+    let (chart_files, svgs) = charts::render_files(compare_charts(scenario, c))?;
+    files.extend(chart_files);
     files.push(("report.md".to_string(), report_md(scenario, c).into_bytes()));
     files.push((
         "report.html".to_string(),

@@ -46,7 +46,7 @@ pub fn run_files(
     let lockouts: Vec<_> = outcome.lockouts.iter().flatten().copied().collect();
     let interval = outcome.series.interval;
     let title = |what: &str| format!("{what}: {} (seed {})", scenario.name, outcome.seed);
-    for (name, chart) in [
+    let to_render = vec![
         (
             "throughput",
             timecharts::throughput(
@@ -67,12 +67,7 @@ pub fn run_files(
                 &lockouts,
             ),
         ),
-    ] {
-        files.push((
-            format!("{name}.svg"),
-            charts::render_svg(&chart).into_bytes(),
-        ));
-        files.push((format!("{name}.png"), charts::render_png(&chart)?));
-    }
+    ];
+    files.extend(charts::render_files(to_render)?.0);
     Ok(files)
 }

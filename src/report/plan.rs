@@ -987,13 +987,8 @@ pub fn plan_files(sc: &Scenario, res: &PlanResult) -> Result<Vec<(String, Vec<u8
         ("plan.csv".to_string(), plan_csv(sc, res)),
         ("breakpoints.csv".to_string(), breakpoints_csv(sc, res)),
     ];
-    let mut svgs = Vec::new();
-    for (stem, chart) in plan_charts(sc, res) {
-        let svg = charts::render_svg(&chart);
-        files.push((format!("{stem}.png"), charts::render_png(&chart)?));
-        files.push((format!("{stem}.svg"), svg.clone().into_bytes()));
-        svgs.push((stem, svg));
-    }
+    let (chart_files, svgs) = charts::render_files(plan_charts(sc, res))?;
+    files.extend(chart_files);
     files.push(("report.md".to_string(), report_md(sc, res).into_bytes()));
     files.push((
         "report.html".to_string(),
