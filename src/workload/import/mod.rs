@@ -635,8 +635,8 @@ impl Normaliser<'_> {
                         r.time_at,
                         format!(
                             "this request is {before} s earlier than the previous one (line \
-                             {line}); rows must be in time order: sort the file, or read it \
-                             with sorting on (--sort)"
+                             {line}); rows must be in time order: sort the file first \
+                             (`ratesim trace convert --sort` does it)"
                         ),
                     ));
                 }
@@ -747,8 +747,8 @@ mod tests {
         assert_eq!(
             rows.unwrap_err(),
             "in:4:1: field `startTime`: this request is 1 s earlier than the previous one \
-             (line 3); rows must be in time order: sort the file, or read it with sorting on \
-             (--sort)"
+             (line 3); rows must be in time order: sort the file first \
+             (`ratesim trace convert --sort` does it)"
         );
     }
 

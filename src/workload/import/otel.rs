@@ -384,7 +384,7 @@ mod tests {
             rows.unwrap_err(),
             "in:2: field `resourceSpans[0].scopeSpans[0].spans[0].startTimeUnixNano`: this \
              request is 2 s earlier than the previous one (line 1); rows must be in time order: \
-             sort the file, or read it with sorting on (--sort)"
+             sort the file first (`ratesim trace convert --sort` does it)"
         );
         let sort = ImportOptions {
             sort: true,
