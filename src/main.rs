@@ -621,8 +621,15 @@ fn trace(action: TraceAction) -> Result<()> {
             let format = format(&from)?;
             let arrivals = match (&rate, format) {
                 (Some(r), Format::OpenaiBatch) => {
-                    let text = format!("rate = {r:?}");
-                    let per_sec = parse_rate(&text, r)?;
+                    let per_sec = match ratesim::time::parse_rate(r) {
+                        Ok(x) if x > 0.0 => x,
+                        Ok(_) => {
+                            return Err(input(format!(
+                                "--rate {r:?}: a rate must be a positive number"
+                            )))
+                        }
+                        Err(e) => return Err(input(format!("--rate {r:?}: {e}"))),
+                    };
                     Some((
                         ratesim::workload::ArrivalSpec::Poisson { rate: per_sec },
                         ratesim::rng::stream(
@@ -724,25 +731,4 @@ fn trace(action: TraceAction) -> Result<()> {
             emit(&import::stats::render(&stats))
         }
     }
-}
-
-/// A rate such as "2/s" or "120/min", in requests per second.
-fn parse_rate(_context: &str, text: &str) -> Result<f64> {
-    let bad = || {
-        input(format!(
-            "--rate {text:?}: expected a rate with a unit, such as 2/s or 120/min"
-        ))
-    };
-    let (num, unit) = text.split_once('/').ok_or_else(bad)?;
-    let per = match unit.trim() {
-        "s" | "sec" => 1.0,
-        "min" | "m" => 60.0,
-        "h" => 3600.0,
-        _ => return Err(bad()),
-    };
-    let v: f64 = num.trim().parse().map_err(|_| bad())?;
-    if !v.is_finite() || v <= 0.0 {
-        return Err(bad());
-    }
-    Ok(v / per)
 }

@@ -142,6 +142,45 @@ pub fn parse_duration(text: &str) -> Result<Nanos, DurationError> {
     Ok(Nanos(ns.round() as u64))
 }
 
+/// Why a rate string was rejected.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RateError {
+    #[error("expected a rate with a unit, such as \"120/min\", \"2/s\" or \"5000/h\"")]
+    MissingUnit,
+    #[error("unknown rate unit {0:?}: expected s, min, h or d, as in \"120/min\"")]
+    UnknownUnit(String),
+    #[error("{0:?} is not a number: expected a rate such as \"120/min\"")]
+    BadNumber(String),
+    #[error("a rate must be a positive number")]
+    Negative,
+    #[error("more than 10 million per second; is the unit right?")]
+    TooFast,
+}
+
+/// Parses `"<number>/<unit>"` (`s`, `min`, `h`, `d`), e.g. `"120/min"`, into
+/// events per second. Zero is allowed; callers that need a positive rate say so.
+pub fn parse_rate(text: &str) -> Result<f64, RateError> {
+    let (num, unit) = text.split_once('/').ok_or(RateError::MissingUnit)?;
+    let per_sec = match unit.trim() {
+        "s" | "sec" => 1.0,
+        "min" | "m" => 60.0,
+        "h" | "hour" => 3600.0,
+        "d" | "day" => 86_400.0,
+        other => return Err(RateError::UnknownUnit(other.to_string())),
+    };
+    let value: f64 = num
+        .trim()
+        .parse()
+        .map_err(|_| RateError::BadNumber(num.trim().to_string()))?;
+    if !value.is_finite() || value < 0.0 {
+        return Err(RateError::Negative);
+    }
+    if value / per_sec > 1e7 {
+        return Err(RateError::TooFast);
+    }
+    Ok(value / per_sec)
+}
+
 /// Maps virtual instants to wall-clock Unix time, for headers and reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Clock {

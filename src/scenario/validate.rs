@@ -18,7 +18,7 @@ use crate::response::Status;
 use crate::service::{Outage, ServiceConfig};
 use crate::strategy::{self, StrategySpec};
 use crate::suggest::close_matches;
-use crate::time::{parse_duration, Clock, Nanos};
+use crate::time::{parse_duration, parse_rate, Clock, Nanos};
 use crate::workload::import::Format;
 use crate::workload::{ArrivalSpec, SizeDist, ThinkTime};
 use std::path::{Path, PathBuf};
@@ -123,38 +123,7 @@ impl Validator<'_> {
 
     /// A rate that may be zero (a silent stretch of a rate profile).
     fn rate_or_zero(&self, field: &str, text: &str) -> Result<f64> {
-        let expected = "expected a rate with a unit, such as \"120/min\", \"2/s\" or \"5000/h\"";
-        let Some((num, unit)) = text.split_once('/') else {
-            return Err(self.err(field, format!("{expected} (got {text:?})")));
-        };
-        let per_sec = match unit.trim() {
-            "s" | "sec" => 1.0,
-            "min" | "m" => 60.0,
-            "h" | "hour" => 3600.0,
-            "d" | "day" => 86_400.0,
-            other => {
-                return Err(self.err(field, format!("unknown rate unit {other:?}: {expected}")))
-            }
-        };
-        let value: f64 = num.trim().parse().map_err(|_| {
-            self.err(
-                field,
-                format!("{:?} is not a number: {expected}", num.trim()),
-            )
-        })?;
-        if !value.is_finite() || value < 0.0 {
-            return Err(self.err(
-                field,
-                format!("a rate must be a positive number (got {text:?})"),
-            ));
-        }
-        if value / per_sec > 1e7 {
-            return Err(self.err(
-                field,
-                format!("{text:?} is more than 10 million requests per second; is the unit right?"),
-            ));
-        }
-        Ok(value / per_sec)
+        parse_rate(text).map_err(|e| self.err(field, format!("{e} (got {text:?})")))
     }
 
     fn count(&self, field: &str, value: i64, min: i64, max: i64) -> Result<u64> {

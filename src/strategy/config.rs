@@ -426,23 +426,13 @@ impl<'a> Fields<'a> {
             return Ok(default);
         };
         let text = string(v, &self.path(key))?;
-        let expected = "expected a rate with a unit, such as \"100/min\" or \"2/s\"";
-        let bad = |why: String| self.err(key, why);
-        let (num, unit) = text
-            .split_once('/')
-            .ok_or_else(|| bad(format!("{expected} (got {text:?})")))?;
-        let per_sec = match unit.trim() {
-            "s" | "sec" => 1.0,
-            "min" | "m" => 60.0,
-            "h" | "hour" => 3600.0,
-            other => return Err(bad(format!("unknown rate unit {other:?}: {expected}"))),
-        };
-        match num.trim().parse::<f64>() {
-            Ok(x) if x.is_finite() && x > 0.0 && x / per_sec <= 1e7 => Ok(x / per_sec),
-            Ok(_) => Err(bad(format!(
-                "a rate must be positive and at most 10 million per second (got {text:?})"
-            ))),
-            Err(_) => Err(bad(format!("{:?} is not a number: {expected}", num.trim()))),
+        match crate::time::parse_rate(text) {
+            Ok(r) if r > 0.0 => Ok(r),
+            Ok(_) => Err(self.err(
+                key,
+                format!("a rate must be a positive number (got {text:?})"),
+            )),
+            Err(e) => Err(self.err(key, format!("{e} (got {text:?})"))),
         }
     }
 }
