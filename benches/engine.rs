@@ -8,11 +8,11 @@
 
 use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use ratesim::engine::queue::EventQueue;
+use ratesim::experiment::simulate_quiet;
 use ratesim::policy::catalogue::resolve;
 use ratesim::policy::limiter::Limiter;
 use ratesim::policy::presets::preset;
 use ratesim::policy::{Policy, WindowAlgo};
-use ratesim::runner::simulate_quiet;
 use ratesim::time::{Clock, Nanos};
 use std::path::Path;
 

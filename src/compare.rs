@@ -8,16 +8,14 @@
 //! shows). Closed-loop groups send their next request when the previous one
 //! ends, so their arrival times legitimately differ between strategies.
 //!
-//! Runs are independent, so they go to rayon's pool; results are collected in
-//! (strategy, replication) order, which makes the output identical whatever
-//! the number of threads.
+//! The runs go through [`crate::experiment`], which collects them in
+//! (strategy, replication) order whatever the number of threads.
 
-use crate::engine::Outcome;
-use crate::metrics::{GroupStats, IntervalStats};
-use crate::runner::{simulate_quiet, RunError};
+use crate::experiment::{self, ExperimentError, Job, Variant};
+use crate::outcome::{GroupStats, IntervalStats, LockoutBlock, Outcome};
 use crate::scenario::Scenario;
 use crate::strategy::StrategySpec;
-use rayon::prelude::*;
+use crate::time::Nanos;
 
 /// A comparison to run.
 #[derive(Clone, Debug)]
@@ -40,7 +38,9 @@ pub struct RunResult {
     /// The compared groups' time series, merged.
     pub series: Vec<IntervalStats>,
     /// Lockout blocks of the compared groups' keys.
-    pub lockouts: Vec<(crate::time::Nanos, crate::time::Nanos)>,
+    pub lockouts: Vec<LockoutBlock>,
+    /// Key names in KeyId order.
+    pub keys: Vec<String>,
     pub events: u64,
 }
 
@@ -49,8 +49,8 @@ pub struct RunResult {
 pub struct Comparison {
     pub plan: Plan,
     pub runs: Vec<RunResult>,
-    pub horizon: crate::time::Nanos,
-    pub interval: crate::time::Nanos,
+    pub horizon: Nanos,
+    pub interval: Nanos,
 }
 
 impl Comparison {
@@ -61,23 +61,7 @@ impl Comparison {
     }
 }
 
-/// `scenario` with every compared group using `spec`.
-pub fn with_strategy(scenario: &Scenario, spec: &StrategySpec, groups: &[usize]) -> Scenario {
-    let mut sc = scenario.clone();
-    for &g in groups {
-        sc.groups[g].strategy = spec.clone();
-    }
-    sc
-}
-
-fn reduce(
-    strategy: usize,
-    replication: u32,
-    seed: u64,
-    groups: &[usize],
-    sc: &Scenario,
-    o: Outcome,
-) -> RunResult {
+fn reduce(job: &Job, seed: u64, groups: &[usize], sc: &Scenario, o: Outcome) -> RunResult {
     let mut stats = GroupStats::default();
     let mut series = vec![IntervalStats::default(); o.series.intervals()];
     let mut keys: Vec<u32> = Vec::new();
@@ -90,18 +74,20 @@ fn reduce(
             keys.push(sc.groups[g].key);
         }
     }
-    let lockouts: Vec<_> = keys
-        .iter()
-        .flat_map(|&k| o.lockouts[k as usize].iter().copied())
+    stats.locked_out = o.locked_out(keys.iter().copied());
+    let lockouts = o
+        .lockouts
+        .into_iter()
+        .filter(|b| keys.contains(&b.key))
         .collect();
-    stats.locked_out = crate::time::Nanos(lockouts.iter().map(|(s, e)| e.0 - s.0).sum());
     RunResult {
-        strategy,
-        replication,
+        strategy: job.variant,
+        replication: job.replication,
         seed,
         stats,
         series,
         lockouts,
+        keys: o.keys,
         events: o.events,
     }
 }
@@ -112,23 +98,25 @@ pub fn run(
     scenario: &Scenario,
     plan: &Plan,
     tick: &(dyn Fn() + Sync),
-) -> Result<Comparison, RunError> {
-    let k = plan.replications;
-    let variants: Vec<Scenario> = plan
+) -> Result<Comparison, ExperimentError> {
+    let variants: Vec<Variant> = plan
         .strategies
         .iter()
-        .map(|s| with_strategy(scenario, s, &plan.groups))
+        .map(|s| Variant::of(scenario).with_strategy(s, &plan.groups))
         .collect();
-    let runs = (0..plan.strategies.len() * k as usize)
-        .into_par_iter()
-        .map(|i| {
-            let (s, r) = (i / k as usize, (i % k as usize) as u32);
-            let seed = plan.base_seed.wrapping_add(u64::from(r));
-            let outcome = simulate_quiet(&variants[s], seed)?;
-            tick();
-            Ok(reduce(s, r, seed, &plan.groups, &variants[s], outcome))
+    let jobs: Vec<Job> = (0..variants.len())
+        .flat_map(|variant| {
+            (0..plan.replications).map(move |replication| Job {
+                variant,
+                replication,
+            })
         })
-        .collect::<Result<Vec<_>, RunError>>()?;
+        .collect();
+    let reduce = |job: &Job, o: Outcome| {
+        let seed = experiment::replication_seed(plan.base_seed, job.replication);
+        reduce(job, seed, &plan.groups, &variants[job.variant].scenario, o)
+    };
+    let runs = experiment::run_jobs(&variants, &jobs, plan.base_seed, &reduce, tick)?;
     Ok(Comparison {
         plan: plan.clone(),
         runs,
@@ -143,11 +131,6 @@ pub fn run_with_threads(
     plan: &Plan,
     threads: Option<usize>,
     tick: &(dyn Fn() + Sync),
-) -> Result<Comparison, RunError> {
-    let mut builder = rayon::ThreadPoolBuilder::new();
-    if let Some(n) = threads {
-        builder = builder.num_threads(n);
-    }
-    let pool = builder.build().expect("a thread pool can be built");
-    pool.install(|| run(scenario, plan, tick))
+) -> Result<Comparison, ExperimentError> {
+    experiment::with_pool(threads, || run(scenario, plan, tick))
 }

@@ -7,7 +7,8 @@
 
 pub mod compare;
 pub mod engine;
-pub mod metrics;
+pub mod experiment;
+pub mod outcome;
 pub mod output;
 pub mod plan;
 pub mod policy;

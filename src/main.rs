@@ -213,7 +213,8 @@ fn load(path: &Path) -> Result<Scenario> {
     scenario::load(path).map_err(input)
 }
 
-fn run_error(e: RunError) -> anyhow::Error {
+fn run_error(e: impl Into<RunError>) -> anyhow::Error {
+    let e: RunError = e.into();
     match e {
         RunError::Trace(t) => input(t),
         other => anyhow::Error::new(other),
@@ -296,7 +297,7 @@ fn dispatch(command: Command) -> Result<()> {
         ),
         Command::Validate { scenario } => {
             let sc = load(&scenario)?;
-            runner::open_traces(&sc, sc.seed).map_err(input)?;
+            ratesim::experiment::open_traces(&sc, sc.seed).map_err(input)?;
             emit(&format!(
                 "{}: ok ({} group(s), {} key(s), {} simulated, seed {})\n",
                 scenario.display(),

@@ -41,11 +41,16 @@ impl Status {
     }
 }
 
-/// Why a 429 was answered.
+/// Why a 429 was answered: which kind of limit refused, in the provider's
+/// own terms (the `rateLimitType` of its log: RPM, RPD, TPM, FAILED_REQUESTS),
+/// plus overload.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Cause {
-    /// A request-counting limit (RPM, RPD, sub-minute windows).
+    /// A request-counting limit with a window shorter than a day (RPM and
+    /// sub-minute windows).
     Requests,
+    /// A request-counting limit of a day or longer (RPD).
+    RequestsPerDay,
     /// A token-counting limit (TPM).
     Tokens,
     /// The key is blocked by the abuse lockout.
@@ -55,23 +60,33 @@ pub enum Cause {
 }
 
 impl Cause {
-    pub const ALL: [Cause; 4] = [
+    pub const ALL: [Cause; 5] = [
         Cause::Requests,
+        Cause::RequestsPerDay,
         Cause::Tokens,
         Cause::Lockout,
         Cause::Overloaded,
     ];
 
-    /// Column-friendly name, as used in CSV headers and the rate-limit log.
+    /// Column-friendly name, as used in CSV headers.
     pub const fn label(self) -> &'static str {
         match self {
             Cause::Requests => "rpm",
+            Cause::RequestsPerDay => "rpd",
             Cause::Tokens => "tpm",
             Cause::Lockout => "lockout",
             Cause::Overloaded => "overloaded",
         }
     }
+
+    /// Position in [`Cause::ALL`] (and in every per-cause array).
+    pub const fn index(self) -> usize {
+        self as usize
+    }
 }
+
+/// Number of 429 causes (the length of every per-cause array).
+pub const CAUSES: usize = Cause::ALL.len();
 
 /// The six `x-ratelimit-*` values of one response, as a client reads them.
 ///

@@ -1,12 +1,11 @@
-//! The edge between the pure engine and the outside world for `ratesim run`:
-//! opening traces, running, rendering and writing the outputs.
+//! The edge for `ratesim run`: one job through the experiment layer, then
+//! rendering and writing the outputs.
 
-use crate::engine::{self, NoSink, Outcome, RequestSink, SimError, TraceSource};
+use crate::experiment::{self, ExperimentError, Variant};
+use crate::outcome::{LimitHit, NoSink, Outcome, RequestRecord, RequestSink};
 use crate::output::OutputDir;
 use crate::report;
-use crate::rng::{self, Purpose};
-use crate::scenario::{Scenario, Workload};
-use crate::workload::import::{self, ImportOptions};
+use crate::scenario::Scenario;
 use crate::workload::TraceError;
 use std::path::{Path, PathBuf};
 
@@ -18,6 +17,8 @@ pub enum RunError {
     Trace(#[from] TraceError),
     #[error(transparent)]
     Chart(#[from] crate::report::charts::ChartError),
+    #[error("{0}")]
+    Pool(String),
     #[error("cannot write {path}: {source}")]
     Io {
         path: PathBuf,
@@ -25,81 +26,28 @@ pub enum RunError {
     },
 }
 
-impl From<SimError> for RunError {
-    fn from(e: SimError) -> Self {
+impl From<ExperimentError> for RunError {
+    fn from(e: ExperimentError) -> Self {
         match e {
-            SimError::Trace(t) => RunError::Trace(t),
+            ExperimentError::Trace(t) => RunError::Trace(t),
+            e @ ExperimentError::Pool { .. } => RunError::Pool(e.to_string()),
         }
     }
-}
-
-/// Opens one reader for each trace group, in group order. `seed` drives the
-/// arrival times of formats that have none (OpenAI batch files), from the
-/// same stream a synthetic group of that name would use.
-pub fn open_traces(
-    scenario: &Scenario,
-    seed: u64,
-) -> Result<Vec<Box<dyn TraceSource>>, TraceError> {
-    let models: Vec<String> = scenario
-        .policy
-        .models
-        .iter()
-        .map(|m| m.id.clone())
-        .collect();
-    let mut out: Vec<Box<dyn TraceSource>> = Vec::new();
-    for g in &scenario.groups {
-        if let Workload::Trace {
-            path,
-            format,
-            arrival,
-        } = &g.workload
-        {
-            let options = ImportOptions {
-                arrivals: arrival
-                    .as_ref()
-                    .map(|a| (a.clone(), rng::stream(seed, &g.name, Purpose::Arrivals))),
-                ..ImportOptions::default()
-            };
-            out.push(Box::new(import::open_file(
-                path,
-                *format,
-                options,
-                models.clone(),
-                scenario.keys.clone(),
-            )?));
-        }
-    }
-    Ok(out)
-}
-
-/// Runs `scenario` with `seed`, feeding every finished request to `sink`.
-pub fn simulate(
-    scenario: &Scenario,
-    seed: u64,
-    sink: &mut dyn RequestSink,
-) -> Result<Outcome, RunError> {
-    let traces = open_traces(scenario, seed)?;
-    Ok(engine::simulate(scenario, seed, traces, sink)?)
-}
-
-/// Runs `scenario` and returns its outcome without writing anything.
-pub fn simulate_quiet(scenario: &Scenario, seed: u64) -> Result<Outcome, RunError> {
-    simulate(scenario, seed, &mut NoSink)
 }
 
 /// Passes requests on and keeps every limit hit for rate_limit_log.json.
 struct HitLog<'a> {
     inner: &'a mut dyn RequestSink,
-    hits: &'a mut Vec<report::ratelimit_log::LimitHit>,
+    hits: &'a mut Vec<LimitHit>,
     keep: bool,
 }
 
 impl RequestSink for HitLog<'_> {
-    fn record(&mut self, record: &crate::engine::RequestRecord) {
+    fn record(&mut self, record: &RequestRecord) {
         self.inner.record(record);
     }
 
-    fn limit_hit(&mut self, hit: &report::ratelimit_log::LimitHit) {
+    fn limit_hit(&mut self, hit: &LimitHit) {
         if self.keep {
             self.hits.push(*hit);
         }
@@ -125,13 +73,14 @@ pub fn run_to_dir(
         let path = path.to_path_buf();
         move |source| RunError::Io { path, source }
     };
+    let variant = Variant::of(scenario);
     let mut out = OutputDir::new(dir);
     let mut hits = Vec::new();
     let outcome = if requests {
         let stream = out.stage_stream("requests.csv").map_err(io(dir))?;
         let mut sink = report::requests::RequestCsv::new(stream, scenario);
-        let outcome = simulate(
-            scenario,
+        let outcome = experiment::simulate(
+            &variant,
             seed,
             &mut HitLog {
                 inner: &mut sink,
@@ -145,8 +94,8 @@ pub fn run_to_dir(
         })?;
         outcome
     } else {
-        simulate(
-            scenario,
+        experiment::simulate(
+            &variant,
             seed,
             &mut HitLog {
                 inner: &mut NoSink,

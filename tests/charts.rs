@@ -4,7 +4,7 @@
 //! checks what is specific to its chart.
 
 use ratesim::report::charts::{
-    palette, render_png, render_svg, Bar, BarChart, Chart, LineChart, Series,
+    palette, render_png, render_svg, Bar, BarChart, Chart, LineChart, Series, Shade,
 };
 
 const PNG_MAGIC: &[u8] = b"\x89PNG\r\n\x1a\n";
@@ -82,7 +82,6 @@ fn line(series: Vec<Series>) -> LineChart {
         y_label: "successful requests / min".to_owned(),
         series,
         shaded: vec![],
-        shaded_label: String::new(),
         step: false,
         y_min_zero: true,
         x_log: false,
@@ -101,7 +100,16 @@ fn ramp(n: usize, scale: f64) -> Vec<(f64, f64)> {
 /// A line chart using every feature: three series, shading, a marker, a limit.
 fn full_line_chart() -> Chart {
     Chart::Line(LineChart {
-        shaded: vec![(2.0, 4.0), (7.0, 8.0)],
+        shaded: vec![
+            Shade {
+                label: "abuse lockout: key batch".to_owned(),
+                ranges: vec![(2.0, 4.0), (7.0, 8.0)],
+            },
+            Shade {
+                label: "outage (5xx)".to_owned(),
+                ranges: vec![(5.5, 6.0)],
+            },
+        ],
         markers: vec![(5.0, "break point".to_owned())],
         hlines: vec![(100.0, "RPM limit 100/min".to_owned())],
         x_range: None,
@@ -222,7 +230,10 @@ fn degenerate_line_charts_still_render() {
             "only NaN",
             LineChart {
                 x_log: true,
-                shaded: vec![(f64::NAN, 1.0)],
+                shaded: vec![Shade {
+                    label: "nan".to_owned(),
+                    ranges: vec![(f64::NAN, 1.0)],
+                }],
                 markers: vec![(f64::NAN, "nan".to_owned())],
                 hlines: vec![(f64::NAN, "nan".to_owned())],
                 x_range: None,

@@ -3,8 +3,9 @@
 
 mod support;
 
-use ratesim::compare::{run_with_threads, with_strategy, Plan};
-use ratesim::engine::RequestRecord;
+use ratesim::compare::{run_with_threads, Plan};
+use ratesim::experiment::Variant;
+use ratesim::outcome::RequestRecord;
 use ratesim::report::compare::{compare_csv, compare_files, compare_summary_csv};
 use support::{check, ratesim, repo, TempDir};
 
@@ -28,9 +29,9 @@ fn strategies_that_never_retry_see_the_identical_arrivals() {
     let never = |text: &str| {
         let spec =
             ratesim::strategy::config::parse(&text.parse::<toml::Table>().unwrap().into()).unwrap();
-        let variant = with_strategy(&sc, &spec, &[0]);
+        let variant = Variant::of(&sc).with_strategy(&spec, &[0]);
         let mut records: Vec<RequestRecord> = Vec::new();
-        ratesim::runner::simulate(&variant, 9, &mut records).unwrap();
+        ratesim::experiment::simulate(&variant, 9, &mut records).unwrap();
         let mut arrivals: Vec<(u64, u64, u32, u32)> = records
             .iter()
             .map(|r| (r.id, r.arrival.0, r.input_tokens, r.output_tokens))

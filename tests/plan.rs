@@ -129,19 +129,16 @@ strategy = {{ kind = "full-jitter", base = "1s", cap = "20s", max_attempts = 4 }
     let big = scenario(&text(16_000, "20/min"));
     // Chatty: 80 requests/min of 550 tokens is 80% of RPM, 11% of TPM.
     let chatty = scenario(&text(50, "80/min"));
-    for (sc, want) in [
-        (big, plan::Binding::Tokens),
-        (chatty, plan::Binding::Requests),
-    ] {
+    for (sc, want) in [(big, "TPM"), (chatty, "RPM")] {
         let m = model(&sc, "zai-org-glm-5");
         let s = small_settings(&sc, &[0.5, 1.0, 2.0, 4.0], 3);
         let res = plan::run(&sc, &s, &|_| {}).unwrap();
-        assert_eq!(res.binding(Scope::Model(m)), want, "{}", sc.name);
+        assert_eq!(res.binding(Scope::Model(m)).label(), want, "{}", sc.name);
         let md = report_md(&sc, &res);
         assert!(
-            md.contains(&format!("| {} |", want.label())),
+            md.contains(&format!("| {} |", want)),
             "the report's table names {}:\n{md}",
-            want.label()
+            want
         );
     }
 }
@@ -197,9 +194,13 @@ fn a_more_permissive_objective_never_gives_a_lower_break_point() {
                 .map(move |&objective| Goal { scope, objective })
         })
         .collect();
-    let sweep = plan::sweep_all(&[("x".into(), sc.clone(), goals)], &s, &|_| {})
-        .unwrap()
-        .remove(0);
+    let sweep = plan::sweep_all(
+        &[("x".into(), ratesim::experiment::Variant::of(&sc), goals)],
+        &s,
+        &|_| {},
+    )
+    .unwrap()
+    .remove(0);
     let n = objectives.len();
     for scope_bps in sweep.breakpoints.chunks(n) {
         for w in scope_bps.windows(2) {

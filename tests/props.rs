@@ -3,9 +3,9 @@
 //! same seed gives the same outcome, and the counters agree with each other.
 
 use proptest::prelude::*;
+use ratesim::experiment::simulate_quiet;
 use ratesim::report::summary::summary_csv;
 use ratesim::report::timeseries::timeseries_csv;
-use ratesim::runner::simulate_quiet;
 use std::path::Path;
 
 const MODELS: &[&str] = &[

@@ -2,8 +2,8 @@
 //! each test states the behaviour a user of that family expects and checks
 //! it against a contrast run without the part (same workload, same seed).
 
-use ratesim::engine::Outcome;
-use ratesim::metrics::GroupStats;
+use ratesim::outcome::GroupStats;
+use ratesim::outcome::Outcome;
 use ratesim::response::Cause;
 use ratesim::strategy::Refusal;
 use std::path::Path;
@@ -11,7 +11,7 @@ use std::path::Path;
 fn run(toml: &str) -> Outcome {
     let scenario = ratesim::scenario::parse(toml, Path::new("x.toml"))
         .unwrap_or_else(|e| panic!("scenario does not parse: {e}\n{toml}"));
-    ratesim::runner::simulate_quiet(&scenario, scenario.seed).expect("the run completes")
+    ratesim::experiment::simulate_quiet(&scenario, scenario.seed).expect("the run completes")
 }
 
 /// A one-group scenario on `model` with `arrival` and `strategy`, plus `extra` top-level tables.
@@ -42,7 +42,7 @@ fn minutes(
     o: &Outcome,
     from: usize,
     to: usize,
-    f: impl Fn(&ratesim::metrics::IntervalStats) -> u64,
+    f: impl Fn(&ratesim::outcome::IntervalStats) -> u64,
 ) -> u64 {
     o.series.rows[0][from..to].iter().map(f).sum()
 }

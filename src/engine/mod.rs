@@ -12,129 +12,26 @@
 
 pub mod queue;
 
-use crate::metrics::{cause_index, give_up_index, GroupStats, TimeSeries};
-use crate::policy::limiter::{Admission, Limiter, Utilisation};
-use crate::policy::{Counts, KeyId, ModelId, TpmAccounting};
-use crate::report::ratelimit_log::{HitKind, LimitHit};
-use crate::response::{Cause, Headers, Response, Status};
+use crate::outcome::{
+    Fate, GroupStats, LimitHit, LockoutBlock, OutageWindow, Outcome, PairStats, RequestRecord,
+    RequestSink, TimeSeries,
+};
+use crate::policy::limiter::{Admission, Limiter};
+use crate::policy::{KeyId, ModelId, TpmAccounting};
+use crate::response::{Cause, Headers, Response, Status, CAUSES};
 use crate::rng::{self, Purpose, Rng};
 use crate::scenario::{Arrival, Scenario, Workload};
 use crate::service::{response_time, spread_multiplier, Served};
-use crate::strategy::{Attempts, Client, Gate, GiveUp, Next, Refusal, SendInfo};
+use crate::strategy::{Attempts, Client, Gate, Next, Refusal, SendInfo};
 use crate::time::Nanos;
-use crate::workload::{Arrivals, TraceError, TraceReader, TraceRow};
+use crate::workload::{Arrivals, TraceError, TraceRow, TraceSource};
 use queue::EventQueue;
-use std::io::Read;
-
-/// A stream of recorded requests for one trace group.
-pub trait TraceSource {
-    fn next_row(&mut self) -> Option<Result<TraceRow, TraceError>>;
-    /// Name of a key id the source handed out.
-    fn key_name(&self, key: KeyId) -> &str;
-}
-
-impl<R: Read> TraceSource for TraceReader<R> {
-    fn next_row(&mut self) -> Option<Result<TraceRow, TraceError>> {
-        self.next()
-    }
-
-    fn key_name(&self, key: KeyId) -> &str {
-        &self.keys()[key as usize]
-    }
-}
-
-/// How a request ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Fate {
-    Succeeded,
-    GaveUp(GiveUp),
-    /// The client refused it (or a retry of it) without sending.
-    Refused(Refusal),
-    Unservable,
-    /// Still waiting or in flight when the run stopped.
-    InFlight,
-}
-
-impl Fate {
-    pub fn label(self) -> &'static str {
-        match self {
-            Fate::Succeeded => "succeeded",
-            Fate::GaveUp(g) => g.label(),
-            Fate::Refused(r) => r.label(),
-            Fate::Unservable => "unservable",
-            Fate::InFlight => "in_flight",
-        }
-    }
-}
-
-/// One request, as written to requests.csv.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct RequestRecord {
-    pub id: u64,
-    pub group: u32,
-    pub key: KeyId,
-    pub model: ModelId,
-    pub arrival: Nanos,
-    /// When it succeeded, was given up, or the run stopped.
-    pub end: Nanos,
-    pub input_tokens: u32,
-    pub output_tokens: u32,
-    pub attempts: u32,
-    pub rejected_429: u32,
-    /// The 429s by cause, indexed like [`Cause::ALL`] (they sum to `rejected_429`).
-    pub rejected_by_cause: [u32; 4],
-    pub fate: Fate,
-    /// The last answer the client saw (if any).
-    pub last: Option<Response>,
-}
-
-/// Receives every request as it ends (ripgrep's `Sink` pattern): the engine
-/// never writes files itself.
-pub trait RequestSink {
-    fn record(&mut self, record: &RequestRecord);
-
-    /// Called for every 429 from a limit or the abuse lockout (the provider's
-    /// rate-limit log); ignored by default.
-    fn limit_hit(&mut self, _hit: &LimitHit) {}
-}
-
-/// A sink that keeps nothing.
-pub struct NoSink;
-
-impl RequestSink for NoSink {
-    fn record(&mut self, _: &RequestRecord) {}
-}
-
-impl RequestSink for Vec<RequestRecord> {
-    fn record(&mut self, record: &RequestRecord) {
-        self.push(*record);
-    }
-}
 
 /// Why a run could not finish.
 #[derive(Debug, thiserror::Error)]
 pub enum SimError {
     #[error(transparent)]
     Trace(#[from] TraceError),
-}
-
-/// Everything a run measured.
-#[derive(Clone, Debug)]
-pub struct Outcome {
-    pub seed: u64,
-    /// Per group, in scenario order.
-    pub groups: Vec<GroupStats>,
-    pub total: GroupStats,
-    pub series: TimeSeries,
-    /// Key names in KeyId order (trace replays may add keys).
-    pub keys: Vec<String>,
-    /// Abuse-lockout blocks per key, clipped to the run.
-    pub lockouts: Vec<Vec<(Nanos, Nanos)>>,
-    pub utilisation: Vec<Utilisation>,
-    /// Events popped from the queue.
-    pub events: u64,
-    /// Where the run stopped.
-    pub horizon: Nanos,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -146,6 +43,7 @@ enum Ev {
 }
 
 const NO_WORKER: u32 = u32::MAX;
+const NO_PAIR: u32 = u32::MAX;
 
 #[derive(Clone, Copy)]
 struct Req {
@@ -158,9 +56,11 @@ struct Req {
     output: u32,
     max_tokens: Option<u32>,
     spread: f64,
+    /// Index of the request's (key, model) counters in `Sim::pairs`.
+    pair: u32,
     unservable: bool,
     rejected: u32,
-    rejected_by: [u32; 4],
+    rejected_by: [u32; CAUSES],
     att: Attempts,
     response: Option<Response>,
 }
@@ -184,6 +84,10 @@ struct Sim<'s, 'k> {
     limiter: Limiter,
     groups: Vec<GroupRt<'k>>,
     stats: Vec<GroupStats>,
+    /// Counters per (key, model) pair, created on the pair's first arrival.
+    pairs: Vec<PairStats>,
+    /// `key * models + model` to an index in `pairs` (`NO_PAIR` until used).
+    pair_index: Vec<u32>,
     series: TimeSeries,
     keys: Vec<String>,
     reqs: Vec<Req>,
@@ -240,6 +144,8 @@ pub fn simulate<'k>(
         limiter: Limiter::new(&scenario.policy, scenario.keys.len(), scenario.clock),
         groups,
         stats: vec![GroupStats::default(); scenario.groups.len()],
+        pairs: Vec::new(),
+        pair_index: vec![NO_PAIR; scenario.keys.len() * scenario.policy.models.len()],
         series: TimeSeries::new(scenario.groups.len(), scenario.interval, scenario.horizon()),
         keys: scenario.keys.clone(),
         reqs: Vec::with_capacity(1024),
@@ -321,6 +227,8 @@ impl Sim<'_, '_> {
                         Some(i) => i as KeyId,
                         None => {
                             self.keys.push(name.to_string());
+                            self.pair_index
+                                .extend((0..self.sc.policy.models.len()).map(|_| NO_PAIR));
                             self.limiter.add_key()
                         }
                     };
@@ -352,7 +260,8 @@ impl Sim<'_, '_> {
                     spread: 1.0,
                     unservable: false,
                     rejected: 0,
-                    rejected_by: [0; 4],
+                    pair: 0,
+                    rejected_by: [0; CAUSES],
                     att: Attempts {
                         arrival: now,
                         ..Attempts::default()
@@ -409,7 +318,8 @@ impl Sim<'_, '_> {
             spread,
             unservable: false,
             rejected: 0,
-            rejected_by: [0; 4],
+            pair: 0,
+            rejected_by: [0; CAUSES],
             att: Attempts {
                 arrival: now,
                 ..Attempts::default()
@@ -423,7 +333,9 @@ impl Sim<'_, '_> {
         self.next_id += 1;
         let g = req.group as usize;
         req.att.prev_delay = self.sc.groups[g].strategy.backoff.initial_prev();
+        req.pair = self.pair_of(req.key, req.model);
         self.stats[g].arrivals += 1;
+        self.pairs[req.pair as usize].stats.arrivals += 1;
         self.series.at(g, req.att.arrival).offered += 1;
         match self.free.pop() {
             Some(slot) => {
@@ -437,6 +349,20 @@ impl Sim<'_, '_> {
                 (self.reqs.len() - 1) as u32
             }
         }
+    }
+
+    /// The index of the counters of (key, model), created on first use.
+    fn pair_of(&mut self, key: KeyId, model: ModelId) -> u32 {
+        let i = key as usize * self.sc.policy.models.len() + model as usize;
+        if self.pair_index[i] == NO_PAIR {
+            self.pair_index[i] = self.pairs.len() as u32;
+            self.pairs.push(PairStats {
+                key,
+                model,
+                stats: GroupStats::default(),
+            });
+        }
+        self.pair_index[i]
     }
 
     /// Tokens the limiter charges when the request is admitted.
@@ -480,8 +406,9 @@ impl Sim<'_, '_> {
     }
 
     fn refuse(&mut self, slot: u32, now: Nanos, reason: Refusal) {
-        let g = self.reqs[slot as usize].group as usize;
-        self.stats[g].refused[reason.index()] += 1;
+        let r = &self.reqs[slot as usize];
+        self.stats[r.group as usize].refused[reason.index()] += 1;
+        self.pairs[r.pair as usize].stats.refused[reason.index()] += 1;
         self.end(slot, now, Fate::Refused(reason));
     }
 
@@ -494,14 +421,21 @@ impl Sim<'_, '_> {
         let svc = &self.sc.service;
 
         let mut unservable = false;
-        let (admission, headers) = if r.att.sent == 0 && self.limiter.never_fits(r.model, charge) {
-            unservable = true;
-            (Admission::Rejected(Cause::Tokens), Headers::default())
-        } else {
-            self.limiter.admit(now, r.key, r.model, charge)
+        let (admission, headers) = match self.limiter.never_fits(r.model, charge) {
+            Some(limit) if r.att.sent == 0 => {
+                unservable = true;
+                self.limiter.refuse(r.key, r.model, limit);
+                (Admission::Limited(limit), Headers::default())
+            }
+            _ => self.limiter.admit(now, r.key, r.model, charge),
         };
         let (status, cause, retry_after, latency) = match admission {
-            Admission::Rejected(c) => (Status::TooMany, Some(c), None, svc.error_latency),
+            Admission::Limited(_) | Admission::LockedOut => (
+                Status::TooMany,
+                self.limiter.cause(r.model, admission),
+                None,
+                svc.error_latency,
+            ),
             Admission::Admitted => {
                 self.series.at(g, now).tokens_admitted += charge;
                 match svc.serve(now, &mut self.groups[g].service_rng) {
@@ -521,48 +455,43 @@ impl Sim<'_, '_> {
                 }
             }
         };
-        self.limiter
-            .record_status(now, r.key, status, cause == Some(Cause::Lockout));
-
-        let req = &mut self.reqs[slot as usize];
-        if let Some(c @ (Cause::Requests | Cause::Tokens | Cause::Lockout)) = cause {
-            let kind = match c {
-                Cause::Lockout => Some(HitKind::FailedRequests),
-                _ => {
-                    let counts = if c == Cause::Tokens {
-                        Counts::Tokens
-                    } else {
-                        Counts::Requests
-                    };
-                    model
-                        .limits
-                        .iter()
-                        .find(|l| l.counts == counts)
-                        .map(HitKind::of_limit)
-                }
-            };
-            if let Some(kind) = kind {
+        self.limiter.record_status(
+            now,
+            r.key,
+            status,
+            admission == Admission::LockedOut,
+            r.group,
+        );
+        if admission != Admission::Admitted {
+            if let Some(cause) = cause {
                 self.sink.limit_hit(&LimitHit {
                     at: now,
                     key: r.key,
                     model: r.model,
-                    kind,
+                    cause,
                 });
             }
         }
+
+        let req = &mut self.reqs[slot as usize];
         let stats = &mut self.stats[g];
+        let pair = &mut self.pairs[r.pair as usize].stats;
         let iv = self.series.at(g, now);
         stats.attempts += 1;
+        pair.attempts += 1;
         iv.attempts += 1;
         match (status, cause) {
             (Status::TooMany, Some(c)) => {
-                stats.rejected[cause_index(c)] += 1;
-                iv.rejected[cause_index(c)] += 1;
+                let c = c.index();
+                stats.rejected[c] += 1;
+                pair.rejected[c] += 1;
+                iv.rejected[c] += 1;
                 req.rejected += 1;
-                req.rejected_by[cause_index(c)] += 1;
+                req.rejected_by[c] += 1;
             }
             (Status::Internal | Status::Unavailable, _) => {
                 stats.errors_5xx += 1;
+                pair.errors_5xx += 1;
                 iv.errors_5xx += 1;
             }
             _ => {}
@@ -592,18 +521,20 @@ impl Sim<'_, '_> {
                 self.limiter
                     .charge_output(now, r.key, r.model, u64::from(r.output));
             }
-            let s = &mut self.stats[g];
-            s.succeeded += 1;
-            s.tokens_in += u64::from(r.input);
-            s.tokens_out += u64::from(r.output);
-            let ms = (now - r.att.arrival).0.div_ceil(1_000_000);
-            s.completion.saturating_record(ms.max(1));
+            let ms = (now - r.att.arrival).0.div_ceil(1_000_000).max(1);
+            for s in [&mut self.stats[g], &mut self.pairs[r.pair as usize].stats] {
+                s.succeeded += 1;
+                s.tokens_in += u64::from(r.input);
+                s.tokens_out += u64::from(r.output);
+                s.completion.saturating_record(ms);
+            }
             self.series.at(g, now).successes += 1;
             self.end(slot, now, Fate::Succeeded);
             return;
         }
         if r.unservable {
             self.stats[g].unservable += 1;
+            self.pairs[r.pair as usize].stats.unservable += 1;
             self.end(slot, now, Fate::Unservable);
             return;
         }
@@ -625,7 +556,8 @@ impl Sim<'_, '_> {
                 self.queue.push(now + delay, Ev::Attempt(slot));
             }
             Next::GiveUp(reason) => {
-                self.stats[g].gave_up[give_up_index(reason)] += 1;
+                self.stats[g].gave_up[reason.index()] += 1;
+                self.pairs[r.pair as usize].stats.gave_up[reason.index()] += 1;
                 self.end(slot, now, Fate::GaveUp(reason));
             }
             Next::Refuse(reason) => self.refuse(slot, now, reason),
@@ -657,6 +589,7 @@ impl Sim<'_, '_> {
         let r = self.reqs[slot as usize];
         let g = r.group as usize;
         self.stats[g].record_finish(&r.att);
+        self.pairs[r.pair as usize].stats.record_finish(&r.att);
         self.live[slot as usize] = false;
         self.free.push(slot);
         if r.worker != NO_WORKER {
@@ -676,30 +609,36 @@ impl Sim<'_, '_> {
         let horizon = self.sc.horizon();
         for slot in 0..self.reqs.len() {
             if self.live[slot] {
-                let g = self.reqs[slot].group as usize;
-                self.stats[g].in_flight += 1;
+                let r = &self.reqs[slot];
+                self.stats[r.group as usize].in_flight += 1;
+                self.pairs[r.pair as usize].stats.in_flight += 1;
                 self.record(slot as u32, horizon, Fate::InFlight);
             }
         }
-        let lockouts: Vec<Vec<(Nanos, Nanos)>> = (0..self.keys.len())
-            .map(|k| {
-                self.limiter
-                    .blocked_intervals(k as KeyId)
-                    .iter()
-                    .filter(|(s, _)| *s < horizon)
-                    .map(|&(s, e)| (s, e.min(horizon)))
-                    .collect()
-            })
-            .collect();
+        let mut lockouts: Vec<LockoutBlock> = Vec::new();
+        for k in 0..self.keys.len() {
+            let (blocks, culprits) = self.limiter.blocks(k as KeyId);
+            for (&(start, end), groups) in blocks.iter().zip(culprits) {
+                if start < horizon {
+                    lockouts.push(LockoutBlock {
+                        key: k as KeyId,
+                        start,
+                        end: end.min(horizon),
+                        groups: groups.clone(),
+                    });
+                }
+            }
+        }
+        let interval = self.series.interval.0;
         for (g, group) in self.sc.groups.iter().enumerate() {
-            let blocks = &lockouts[group.key as usize];
-            self.stats[g].locked_out = Nanos(blocks.iter().map(|(s, e)| e.0 - s.0).sum());
-            let interval = self.series.interval.0;
+            let blocks: Vec<&LockoutBlock> =
+                lockouts.iter().filter(|b| b.key == group.key).collect();
+            self.stats[g].locked_out = Nanos(blocks.iter().map(|b| b.length().0).sum());
             for (i, iv) in self.series.rows[g].iter_mut().enumerate() {
                 let (a, b) = (i as u64 * interval, (i as u64 + 1) * interval);
                 iv.locked_ns = blocks
                     .iter()
-                    .map(|(s, e)| e.0.min(b).saturating_sub(s.0.max(a)))
+                    .map(|blk| blk.end.0.min(b).saturating_sub(blk.start.0.max(a)))
                     .sum();
             }
         }
@@ -710,15 +649,40 @@ impl Sim<'_, '_> {
             assert_eq!(s.arrivals, conserved, "conservation violated: arrivals != succeeded + gave up + refused + unservable + in flight (a bug in ratesim)");
             total.merge(s);
         }
-        total.locked_out = Nanos(lockouts.iter().flatten().map(|(s, e)| e.0 - s.0).sum());
+        total.locked_out = Nanos(lockouts.iter().map(|b| b.length().0).sum());
+        let mut pairs = self.pairs;
+        pairs.sort_by_key(|p| (p.key, p.model));
+        for p in &mut pairs {
+            p.stats.locked_out = Nanos(
+                lockouts
+                    .iter()
+                    .filter(|b| b.key == p.key)
+                    .map(|b| b.length().0)
+                    .sum(),
+            );
+        }
+        let outages = self
+            .sc
+            .service
+            .outages
+            .iter()
+            .filter(|o| o.start < horizon)
+            .map(|o| OutageWindow {
+                start: o.start,
+                end: o.end.min(horizon),
+                status: o.status,
+            })
+            .collect();
         Outcome {
             seed,
             groups: self.stats,
             total,
+            pairs,
+            limits: self.limiter.limit_stats(horizon),
+            lockouts,
+            outages,
             series: self.series,
             keys: self.keys,
-            lockouts,
-            utilisation: self.limiter.utilisation(),
             events,
             horizon,
         }

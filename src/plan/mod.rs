@@ -43,19 +43,15 @@ pub mod objective;
 
 pub use objective::{Date, Measured, Objective, Term};
 
-use crate::engine::{self, Fate, RequestRecord, RequestSink, TraceSource};
-use crate::metrics::cause_index;
+use crate::experiment::{self, outage_window, ExperimentError, Job, Variant};
+use crate::outcome::{GroupStats, LockoutBlock, Outcome};
 use crate::policy::{KeyId, LimitSpec, ModelId};
-use crate::response::{Cause, Status};
-use crate::runner::{open_traces, RunError};
-use crate::scenario::{Arrival, Scenario, Workload};
+use crate::response::{Cause, CAUSES};
+use crate::scenario::{Scenario, Workload};
 use crate::service::Outage;
 use crate::stats::Estimate;
 use crate::strategy::StrategySpec;
 use crate::time::Nanos;
-use crate::workload::{TraceError, TraceRow};
-use hdrhistogram::Histogram;
-use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Default sweep: 0.25x to 4x on a geometric grid of ratio sqrt(2).
@@ -157,46 +153,8 @@ pub fn default_candidates() -> Vec<StrategySpec> {
     .collect()
 }
 
-/// `scenario` with its offered load scaled by `factor` (trace groups are
-/// compressed when run; see [`TimeScaled`]).
-pub fn scaled(scenario: &Scenario, factor: f64) -> Scenario {
-    let mut sc = scenario.clone();
-    for g in &mut sc.groups {
-        if let Workload::Synthetic(s) = &mut g.workload {
-            s.arrival = match &s.arrival {
-                Arrival::Open(spec) => Arrival::Open(spec.scaled(factor)),
-                Arrival::Closed { workers, think } => Arrival::Closed {
-                    workers: ((f64::from(*workers) * factor).round() as u32).max(1),
-                    think: *think,
-                },
-            };
-        }
-    }
-    sc
-}
-
-/// A trace replayed `factor` times faster: arrival times divided by `factor`.
-pub struct TimeScaled {
-    pub inner: Box<dyn TraceSource>,
-    pub factor: f64,
-}
-
-impl TraceSource for TimeScaled {
-    fn next_row(&mut self) -> Option<Result<TraceRow, TraceError>> {
-        self.inner.next_row().map(|r| {
-            r.map(|mut row| {
-                row.at = Nanos((row.at.0 as f64 / self.factor).round() as u64);
-                row
-            })
-        })
-    }
-
-    fn key_name(&self, key: KeyId) -> &str {
-        self.inner.key_name(key)
-    }
-}
-
-/// What one scope (all traffic, or one model's requests) measured in a run.
+/// What one scope (all traffic, or one model's requests) measured in a run,
+/// read from the engine's counters.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ScopeStats {
     pub arrivals: u64,
@@ -207,16 +165,37 @@ pub struct ScopeStats {
     pub unservable: u64,
     pub in_flight: u64,
     /// 429s by cause, indexed like [`Cause::ALL`].
-    pub rejected: [u64; 4],
+    pub rejected: [u64; CAUSES],
+    pub errors_5xx: u64,
     /// Input + output tokens of successful requests.
     pub tokens: u64,
     pub p50_s: f64,
     pub p99_s: f64,
     /// Time the scope's keys were locked out (summed over keys).
     pub locked_out_s: f64,
+    /// Keys the scope's requests used.
+    pub keys: Vec<KeyId>,
 }
 
 impl ScopeStats {
+    fn of(s: &GroupStats, keys: Vec<KeyId>) -> ScopeStats {
+        ScopeStats {
+            arrivals: s.arrivals,
+            attempts: s.attempts,
+            succeeded: s.succeeded,
+            gave_up: s.gave_up_total() + s.refused_total(),
+            unservable: s.unservable,
+            in_flight: s.in_flight,
+            rejected: s.rejected,
+            errors_5xx: s.errors_5xx,
+            tokens: s.tokens_in + s.tokens_out,
+            p50_s: s.completion_quantile(0.5),
+            p99_s: s.completion_quantile(0.99),
+            locked_out_s: s.locked_out.as_secs_f64(),
+            keys,
+        }
+    }
+
     pub fn share_429(&self) -> f64 {
         ratio(self.rejected.iter().sum(), self.attempts)
     }
@@ -242,56 +221,6 @@ fn ratio(a: u64, b: u64) -> f64 {
     }
 }
 
-/// Per-model accumulation of finished requests.
-struct ModelAcc {
-    stats: ScopeStats,
-    completion: Histogram<u64>,
-    keys: BTreeSet<KeyId>,
-}
-
-/// A [`RequestSink`] that sums requests per model.
-#[derive(Default)]
-struct ModelSink {
-    models: BTreeMap<ModelId, ModelAcc>,
-}
-
-impl RequestSink for ModelSink {
-    fn record(&mut self, r: &RequestRecord) {
-        let acc = self.models.entry(r.model).or_insert_with(|| ModelAcc {
-            stats: ScopeStats::default(),
-            completion: Histogram::new_with_bounds(1, 400 * 86_400 * 1_000, 3)
-                .expect("static bounds"),
-            keys: BTreeSet::new(),
-        });
-        let s = &mut acc.stats;
-        acc.keys.insert(r.key);
-        s.arrivals += 1;
-        s.attempts += u64::from(r.attempts);
-        for (a, b) in s.rejected.iter_mut().zip(r.rejected_by_cause) {
-            *a += u64::from(b);
-        }
-        match r.fate {
-            Fate::Succeeded => {
-                s.succeeded += 1;
-                s.tokens += u64::from(r.input_tokens) + u64::from(r.output_tokens);
-                let ms = (r.end - r.arrival).0.div_ceil(1_000_000).max(1);
-                acc.completion.saturating_record(ms);
-            }
-            Fate::GaveUp(_) | Fate::Refused(_) => s.gave_up += 1,
-            Fate::Unservable => s.unservable += 1,
-            Fate::InFlight => s.in_flight += 1,
-        }
-    }
-}
-
-fn quantile(h: &Histogram<u64>, q: f64) -> f64 {
-    if h.is_empty() {
-        0.0
-    } else {
-        h.value_at_quantile(q) as f64 / 1e3
-    }
-}
-
 /// Utilisation of one limit of one model in a run: admitted / capacity of
 /// the busiest key.
 #[derive(Clone, Debug, PartialEq)]
@@ -299,6 +228,8 @@ pub struct LimitUse {
     pub model: ModelId,
     pub limit: LimitSpec,
     pub utilisation: f64,
+    /// Attempts the limit refused, over all keys.
+    pub refused: u64,
     /// Keys that sent to the model.
     pub keys: u32,
 }
@@ -314,6 +245,8 @@ pub struct Point {
     pub limits: Vec<LimitUse>,
     /// Seconds each key (by name) was locked out.
     pub key_lockout_s: Vec<(String, f64)>,
+    /// Every lockout block of the run, with the groups that tripped it.
+    pub lockouts: Vec<LockoutBlock>,
     pub events: u64,
 }
 
@@ -343,74 +276,49 @@ impl Scope {
     }
 }
 
-/// Simulates `scenario` at load `factor` with `seed`.
+/// Simulates `scenario` at load `factor` with `seed` (one point of a sweep).
 pub fn simulate_at(
     scenario: &Scenario,
     factor: f64,
     replication: u32,
     seed: u64,
-) -> Result<Point, RunError> {
-    let sc = scaled(scenario, factor);
-    let traces: Vec<Box<dyn TraceSource>> = open_traces(&sc, seed)?
+) -> Result<Point, ExperimentError> {
+    let variant = Variant::of(scenario).scaled(factor);
+    let o = experiment::simulate(&variant, seed, &mut crate::outcome::NoSink)?;
+    Ok(point_of(factor, replication, seed, o))
+}
+
+/// What the plan keeps of one run at load `factor`.
+pub fn point_of(factor: f64, replication: u32, seed: u64, o: Outcome) -> Point {
+    let models = o
+        .models()
         .into_iter()
-        .map(|t| Box::new(TimeScaled { inner: t, factor }) as Box<dyn TraceSource>)
-        .collect();
-    let mut sink = ModelSink::default();
-    let o = engine::simulate(&sc, seed, traces, &mut sink)?;
-    let locked = |k: KeyId| -> f64 {
-        o.lockouts[k as usize]
-            .iter()
-            .map(|(s, e)| (*e - *s).as_secs_f64())
-            .fold(0.0, |a, b| a + b)
-    };
-    let models = sink
-        .models
-        .into_iter()
-        .map(|(m, acc)| {
-            let mut s = acc.stats;
-            s.p50_s = quantile(&acc.completion, 0.5);
-            s.p99_s = quantile(&acc.completion, 0.99);
-            s.locked_out_s = acc.keys.iter().map(|&k| locked(k)).fold(0.0, |a, b| a + b);
-            (m, s)
-        })
+        .map(|m| (m, ScopeStats::of(&o.model_stats(m), o.keys_of(m))))
         .collect::<BTreeMap<_, _>>();
-    let t = &o.total;
-    let all = ScopeStats {
-        arrivals: t.arrivals,
-        attempts: t.attempts,
-        succeeded: t.succeeded,
-        gave_up: t.gave_up_total() + t.refused_total(),
-        unservable: t.unservable,
-        in_flight: t.in_flight,
-        rejected: Cause::ALL.map(|c| t.rejected[cause_index(c)]),
-        tokens: t.tokens_in + t.tokens_out,
-        p50_s: t.completion_quantile(0.5),
-        p99_s: t.completion_quantile(0.99),
-        locked_out_s: t.locked_out.as_secs_f64(),
-    };
-    let horizon = o.horizon.as_secs_f64();
+    let all = ScopeStats::of(&o.total, (0..o.keys.len() as KeyId).collect());
     let mut limits: Vec<LimitUse> = Vec::new();
-    for u in &o.utilisation {
-        let capacity = u.limit.amount as f64 * horizon / u.limit.window.as_secs_f64();
-        let util = u.admitted as f64 / capacity;
+    for u in &o.limits {
+        let util = u.utilisation();
         match limits
             .iter_mut()
             .find(|l| l.model == u.model && l.limit == u.limit)
         {
             Some(l) => {
                 l.utilisation = l.utilisation.max(util);
+                l.refused += u.refused;
                 l.keys += 1;
             }
             None => limits.push(LimitUse {
                 model: u.model,
                 limit: u.limit,
                 utilisation: util,
+                refused: u.refused,
                 keys: 1,
             }),
         }
     }
     limits.sort_by_key(|l| (l.model, l.limit.counts, l.limit.window));
-    Ok(Point {
+    Point {
         factor,
         replication,
         seed,
@@ -418,10 +326,14 @@ pub fn simulate_at(
         models,
         limits,
         key_lockout_s: (0..o.keys.len())
-            .map(|k| (o.keys[k].clone(), locked(k as KeyId)))
+            .map(|k| {
+                let s = o.locked_out(std::iter::once(k as KeyId)).as_secs_f64();
+                (o.keys[k].clone(), s)
+            })
             .collect(),
+        lockouts: o.lockouts,
         events: o.events,
-    })
+    }
 }
 
 /// A scope held to an objective.
@@ -517,42 +429,58 @@ pub enum Progress {
     Done,
 }
 
-type Job<'a> = (usize, &'a Scenario, f64, u32);
+/// One run of the plan: base variant (by index) at a load factor, in a
+/// replication.
+type PlanJob = (usize, f64, u32);
 
-/// Runs `jobs` (variant, scenario, factor, replication) on rayon's current
-/// pool, results in job order.
-fn run_jobs(
-    jobs: &[Job<'_>],
+/// Runs `jobs` through the experiment layer, each base variant scaled to
+/// its job's factor; points in job order.
+fn run_points(
+    bases: &[&Variant],
+    jobs: &[PlanJob],
     base_seed: u64,
     tick: &(dyn Fn(Progress) + Sync),
-) -> Result<Vec<Point>, RunError> {
+) -> Result<Vec<Point>, ExperimentError> {
     tick(Progress::Planned(jobs.len() as u64));
-    jobs.par_iter()
-        .map(|&(_, sc, f, r)| {
-            let p = simulate_at(sc, f, r, base_seed.wrapping_add(u64::from(r)))?;
-            tick(Progress::Done);
-            Ok(p)
+    let variants: Vec<Variant> = jobs
+        .iter()
+        .map(|&(v, f, _)| bases[v].clone().scaled(f))
+        .collect();
+    let runs: Vec<Job> = jobs
+        .iter()
+        .enumerate()
+        .map(|(i, &(_, _, replication))| Job {
+            variant: i,
+            replication,
         })
-        .collect()
+        .collect();
+    let reduce = |job: &Job, o: Outcome| {
+        let seed = experiment::replication_seed(base_seed, job.replication);
+        point_of(jobs[job.variant].1, job.replication, seed, o)
+    };
+    experiment::run_jobs(&variants, &runs, base_seed, &reduce, &|| {
+        tick(Progress::Done)
+    })
 }
 
 /// Sweeps each (label, scenario, goals) over the grid and bisects every
 /// goal's bracket in every replication; all variants advance together so
 /// each round fills the pool.
 pub fn sweep_all(
-    variants: &[(String, Scenario, Vec<Goal>)],
+    variants: &[(String, Variant, Vec<Goal>)],
     s: &Settings,
     tick: &(dyn Fn(Progress) + Sync),
-) -> Result<Vec<Sweep>, RunError> {
+) -> Result<Vec<Sweep>, ExperimentError> {
+    let bases: Vec<&Variant> = variants.iter().map(|(_, v, _)| v).collect();
     let k = s.replications;
     // (variant, factor bits, replication) -> point; factors are positive, so
     // their bit patterns sort like the numbers.
     let mut done: BTreeMap<(usize, u64, u32), Point> = BTreeMap::new();
-    let mut jobs: Vec<Job<'_>> = Vec::new();
-    for (v, (_, sc, _)) in variants.iter().enumerate() {
+    let mut jobs: Vec<PlanJob> = Vec::new();
+    for v in 0..variants.len() {
         for &f in &s.factors {
             for r in 0..k {
-                jobs.push((v, sc, f, r));
+                jobs.push((v, f, r));
             }
         }
     }
@@ -560,8 +488,11 @@ pub fn sweep_all(
         g.objective
             .meets(&done[&(v, f.to_bits(), r)].scope(g.scope).measured())
     };
-    for (job, p) in jobs.iter().zip(run_jobs(&jobs, s.base_seed, tick)?) {
-        done.insert((job.0, job.2.to_bits(), job.3), p);
+    for (job, p) in jobs
+        .iter()
+        .zip(run_points(&bases, &jobs, s.base_seed, tick)?)
+    {
+        done.insert((job.0, job.1.to_bits(), job.2), p);
     }
     // The grid walk: the first factor that breaks, and the one before it.
     let mut searches: Vec<Vec<Vec<Search>>> = variants
@@ -607,12 +538,15 @@ pub fn sweep_all(
                 }
             }
         }
-        let jobs: Vec<Job<'_>> = wanted
+        let jobs: Vec<PlanJob> = wanted
             .iter()
-            .map(|&(v, f, r)| (v, &variants[v].1, f64::from_bits(f), r))
+            .map(|&(v, f, r)| (v, f64::from_bits(f), r))
             .collect();
-        for (job, p) in jobs.iter().zip(run_jobs(&jobs, s.base_seed, tick)?) {
-            done.insert((job.0, job.2.to_bits(), job.3), p);
+        for (job, p) in jobs
+            .iter()
+            .zip(run_points(&bases, &jobs, s.base_seed, tick)?)
+        {
+            done.insert((job.0, job.1.to_bits(), job.2), p);
         }
         for (v, goals) in searches.iter_mut().enumerate() {
             for (g, reps) in goals.iter_mut().enumerate() {
@@ -651,50 +585,124 @@ pub fn sweep_all(
         .collect())
 }
 
-/// `scenario` with an outage of `length` answering 503 in the middle of the
-/// arrivals (replacing any outage it would overlap).
-pub fn with_outage(scenario: &Scenario, length: Nanos) -> Scenario {
-    let mut sc = scenario.clone();
-    let start = Nanos((sc.duration.0 - length.0.min(sc.duration.0)) / 2);
-    let end = start + length;
-    sc.service
-        .outages
-        .retain(|o| o.end <= start || o.start >= end);
-    sc.service.outages.push(Outage {
-        start,
-        end,
-        status: Status::Unavailable,
-    });
-    sc.service.outages.sort_by_key(|o| o.start);
-    sc
-}
-
-/// `scenario` with every limit of every model multiplied by `k`.
-pub fn with_limits_times(scenario: &Scenario, k: u32) -> Scenario {
-    let mut sc = scenario.clone();
-    for m in &mut sc.policy.models {
-        for l in &mut m.limits {
-            l.amount = l.amount.saturating_mul(u64::from(k));
-        }
-    }
-    sc
-}
-
-/// Which limit binds first.
+/// Which of a scope's own limits refuses first as the load grows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Binding {
-    Requests,
-    Tokens,
+    Limit(LimitSpec),
     Neither,
 }
 
 impl Binding {
-    pub fn label(self) -> &'static str {
+    pub fn label(self) -> String {
         match self {
-            Binding::Requests => "RPM",
-            Binding::Tokens => "TPM",
-            Binding::Neither => "neither",
+            Binding::Limit(l) => l.label(),
+            Binding::Neither => "neither".to_string(),
         }
+    }
+
+    pub fn is_tokens(self) -> bool {
+        matches!(self, Binding::Limit(l) if l.counts == crate::policy::Counts::Tokens)
+    }
+}
+
+/// What makes a scope break its objective, read off the run at the first
+/// load that broke it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Mechanism {
+    /// One of the scope's own limits refused most of the failed attempts.
+    Limit(String),
+    /// The abuse lockout of a key the scope uses: `groups` are the client
+    /// groups whose counted failures tripped or extended it.
+    Lockout { key: String, groups: Vec<String> },
+    /// The model answered overloaded.
+    Overload,
+    /// 500/503 faults or outages.
+    Faults,
+    /// Slow answers or give-ups with no refusal or fault behind them.
+    Latency,
+}
+
+impl Mechanism {
+    pub fn describe(&self) -> String {
+        match self {
+            Mechanism::Limit(l) => format!("its {l} limit"),
+            Mechanism::Lockout { key, groups } => format!(
+                "abuse lockout of key {key}, tripped by the failures of {}",
+                groups.join(", ")
+            ),
+            Mechanism::Overload => "model overload".to_string(),
+            Mechanism::Faults => "5xx faults".to_string(),
+            Mechanism::Latency => "slow answers".to_string(),
+        }
+    }
+
+    /// Whether pacing the scope's own requests below its limits can avoid it.
+    pub fn pacing_helps(&self) -> bool {
+        matches!(self, Mechanism::Limit(_))
+    }
+}
+
+/// The mechanism behind `scope`'s failures in `p`.
+fn mechanism_at(sc: &Scenario, p: &Point, scope: Scope) -> Mechanism {
+    let st = p.scope(scope);
+    let limit_429 = st.rejected[Cause::Requests.index()]
+        + st.rejected[Cause::RequestsPerDay.index()]
+        + st.rejected[Cause::Tokens.index()];
+    let lockout_429 = st.rejected[Cause::Lockout.index()];
+    let overload = st.rejected[Cause::Overloaded.index()];
+    let biggest = limit_429.max(lockout_429).max(overload).max(st.errors_5xx);
+    if biggest == 0 {
+        return Mechanism::Latency;
+    }
+    if lockout_429 == biggest {
+        // The key the scope uses that was locked longest, and who locked it.
+        let key = st
+            .keys
+            .iter()
+            .copied()
+            .max_by_key(|&k| {
+                p.lockouts
+                    .iter()
+                    .filter(|b| b.key == k)
+                    .map(|b| b.length().0)
+                    .sum::<u64>()
+            })
+            .expect("a lockout refusal comes from a key the scope uses");
+        let groups: BTreeSet<u32> = p
+            .lockouts
+            .iter()
+            .filter(|b| b.key == key)
+            .flat_map(|b| b.groups.iter().copied())
+            .collect();
+        return Mechanism::Lockout {
+            key: sc
+                .keys
+                .get(key as usize)
+                .cloned()
+                .unwrap_or_else(|| key.to_string()),
+            groups: groups
+                .into_iter()
+                .map(|g| sc.groups[g as usize].name.clone())
+                .collect(),
+        };
+    }
+    if limit_429 == biggest {
+        let limit = p
+            .limits
+            .iter()
+            .filter(|l| match scope {
+                Scope::All => true,
+                Scope::Model(m) => l.model == m,
+            })
+            .max_by_key(|l| l.refused)
+            .map(|l| l.limit.label())
+            .unwrap_or_else(|| "rate".to_string());
+        return Mechanism::Limit(limit);
+    }
+    if overload == biggest {
+        Mechanism::Overload
+    } else {
+        Mechanism::Faults
     }
 }
 
@@ -711,8 +719,14 @@ pub struct PlanResult {
     pub candidates: Vec<Sweep>,
     /// Today's load with an injected 503 outage, one point per replication.
     pub outage: Vec<Point>,
+    /// The injected outage of the lockout check.
+    pub outage_window: Outage,
     /// At the projected load, every limit times k: (k, points by replication).
     pub limits: Vec<(u32, Vec<Point>)>,
+    /// When some model breaks by an abuse lockout of a shared key: the
+    /// scenario with every group on a key of its own, swept for the
+    /// objective per model.
+    pub own_keys: Option<Sweep>,
 }
 
 impl PlanResult {
@@ -739,27 +753,82 @@ impl PlanResult {
         self.main.at(1.0)
     }
 
-    /// Which limit binds first for `scope`: the cause of most RPM/TPM 429s
-    /// at the smallest grid factor where the scope's own limits answer any
-    /// 429 (over all replications); neither when they never do in the sweep.
-    /// Looking for the first limit 429 rather than at the break point keeps
-    /// the answer about the model's own limits when something else (an
-    /// abuse lockout caused by other traffic on the key) breaks it first.
+    /// Which limit binds first for `scope`: at the smallest grid factor
+    /// where any of the scope's own limits refuses an attempt (over all
+    /// replications), the limit that refused most; neither when none does in
+    /// the sweep. Looking at the limits' own refusals rather than at the
+    /// break point keeps the answer about the model's limits when something
+    /// else (an abuse lockout caused by other traffic on the key) breaks it
+    /// first; [`PlanResult::mechanisms`] says what does.
     pub fn binding(&self, scope: Scope) -> Binding {
         for &f in &self.settings.factors {
-            let (mut req, mut tok) = (0u64, 0u64);
+            let mut refused: Vec<(LimitSpec, u64)> = Vec::new();
             for p in self.main.at(f) {
-                let st = p.scope(scope);
-                req += st.rejected[cause_index(Cause::Requests)];
-                tok += st.rejected[cause_index(Cause::Tokens)];
+                for l in &p.limits {
+                    if matches!(scope, Scope::Model(m) if m != l.model) || l.refused == 0 {
+                        continue;
+                    }
+                    match refused.iter_mut().find(|(s, _)| *s == l.limit) {
+                        Some((_, n)) => *n += l.refused,
+                        None => refused.push((l.limit, l.refused)),
+                    }
+                }
             }
-            match (req, tok) {
-                (0, 0) => continue,
-                (r, t) if r >= t => return Binding::Requests,
-                _ => return Binding::Tokens,
+            if let Some((limit, _)) = refused.iter().max_by_key(|(_, n)| *n) {
+                return Binding::Limit(*limit);
             }
         }
         Binding::Neither
+    }
+
+    /// What breaks `scope`'s objective, with how many replications showed
+    /// it at their first breaking factor, most frequent first.
+    pub fn mechanisms(&self, sc: &Scenario, scope: Scope) -> Vec<(Mechanism, usize)> {
+        let bp = self.breakpoint(scope);
+        let mut counts: BTreeMap<Mechanism, usize> = BTreeMap::new();
+        for (r, s) in bp.searches.iter().enumerate() {
+            let Some(p) = s.broke.and_then(|f| self.main.point(f, r as u32)) else {
+                continue;
+            };
+            *counts.entry(mechanism_at(sc, p, scope)).or_default() += 1;
+        }
+        let mut v: Vec<(Mechanism, usize)> = counts.into_iter().collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        v
+    }
+
+    /// The main mechanism of `scope`'s break (None when it never breaks in
+    /// the sweep).
+    pub fn mechanism(&self, sc: &Scenario, scope: Scope) -> Option<Mechanism> {
+        self.mechanisms(sc, scope)
+            .into_iter()
+            .next()
+            .map(|(m, _)| m)
+    }
+
+    /// What stops `scope` from reaching zero 429s (the pacing goal) at its
+    /// first breaking factor, most frequent over replications.
+    pub fn pacing_mechanism(&self, sc: &Scenario, m: ModelId) -> Option<Mechanism> {
+        let z = self.zero_429(m);
+        let mut counts: BTreeMap<Mechanism, usize> = BTreeMap::new();
+        for (r, s) in z.searches.iter().enumerate() {
+            if let Some(p) = s.broke.and_then(|f| self.main.point(f, r as u32)) {
+                *counts
+                    .entry(mechanism_at(sc, p, Scope::Model(m)))
+                    .or_default() += 1;
+            }
+        }
+        counts.into_iter().max_by_key(|(_, n)| *n).map(|(m, _)| m)
+    }
+
+    /// The break point of `scope` with every group on its own key, when that
+    /// sweep ran.
+    pub fn own_keys_breakpoint(&self, scope: Scope) -> Option<&BreakPoint> {
+        self.own_keys
+            .as_ref()?
+            .breakpoints
+            .iter()
+            .find(|b| b.goal.scope == scope)
     }
 
     /// What goes wrong first for `scope`, with how many replications showed
@@ -854,11 +923,12 @@ impl PlanResult {
 
 /// The cause of most of a scope's 429s, in words.
 fn main_cause(s: &ScopeStats) -> &'static str {
-    let i = (0..4)
-        .max_by_key(|&i| (s.rejected[i], 4 - i))
-        .expect("four causes");
+    let i = (0..CAUSES)
+        .max_by_key(|&i| (s.rejected[i], CAUSES - i))
+        .expect("five causes");
     match Cause::ALL[i] {
         Cause::Requests => "mostly RPM",
+        Cause::RequestsPerDay => "mostly RPD",
         Cause::Tokens => "mostly TPM",
         Cause::Lockout => "mostly abuse lockout",
         Cause::Overloaded => "mostly overload",
@@ -891,7 +961,8 @@ pub fn run(
     scenario: &Scenario,
     settings: &Settings,
     tick: &(dyn Fn(Progress) + Sync),
-) -> Result<PlanResult, RunError> {
+) -> Result<PlanResult, ExperimentError> {
+    let base = Variant::of(scenario);
     // Trace groups name their models in the trace: one run at today's load finds them.
     let mut models = synthetic_models(scenario);
     if scenario
@@ -899,66 +970,90 @@ pub fn run(
         .iter()
         .any(|g| matches!(g.workload, Workload::Trace { .. }))
     {
-        let p = simulate_at(scenario, 1.0, 0, settings.base_seed)?;
-        models.extend(p.models.keys());
+        let p = run_points(&[&base], &[(0, 1.0, 0)], settings.base_seed, tick)?;
+        models.extend(p[0].models.keys());
     }
     let models: Vec<ModelId> = models.into_iter().collect();
-    let mut goals = vec![Goal {
+    let per_model = |objective: Objective| {
+        models.iter().map(move |&m| Goal {
+            scope: Scope::Model(m),
+            objective,
+        })
+    };
+    let overall = Goal {
         scope: Scope::All,
         objective: settings.objective,
-    }];
-    for &m in &models {
-        goals.push(Goal {
-            scope: Scope::Model(m),
-            objective: settings.objective,
-        });
-    }
-    for &m in &models {
-        goals.push(Goal {
-            scope: Scope::Model(m),
-            objective: no_429(),
-        });
-    }
-    let mut variants = vec![("configured".to_string(), scenario.clone(), goals)];
+    };
+    let mut goals = vec![overall];
+    goals.extend(per_model(settings.objective));
+    goals.extend(per_model(no_429()));
+    let mut variants = vec![("configured".to_string(), base.clone(), goals)];
     for c in &settings.candidates {
         variants.push((
             c.name.clone(),
-            crate::compare::with_strategy(scenario, c, &settings.groups),
-            vec![Goal {
-                scope: Scope::All,
-                objective: settings.objective,
-            }],
+            base.clone().with_strategy(c, &settings.groups),
+            vec![overall],
         ));
     }
     let mut sweeps = sweep_all(&variants, settings, tick)?.into_iter();
     let main = sweeps.next().expect("the configured sweep");
     let candidates: Vec<Sweep> = sweeps.collect();
 
+    // The analysis runs: today's load with an outage, the projected load
+    // with every limit raised.
     let k = settings.replications;
-    let outage_sc = with_outage(scenario, settings.outage);
-    let projected = settings.projected_factor();
-    let limit_scs: Vec<Scenario> = LIMIT_MULTIPLES
+    let outage = base.clone().with_outage(settings.outage);
+    let raised: Vec<Variant> = LIMIT_MULTIPLES
         .iter()
-        .map(|&m| with_limits_times(scenario, m))
+        .map(|&m| base.clone().limits_times(m))
         .collect();
-    let mut jobs: Vec<Job<'_>> = (0..k).map(|r| (0, &outage_sc, 1.0, r)).collect();
-    for (i, sc) in limit_scs.iter().enumerate() {
-        jobs.extend((0..k).map(|r| (i + 1, sc, projected, r)));
+    let mut bases: Vec<&Variant> = vec![&outage];
+    bases.extend(raised.iter());
+    let projected = settings.projected_factor();
+    let mut jobs: Vec<PlanJob> = (0..k).map(|r| (0, 1.0, r)).collect();
+    for v in 1..bases.len() {
+        jobs.extend((0..k).map(|r| (v, projected, r)));
     }
-    let mut points = run_jobs(&jobs, settings.base_seed, tick)?.into_iter();
-    let outage: Vec<Point> = points.by_ref().take(k as usize).collect();
+    let mut points = run_points(&bases, &jobs, settings.base_seed, tick)?.into_iter();
+    let outage_points: Vec<Point> = points.by_ref().take(k as usize).collect();
     let limits = LIMIT_MULTIPLES
         .iter()
         .map(|&m| (m, points.by_ref().take(k as usize).collect()))
         .collect();
-    Ok(PlanResult {
+    let mut result = PlanResult {
         settings: settings.clone(),
-        models,
+        models: models.clone(),
         main,
         candidates,
-        outage,
+        outage: outage_points,
+        outage_window: outage_window(scenario, settings.outage),
         limits,
-    })
+        own_keys: None,
+    };
+    // A lockout of a shared key: would keys of their own help?
+    let shared_lockout = result.models.iter().any(|&m| {
+        matches!(
+            result.mechanism(scenario, Scope::Model(m)),
+            Some(Mechanism::Lockout { .. })
+        )
+    });
+    if shared_lockout && shares_keys(scenario) {
+        let all: Vec<usize> = (0..scenario.groups.len()).collect();
+        let split = base.own_keys(&all);
+        let goals: Vec<Goal> = per_model(settings.objective).collect();
+        let label = "own keys".to_string();
+        result.own_keys = sweep_all(&[(label, split, goals)], settings, tick)?.pop();
+    }
+    Ok(result)
+}
+
+/// Whether two synthetic groups share a key.
+fn shares_keys(sc: &Scenario) -> bool {
+    let mut seen = BTreeSet::new();
+    sc.groups
+        .iter()
+        .filter(|g| matches!(g.workload, Workload::Synthetic(_)))
+        .any(|g| !seen.insert(g.key))
 }
 
 /// Runs the plan on a pool of `threads` threads (all cores when `None`).
@@ -967,11 +1062,6 @@ pub fn run_with_threads(
     settings: &Settings,
     threads: Option<usize>,
     tick: &(dyn Fn(Progress) + Sync),
-) -> Result<PlanResult, RunError> {
-    let mut builder = rayon::ThreadPoolBuilder::new();
-    if let Some(n) = threads {
-        builder = builder.num_threads(n);
-    }
-    let pool = builder.build().expect("a thread pool can be built");
-    pool.install(|| run(scenario, settings, tick))
+) -> Result<PlanResult, ExperimentError> {
+    experiment::with_pool(threads, || run(scenario, settings, tick))
 }

@@ -13,7 +13,7 @@
 //! nothing is allocated per attempt after that.
 
 use crate::policy::lockout::Lockout;
-use crate::policy::window::AnyWindow;
+use crate::policy::window::{capacity, AnyWindow};
 use crate::policy::{
     Counts, HeaderUnits, KeyId, LimitSpec, LockoutConfig, ModelId, Policy, WindowAlgo,
 };
@@ -24,16 +24,38 @@ use crate::time::{Clock, Nanos};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Admission {
     Admitted,
-    Rejected(Cause),
+    /// Refused by the model's limit of this index (in the model's limit order).
+    Limited(usize),
+    /// Refused because the key is blocked by the abuse lockout.
+    LockedOut,
 }
 
-/// How much one limit of one (key, model) admitted over the run.
+/// What one limit of one (key, model) did over a run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Utilisation {
+pub struct LimitStats {
     pub key: KeyId,
     pub model: ModelId,
     pub limit: LimitSpec,
+    /// Units admitted (requests, or tokens for a token limit).
     pub admitted: u64,
+    /// Attempts this limit refused (the first limit that would be exceeded
+    /// refuses; later ones are not asked).
+    pub refused: u64,
+    /// Windows of the limit's length the run covered (see [`capacity`]).
+    pub windows: u64,
+    /// The most the limit could have admitted over the run.
+    pub capacity: u64,
+}
+
+impl LimitStats {
+    /// Admitted / capacity.
+    pub fn utilisation(&self) -> f64 {
+        if self.capacity == 0 {
+            0.0
+        } else {
+            self.admitted as f64 / self.capacity as f64
+        }
+    }
 }
 
 /// The state of one key.
@@ -43,6 +65,8 @@ struct KeyState {
     /// Indexed by model: one window per limit of the model, in the model's
     /// limit order; empty until the pair is first used.
     windows: Vec<Vec<AnyWindow>>,
+    /// Refusals by each of those windows, same shape.
+    refused: Vec<Vec<u64>>,
 }
 
 /// Every key's counters and lockout under one policy.
@@ -82,14 +106,15 @@ impl Limiter {
         self.keys.push(KeyState {
             lockout: Lockout::new(&self.lockout),
             windows: vec![Vec::new(); self.limits.len()],
+            refused: vec![Vec::new(); self.limits.len()],
         });
         (self.keys.len() - 1) as KeyId
     }
 
     /// Decides one attempt of `tokens` tokens at `now`: lockout first
-    /// (`Rejected(Lockout)`), then every limit of the model in order (the
-    /// first that would be exceeded gives `Requests` or `Tokens`, and nothing
-    /// is counted unless all fit), then counts it against all of them.
+    /// (`LockedOut`), then every limit of the model in order (the first that
+    /// would be exceeded refuses, `Limited(i)`, and nothing is counted unless
+    /// all fit), then counts it against all of them.
     /// Returns the decision and the headers as the client sees them after it.
     ///
     /// `key` must come from [`Limiter::new`] or [`Limiter::add_key`], `model`
@@ -107,22 +132,21 @@ impl Limiter {
         ensure_windows(windows, specs, self.algo, self.offset);
 
         let admission = if state.lockout.blocked(now) {
-            Admission::Rejected(Cause::Lockout)
+            Admission::LockedOut
         } else {
             let charge = |spec: &LimitSpec| match spec.counts {
                 Counts::Requests => 1,
                 Counts::Tokens => tokens,
             };
-            let mut exceeded = None;
-            for (window, spec) in windows.iter_mut().zip(specs) {
-                if !window.fits(now, charge(spec)) {
-                    exceeded = Some(spec.counts);
-                    break;
-                }
-            }
+            let exceeded = windows
+                .iter_mut()
+                .zip(specs)
+                .position(|(window, spec)| !window.fits(now, charge(spec)));
             match exceeded {
-                Some(Counts::Requests) => Admission::Rejected(Cause::Requests),
-                Some(Counts::Tokens) => Admission::Rejected(Cause::Tokens),
+                Some(i) => {
+                    count_refusal(&mut state.refused[model as usize], specs.len(), i);
+                    Admission::Limited(i)
+                }
                 None => {
                     for (window, spec) in windows.iter_mut().zip(specs) {
                         window.commit(now, charge(spec));
@@ -149,51 +173,92 @@ impl Limiter {
         }
     }
 
-    /// Feeds the key's lockout with the final status of an attempt; true when
-    /// a block started or was extended.
+    /// The cause a 429 of `admission` for `model` is counted under (`None`
+    /// when admitted).
+    pub fn cause(&self, model: ModelId, admission: Admission) -> Option<Cause> {
+        match admission {
+            Admission::Admitted => None,
+            Admission::Limited(i) => Some(self.limits[model as usize][i].cause()),
+            Admission::LockedOut => Some(Cause::Lockout),
+        }
+    }
+
+    /// Feeds the key's lockout with the final status of an attempt sent by
+    /// client group `group`; true when a block started or was extended.
     pub fn record_status(
         &mut self,
         now: Nanos,
         key: KeyId,
         status: Status,
         was_lockout_refusal: bool,
+        group: u32,
     ) -> bool {
         self.keys[key as usize]
             .lockout
-            .record(now, status, was_lockout_refusal)
+            .record(now, status, was_lockout_refusal, group)
     }
 
-    /// Whether a request of `tokens` can never pass: it exceeds the amount of
-    /// one of the model's token limits on its own.
-    pub fn never_fits(&self, model: ModelId, tokens: u64) -> bool {
+    /// The token limit a request of `tokens` can never pass, exceeding its
+    /// amount on its own (the first such limit, by index), if any.
+    pub fn never_fits(&self, model: ModelId, tokens: u64) -> Option<usize> {
         self.limits[model as usize]
             .iter()
-            .any(|spec| spec.counts == Counts::Tokens && tokens > spec.amount)
+            .position(|spec| spec.counts == Counts::Tokens && tokens > spec.amount)
     }
 
-    /// The key's lockout blocks, as `[start, end)`.
-    pub fn blocked_intervals(&self, key: KeyId) -> &[(Nanos, Nanos)] {
-        self.keys[key as usize].lockout.blocked_intervals()
+    /// Counts a refusal by limit `limit` of `model` decided without asking
+    /// the windows (a request that can never fit).
+    pub fn refuse(&mut self, key: KeyId, model: ModelId, limit: usize) {
+        let n = self.limits[model as usize].len();
+        let state = &mut self.keys[key as usize];
+        ensure_windows(
+            &mut state.windows[model as usize],
+            &self.limits[model as usize],
+            self.algo,
+            self.offset,
+        );
+        count_refusal(&mut state.refused[model as usize], n, limit);
     }
 
-    /// What each limit admitted, for every (key, model) that saw an attempt,
-    /// in (key, model, limit) order.
-    pub fn utilisation(&self) -> Vec<Utilisation> {
+    /// The key's lockout blocks, as `[start, end)`, and for each the client
+    /// groups whose counted failures started or extended it.
+    pub fn blocks(&self, key: KeyId) -> (&[(Nanos, Nanos)], &[Vec<u32>]) {
+        let l = &self.keys[key as usize].lockout;
+        (l.blocked_intervals(), l.culprits())
+    }
+
+    /// What each limit admitted and refused, with its capacity over a run of
+    /// `horizon`, for every (key, model) that saw an attempt, in (key, model,
+    /// limit) order.
+    pub fn limit_stats(&self, horizon: Nanos) -> Vec<LimitStats> {
         let mut out = Vec::new();
         for (key, state) in self.keys.iter().enumerate() {
             for (model, windows) in state.windows.iter().enumerate() {
-                for (window, limit) in windows.iter().zip(&self.limits[model]) {
-                    out.push(Utilisation {
+                let refused = &state.refused[model];
+                for (i, (window, limit)) in windows.iter().zip(&self.limits[model]).enumerate() {
+                    let (windows, capacity) = capacity(self.algo, *limit, self.offset, horizon);
+                    out.push(LimitStats {
                         key: key as KeyId,
                         model: model as ModelId,
                         limit: *limit,
                         admitted: window.admitted_total(),
+                        refused: refused.get(i).copied().unwrap_or(0),
+                        windows,
+                        capacity,
                     });
                 }
             }
         }
         out
     }
+}
+
+/// Adds one refusal by limit `i` to a pair's counters (sized on first use).
+fn count_refusal(refused: &mut Vec<u64>, limits: usize, i: usize) {
+    if refused.len() != limits {
+        refused.resize(limits, 0);
+    }
+    refused[i] += 1;
 }
 
 /// Creates the windows of a (key, model) pair the first time it is used.
@@ -349,7 +414,7 @@ mod tests {
             );
         }
         let (admission, headers) = limiter.admit(secs(59), 0, TEXT, 1);
-        assert_eq!(admission, Admission::Rejected(Cause::Requests));
+        assert_eq!(admission, Admission::Limited(0));
         assert_eq!(headers.remaining_requests, Some(0));
         assert_eq!(headers.remaining_tokens, Some(9_900));
         assert_eq!(limiter.admit(secs(60), 0, TEXT, 1).0, Admission::Admitted);
@@ -358,11 +423,11 @@ mod tests {
     #[test]
     fn a_request_bigger_than_the_token_limit_never_passes() {
         let mut limiter = limiter();
-        assert!(limiter.never_fits(TEXT, 10_001));
-        assert!(!limiter.never_fits(TEXT, 10_000));
-        assert!(!limiter.never_fits(IMAGE, 1_000_000));
+        assert_eq!(limiter.never_fits(TEXT, 10_001), Some(1));
+        assert_eq!(limiter.never_fits(TEXT, 10_000), None);
+        assert_eq!(limiter.never_fits(IMAGE, 1_000_000), None);
         let (admission, headers) = limiter.admit(secs(1), 0, TEXT, 10_001);
-        assert_eq!(admission, Admission::Rejected(Cause::Tokens));
+        assert_eq!(admission, Admission::Limited(1));
         // Nothing was counted against the request limit.
         assert_eq!(headers.remaining_requests, Some(100));
     }
@@ -375,7 +440,7 @@ mod tests {
             Admission::Admitted
         );
         let (admission, headers) = limiter.admit(secs(2), 0, TEXT, 5_000);
-        assert_eq!(admission, Admission::Rejected(Cause::Tokens));
+        assert_eq!(admission, Admission::Limited(1));
         assert_eq!(
             (headers.remaining_requests, headers.remaining_tokens),
             (Some(99), Some(4_000))
@@ -395,7 +460,7 @@ mod tests {
         );
         limiter.charge_output(secs(5), 0, TEXT, 3_000);
         let (admission, headers) = limiter.admit(secs(6), 0, TEXT, 0);
-        assert_eq!(admission, Admission::Rejected(Cause::Tokens));
+        assert_eq!(admission, Admission::Limited(1));
         assert_eq!(headers.remaining_tokens, Some(0));
         assert_eq!(limiter.admit(secs(60), 0, TEXT, 0).0, Admission::Admitted);
     }
@@ -404,18 +469,15 @@ mod tests {
     fn the_lockout_is_checked_before_the_limits() {
         let mut limiter = limiter();
         for _ in 0..20 {
-            assert!(!limiter.record_status(secs(1), 0, Status::Unavailable, false));
+            assert!(!limiter.record_status(secs(1), 0, Status::Unavailable, false, 0));
         }
-        assert!(limiter.record_status(secs(1), 0, Status::Unavailable, false));
+        assert!(limiter.record_status(secs(1), 0, Status::Unavailable, false, 0));
         let (admission, headers) = limiter.admit(secs(2), 0, TEXT, 1);
-        assert_eq!(admission, Admission::Rejected(Cause::Lockout));
+        assert_eq!(admission, Admission::LockedOut);
         assert_eq!(headers.remaining_requests, Some(100));
         // The lockout covers every model of the key, limited or not.
-        assert_eq!(
-            limiter.admit(secs(2), 0, VIDEO, 1).0,
-            Admission::Rejected(Cause::Lockout)
-        );
-        assert_eq!(limiter.blocked_intervals(0), [(secs(1), secs(31))]);
+        assert_eq!(limiter.admit(secs(2), 0, VIDEO, 1).0, Admission::LockedOut);
+        assert_eq!(limiter.blocks(0).0, [(secs(1), secs(31))]);
         assert_eq!(limiter.admit(secs(31), 0, TEXT, 1).0, Admission::Admitted);
     }
 
@@ -448,10 +510,7 @@ mod tests {
         for _ in 0..20 {
             limiter.admit(secs(1), 0, IMAGE, 0);
         }
-        assert_eq!(
-            limiter.admit(secs(1), 0, IMAGE, 0).0,
-            Admission::Rejected(Cause::Requests)
-        );
+        assert_eq!(limiter.admit(secs(1), 0, IMAGE, 0).0, Admission::Limited(0));
         assert_eq!(
             limiter.admit(secs(1), second, IMAGE, 0).0,
             Admission::Admitted
@@ -466,26 +525,62 @@ mod tests {
         limiter.admit(secs(1), 0, TEXT, 20_000);
         limiter.admit(secs(1), 0, VIDEO, 1);
         let expected = [
-            Utilisation {
+            LimitStats {
                 key: 0,
                 model: TEXT,
                 limit: LimitSpec::rpm(100),
                 admitted: 1,
+                refused: 0,
+                windows: 1,
+                capacity: 100,
             },
-            Utilisation {
+            LimitStats {
                 key: 0,
                 model: TEXT,
                 limit: LimitSpec::tpm(10_000),
                 admitted: 300,
+                refused: 1,
+                windows: 1,
+                capacity: 10_000,
             },
-            Utilisation {
+            LimitStats {
                 key: 1,
                 model: IMAGE,
                 limit: LimitSpec::rpm(20),
                 admitted: 1,
+                refused: 0,
+                windows: 1,
+                capacity: 20,
             },
         ];
-        assert_eq!(limiter.utilisation(), expected);
+        assert_eq!(limiter.limit_stats(secs(60)), expected);
+    }
+
+    #[test]
+    fn a_day_limit_refuses_as_rpd_and_its_capacity_counts_the_days_the_run_touches() {
+        let mut p = policy(WindowAlgo::Fixed);
+        let day = LimitSpec {
+            counts: Counts::Requests,
+            window: Nanos::from_secs(86_400),
+            amount: 2,
+        };
+        p.models[IMAGE as usize].limits = vec![LimitSpec::rpm(20), day];
+        // Start at 23:59:30 UTC: an hour's run touches two days and 61 minutes.
+        let clock = Clock {
+            start_unix_ms: 1_776_686_400_000 + (11 * 3_600 + 59 * 60 + 30) * 1_000,
+        };
+        let mut limiter = Limiter::new(&p, 1, clock);
+        for _ in 0..2 {
+            assert_eq!(limiter.admit(secs(1), 0, IMAGE, 0).0, Admission::Admitted);
+        }
+        let refused = limiter.admit(secs(2), 0, IMAGE, 0).0;
+        assert_eq!(refused, Admission::Limited(1));
+        assert_eq!(limiter.cause(IMAGE, refused), Some(Cause::RequestsPerDay));
+        let stats = limiter.limit_stats(secs(3_600));
+        assert_eq!((stats[0].windows, stats[0].capacity), (61, 1_220));
+        assert_eq!((stats[1].windows, stats[1].capacity), (2, 4));
+        assert_eq!(stats[1].refused, 1);
+        assert!(stats.iter().all(|s| s.utilisation() <= 1.0));
     }
 
     #[test]

@@ -18,13 +18,17 @@ use crate::time::Nanos;
 #[derive(Clone, Debug)]
 pub struct Lockout {
     config: LockoutConfig,
-    /// Instants of the most recent counted failures; at most `threshold + 1`.
-    recent: Vec<Nanos>,
+    /// Instants of the most recent counted failures and the client groups
+    /// that sent them; at most `threshold + 1`.
+    recent: Vec<(Nanos, u32)>,
     /// Index in `recent` of the oldest instant once the ring is full.
     oldest: usize,
     blocked_until: Nanos,
     /// Blocks so far as `[start, end)`, an extension moving the last end.
     intervals: Vec<(Nanos, Nanos)>,
+    /// For each block, the groups whose counted failures started or
+    /// extended it, sorted.
+    culprits: Vec<Vec<u32>>,
 }
 
 impl Lockout {
@@ -35,6 +39,7 @@ impl Lockout {
             oldest: 0,
             blocked_until: Nanos::ZERO,
             intervals: Vec::new(),
+            culprits: Vec::new(),
         }
     }
 
@@ -48,10 +53,17 @@ impl Lockout {
         self.blocked_until
     }
 
-    /// Feeds the final status of one attempt. `was_blocked_refusal` marks a
-    /// refusal answered because the key was blocked. Returns true when this
-    /// started a block or pushed its end later.
-    pub fn record(&mut self, now: Nanos, status: Status, was_blocked_refusal: bool) -> bool {
+    /// Feeds the final status of one attempt, sent by client group `group`.
+    /// `was_blocked_refusal` marks a refusal answered because the key was
+    /// blocked. Returns true when this started a block or pushed its end
+    /// later.
+    pub fn record(
+        &mut self,
+        now: Nanos,
+        status: Status,
+        was_blocked_refusal: bool,
+        group: u32,
+    ) -> bool {
         let cfg = &self.config;
         let counted = cfg.enabled
             && cfg.statuses.contains(&status)
@@ -62,13 +74,13 @@ impl Lockout {
 
         let capacity = cfg.threshold as usize + 1;
         if self.recent.len() < capacity {
-            self.recent.push(now);
+            self.recent.push((now, group));
         } else {
-            self.recent[self.oldest] = now;
+            self.recent[self.oldest] = (now, group);
             self.oldest = (self.oldest + 1) % capacity;
         }
         let full = self.recent.len() == capacity;
-        let oldest = self.recent[self.oldest];
+        let oldest = self.recent[self.oldest].0;
         if !full || oldest.saturating_add(cfg.window) <= now {
             return false;
         }
@@ -81,8 +93,17 @@ impl Lockout {
             if let Some(last) = self.intervals.last_mut() {
                 last.1 = until;
             }
+            if let Some(groups) = self.culprits.last_mut() {
+                if let Err(i) = groups.binary_search(&group) {
+                    groups.insert(i, group);
+                }
+            }
         } else {
             self.intervals.push((now, until));
+            let mut groups: Vec<u32> = self.recent.iter().map(|&(_, g)| g).collect();
+            groups.sort_unstable();
+            groups.dedup();
+            self.culprits.push(groups);
         }
         self.blocked_until = until;
         true
@@ -92,6 +113,12 @@ impl Lockout {
     /// (possibly after the run ends).
     pub fn blocked_intervals(&self) -> &[(Nanos, Nanos)] {
         &self.intervals
+    }
+
+    /// For each block of [`Lockout::blocked_intervals`], the client groups
+    /// whose counted failures started or extended it.
+    pub fn culprits(&self) -> &[Vec<u32>] {
+        &self.culprits
     }
 }
 
@@ -104,7 +131,7 @@ mod tests {
     }
 
     fn fail(lockout: &mut Lockout, at: Nanos) -> bool {
-        lockout.record(at, Status::TooMany, false)
+        lockout.record(at, Status::TooMany, false, 0)
     }
 
     #[test]
@@ -137,11 +164,11 @@ mod tests {
             fail(&mut lockout, secs(1));
         }
         assert_eq!(lockout.blocked_until(), secs(31));
-        assert!(lockout.record(secs(10), Status::TooMany, true));
+        assert!(lockout.record(secs(10), Status::TooMany, true, 0));
         assert_eq!(lockout.blocked_until(), secs(40));
         assert_eq!(lockout.blocked_intervals(), [(secs(1), secs(40))]);
         // A second refusal at the same instant moves nothing.
-        assert!(!lockout.record(secs(10), Status::TooMany, true));
+        assert!(!lockout.record(secs(10), Status::TooMany, true, 0));
     }
 
     #[test]
@@ -154,7 +181,7 @@ mod tests {
         for _ in 0..21 {
             fail(&mut lockout, secs(1));
         }
-        assert!(!lockout.record(secs(10), Status::TooMany, true));
+        assert!(!lockout.record(secs(10), Status::TooMany, true, 0));
         assert_eq!(lockout.blocked_until(), secs(31));
     }
 
@@ -179,8 +206,8 @@ mod tests {
         };
         let mut lockout = Lockout::new(&cfg);
         for _ in 0..100 {
-            assert!(!lockout.record(secs(1), Status::Ok, false));
-            assert!(!lockout.record(secs(1), Status::TooMany, false));
+            assert!(!lockout.record(secs(1), Status::Ok, false, 0));
+            assert!(!lockout.record(secs(1), Status::TooMany, false, 0));
         }
         assert!(!lockout.blocked(secs(1)));
     }
@@ -197,6 +224,19 @@ mod tests {
         }
         assert!(!lockout.blocked(secs(1)));
         assert!(lockout.blocked_intervals().is_empty());
+    }
+
+    #[test]
+    fn a_block_names_the_groups_whose_failures_tripped_and_extended_it() {
+        let mut lockout = Lockout::new(&LockoutConfig::default());
+        for i in 0..21 {
+            lockout.record(secs(1), Status::TooMany, false, if i < 15 { 3 } else { 1 });
+        }
+        assert_eq!(lockout.culprits(), [vec![1, 3]]);
+        // Group 0 is only refused by the block, but its refusal counts and extends it.
+        assert!(lockout.record(secs(10), Status::TooMany, true, 0));
+        assert_eq!(lockout.culprits(), [vec![0, 1, 3]]);
+        assert_eq!(lockout.blocked_intervals().len(), lockout.culprits().len());
     }
 
     #[test]

@@ -14,7 +14,7 @@ pub mod lockout;
 pub mod presets;
 pub mod window;
 
-use crate::response::Status;
+use crate::response::{Cause, Status};
 use crate::time::Nanos;
 
 /// What kind of model, which decides the table a model's class is looked up in.
@@ -97,6 +97,16 @@ impl LimitSpec {
     }
 
     /// Conventional short name: "RPM", "TPM", "RPD", "TPD", or e.g. "R/10s".
+    /// The cause a refusal by this limit is counted under: request limits
+    /// of a day or longer are RPD, shorter ones RPM, token limits TPM.
+    pub fn cause(&self) -> Cause {
+        match self.counts {
+            Counts::Tokens => Cause::Tokens,
+            Counts::Requests if self.window >= Nanos::from_secs(86_400) => Cause::RequestsPerDay,
+            Counts::Requests => Cause::Requests,
+        }
+    }
+
     pub fn label(&self) -> String {
         let unit = match self.counts {
             Counts::Requests => "R",

@@ -57,9 +57,29 @@ const TICK_SIZE: f64 = 16.0;
 const LEGEND_SIZE: f64 = 18.0;
 /// Dashed reference lines and whiskers: dark grey, never a palette colour.
 const INK: RGBColor = RGBColor(70, 70, 70);
-/// Shaded x ranges (abuse lockouts): light grey-red, drawn translucent.
-const SHADE: RGBColor = RGBColor(214, 120, 110);
+/// Shaded x ranges (abuse lockouts, outages), drawn translucent: a grey-red
+/// for the first set, then colours far from the line palette's.
+const SHADES: [RGBColor; 4] = [
+    RGBColor(214, 120, 110),
+    RGBColor(120, 150, 214),
+    RGBColor(200, 170, 60),
+    RGBColor(150, 110, 190),
+];
 const SHADE_ALPHA: f64 = 0.22;
+
+/// The colour of shaded set `i`.
+fn shade_colour(i: usize) -> RGBColor {
+    SHADES[i % SHADES.len()]
+}
+
+/// One named set of shaded x ranges of a [`LineChart`] (one key's lockout
+/// blocks, say), with its own legend entry.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Shade {
+    pub label: String,
+    /// x ranges; an infinite end runs to the edge of the plot.
+    pub ranges: Vec<(f64, f64)>,
+}
 
 /// One named line of a [`LineChart`].
 #[derive(Debug, Clone, PartialEq)]
@@ -77,11 +97,9 @@ pub struct LineChart {
     pub y_label: String,
     /// Series `i` is drawn in [`palette`]`(i)`.
     pub series: Vec<Series>,
-    /// x ranges shaded behind the lines (e.g. abuse lockout periods); an
-    /// infinite end runs to the edge of the plot.
-    pub shaded: Vec<(f64, f64)>,
-    /// Legend entry for the shading; "lockout" when empty.
-    pub shaded_label: String,
+    /// Sets of x ranges shaded behind the lines (e.g. each key's abuse
+    /// lockout blocks), set `i` in [`shade_colour`]`(i)`.
+    pub shaded: Vec<Shade>,
     /// Draw each value as holding until the next point (CDFs, per-interval
     /// counts) instead of joining points with straight segments.
     pub step: bool,
@@ -253,8 +271,9 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &Chart) -> Dra
 struct LineLayout<'a> {
     chart: &'a LineChart,
     series: Vec<Vec<(f64, f64)>>,
-    /// Shaded ranges clipped to the x axis; empty ones dropped.
-    shaded: Vec<(f64, f64)>,
+    /// Shaded sets with their ranges clipped to the x axis; empty ranges
+    /// dropped (a set left empty keeps its place, so colours stay stable).
+    shaded: Vec<Vec<(f64, f64)>>,
     y: Range<f64>,
     markers: Vec<MarkerLabel<'a>>,
     margin_top: u32,
@@ -289,19 +308,29 @@ fn draw_line_chart<DB: DrawingBackend>(
         .map(|p| p.0);
     let x_values = x_values.chain(c.x_range.iter().flat_map(|&(a, b)| [a, b]));
     let x_values = x_values
-        .chain(c.shaded.iter().flat_map(|&(a, b)| [a, b]))
+        .chain(
+            c.shaded
+                .iter()
+                .flat_map(|s| s.ranges.iter())
+                .flat_map(|&(a, b)| [a, b]),
+        )
         .chain(c.markers.iter().map(|m| m.0))
         .filter(|&x| !c.x_log || x > 0.0);
     let x = match c.x_range {
         Some((a, b)) if a < b && (!c.x_log || a > 0.0) => a..b,
         _ => x_range(x_values, c.x_log),
     };
-    let shaded: Vec<(f64, f64)> = c
+    let shaded: Vec<Vec<(f64, f64)>> = c
         .shaded
         .iter()
-        .filter(|(a, b)| !(a.is_nan() || b.is_nan()))
-        .map(|&(a, b)| (a.max(x.start), b.min(x.end)))
-        .filter(|(a, b)| a < b)
+        .map(|s| {
+            s.ranges
+                .iter()
+                .filter(|(a, b)| !(a.is_nan() || b.is_nan()))
+                .map(|&(a, b)| (a.max(x.start), b.min(x.end)))
+                .filter(|(a, b)| a < b)
+                .collect()
+        })
         .collect();
 
     let markers = place_markers(area, c, &x)?;
@@ -314,7 +343,7 @@ fn draw_line_chart<DB: DrawingBackend>(
         .dim_in_pixel()
         .1
         .saturating_sub(margin_top + MARGIN + X_LABEL_AREA);
-    let legend_rows = c.series.len() + usize::from(!shaded.is_empty());
+    let legend_rows = c.series.len() + shaded.iter().filter(|s| !s.is_empty()).count();
     let legend_height = if legend_rows == 0 {
         0.0
     } else {
@@ -457,20 +486,21 @@ where
         (r.start, r.end)
     };
 
-    if !layout.shaded.is_empty() {
-        let label = if c.shaded_label.is_empty() {
-            "lockout"
-        } else {
-            &c.shaded_label
-        };
-        let fill = SHADE.mix(SHADE_ALPHA).filled();
-        let bands = layout
-            .shaded
+    for (i, (set, ranges)) in c.shaded.iter().zip(&layout.shaded).enumerate() {
+        if ranges.is_empty() {
+            continue;
+        }
+        let colour = shade_colour(i);
+        let fill = colour.mix(SHADE_ALPHA).filled();
+        let bands = ranges
             .iter()
             .map(|&(a, b)| Rectangle::new([(a, y_lo), (b, y_hi)], fill));
-        chart.draw_series(bands)?.label(label).legend(|(x, y)| {
-            Rectangle::new([(x, y - 8), (x + 24, y + 8)], SHADE.mix(0.45).filled())
-        });
+        chart
+            .draw_series(bands)?
+            .label(set.label.as_str())
+            .legend(move |(x, y)| {
+                Rectangle::new([(x, y - 8), (x + 24, y + 8)], colour.mix(0.45).filled())
+            });
     }
 
     // Reference lines go under the data, their labels over it.
@@ -532,7 +562,7 @@ where
         chart.draw_series(std::iter::once(EmptyElement::at((m.x, y_hi)) + text))?;
     }
 
-    if !c.series.is_empty() || !layout.shaded.is_empty() {
+    if !c.series.is_empty() || layout.shaded.iter().any(|s| !s.is_empty()) {
         chart
             .configure_series_labels()
             .position(if c.legend_lower_right {

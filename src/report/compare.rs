@@ -5,7 +5,7 @@ use super::charts::{self, Bar, BarChart, Chart, ChartError, LineChart, Series};
 use super::summary::{csv_bytes, format_metrics, metric_values, METRICS};
 use super::timecharts::{self, Line};
 use crate::compare::Comparison;
-use crate::metrics::GroupStats;
+use crate::outcome::{GroupStats, LockoutBlock};
 use crate::scenario::{Scenario, Workload};
 use crate::stats::Estimate;
 use std::fmt::Write as _;
@@ -87,9 +87,9 @@ fn merged_stats(c: &Comparison, s: usize) -> GroupStats {
 pub fn compare_charts(scenario: &Scenario, c: &Comparison) -> Vec<(&'static str, Chart)> {
     let names: Vec<&str> = c.plan.strategies.iter().map(|s| s.name.as_str()).collect();
     let k = c.plan.replications;
-    let summed: Vec<Vec<crate::metrics::IntervalStats>> = (0..names.len())
+    let summed: Vec<Vec<crate::outcome::IntervalStats>> = (0..names.len())
         .map(|s| {
-            let mut acc = vec![crate::metrics::IntervalStats::default(); c.runs[0].series.len()];
+            let mut acc = vec![crate::outcome::IntervalStats::default(); c.runs[0].series.len()];
             for r in c.runs_of(s) {
                 for (a, b) in acc.iter_mut().zip(&r.series) {
                     a.merge(b);
@@ -109,9 +109,17 @@ pub fn compare_charts(scenario: &Scenario, c: &Comparison) -> Vec<(&'static str,
         .collect();
     // Lockouts of the first replication, any strategy: shading per strategy
     // would hide the lines.
-    let lockouts: Vec<_> = (0..names.len())
-        .flat_map(|s| c.runs_of(s)[0].lockouts.iter().copied())
+    let first = (0..names.len()).map(|s| &c.runs_of(s)[0]);
+    let blocks: Vec<LockoutBlock> = first
+        .clone()
+        .flat_map(|r| r.lockouts.iter().cloned())
         .collect();
+    let key_names = &c.runs[0].keys;
+    let mut keys: Vec<u32> = blocks.iter().map(|b| b.key).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let lockouts =
+        timecharts::lockout_shades(&blocks, &keys, key_names, " (replication 1, any strategy)");
     let sub = format!("{} — mean of {k} replication(s)", scenario.name);
     let mut out = vec![
         (
@@ -135,12 +143,6 @@ pub fn compare_charts(scenario: &Scenario, c: &Comparison) -> Vec<(&'static str,
             ),
         ),
     ];
-    if let Chart::Line(l) = &mut out[0].1 {
-        l.shaded_label = "abuse lockout (replication 1, any strategy)".into();
-    }
-    if let Chart::Line(l) = &mut out[1].1 {
-        l.shaded_label = "abuse lockout (replication 1, any strategy)".into();
-    }
 
     let merged: Vec<GroupStats> = (0..names.len()).map(|s| merged_stats(c, s)).collect();
     let cdf: Vec<Series> = names

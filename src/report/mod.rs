@@ -11,7 +11,7 @@ pub mod summary;
 pub mod timecharts;
 pub mod timeseries;
 
-use crate::engine::Outcome;
+use crate::outcome::Outcome;
 use crate::scenario::Scenario;
 
 /// Every file `ratesim run` writes besides requests.csv, as (name, bytes).
@@ -43,7 +43,11 @@ pub fn run_files(
             runs: 1,
         })
         .collect();
-    let lockouts: Vec<_> = outcome.lockouts.iter().flatten().copied().collect();
+    // Every key a group uses, in key order, each shaded in its own colour.
+    let mut keys: Vec<u32> = (0..outcome.keys.len() as u32).collect();
+    keys.retain(|k| outcome.lockouts.iter().any(|b| b.key == *k));
+    let mut shaded = timecharts::lockout_shades(&outcome.lockouts, &keys, &outcome.keys, "");
+    shaded.extend(timecharts::outage_shade(&outcome.outages));
     let interval = outcome.series.interval;
     let title = |what: &str| format!("{what}: {} (seed {})", scenario.name, outcome.seed);
     let to_render = vec![
@@ -54,7 +58,7 @@ pub fn run_files(
                 &lines,
                 interval,
                 outcome.horizon,
-                &lockouts,
+                &shaded,
             ),
         ),
         (
@@ -64,7 +68,7 @@ pub fn run_files(
                 &lines,
                 interval,
                 outcome.horizon,
-                &lockouts,
+                &shaded,
             ),
         ),
     ];

@@ -35,6 +35,7 @@ const PLAN_COLUMNS: &[&str] = &[
     "in_flight",
     "rejected_429",
     "rejected_429_rpm",
+    "rejected_429_rpd",
     "rejected_429_tpm",
     "rejected_429_lockout",
     "rejected_429_overloaded",
@@ -279,8 +280,8 @@ pub fn plan_charts(sc: &Scenario, res: &PlanResult) -> Vec<(&'static str, Chart)
                     .find(|(l, _)| l == spec)
                     .map_or(0.0, |(_, u)| u * spec.amount as f64)
             };
-            if let Some(tpm) = per_minute(Counts::Tokens)
-                .filter(|_| res.binding(Scope::Model(m)) == crate::plan::Binding::Tokens)
+            if let Some(tpm) =
+                per_minute(Counts::Tokens).filter(|_| res.binding(Scope::Model(m)).is_tokens())
             {
                 let charge = used(tpm) / used(rpm).max(1e-9);
                 if charge > 0.0 {
@@ -689,11 +690,7 @@ fn blocks(sc: &Scenario, res: &PlanResult) -> Vec<Block> {
 
     // Lockout check.
     b.push(Block::Heading("Abuse lockout during a 5xx burst".into()));
-    let start = crate::plan::with_outage(sc, s.outage).service.outages;
-    let o = start
-        .iter()
-        .find(|o| o.end - o.start == s.outage)
-        .map(|o| (o.start, o.end));
+    let o = Some((res.outage_window.start, res.outage_window.end));
     let locked_with = res
         .outage
         .iter()

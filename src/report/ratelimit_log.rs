@@ -19,53 +19,27 @@ use std::cmp::Reverse;
 
 use serde::Serialize;
 
-use crate::policy::{Counts, KeyId, LimitSpec, ModelId};
-use crate::time::{Clock, Nanos};
+use crate::outcome::LimitHit;
+use crate::response::Cause;
+use crate::time::Clock;
 
 /// The tier every entry reports (the standard paid tier).
 pub const TIER: &str = "paid";
 
-/// Which limit refused a request.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum HitKind {
-    Rpm,
-    Tpm,
-    Rpd,
-    /// A refusal during an abuse lockout.
-    FailedRequests,
-}
-
-impl HitKind {
-    /// The provider's `rateLimitType`.
-    pub const fn name(self) -> &'static str {
-        match self {
-            HitKind::Rpm => "RPM",
-            HitKind::Tpm => "TPM",
-            HitKind::Rpd => "RPD",
-            HitKind::FailedRequests => "FAILED_REQUESTS",
-        }
+/// The provider's `rateLimitType` for a refusal of `cause`. The API knows
+/// only RPM, RPD and TPM, so a request limit with a window of a day or more
+/// is RPD, any shorter one (sub-minute windows included) RPM, every token
+/// limit TPM (see [`crate::policy::LimitSpec::cause`]), and a refusal during
+/// an abuse lockout FAILED_REQUESTS.
+pub const fn log_type(cause: Cause) -> &'static str {
+    match cause {
+        Cause::Requests => "RPM",
+        Cause::RequestsPerDay => "RPD",
+        Cause::Tokens => "TPM",
+        Cause::Lockout => "FAILED_REQUESTS",
+        // Overload is not a rate limit; the engine never logs it.
+        Cause::Overloaded => "MODEL_OVERLOADED",
     }
-
-    /// The type the provider would report for a refusal by `limit`. The API
-    /// knows only RPM, RPD and TPM, so a request limit with a window of a day
-    /// or more is RPD, any shorter one (sub-minute windows included) RPM, and
-    /// every token limit TPM.
-    pub fn of_limit(limit: &LimitSpec) -> HitKind {
-        match limit.counts {
-            Counts::Tokens => HitKind::Tpm,
-            Counts::Requests if limit.window >= Nanos::from_secs(86_400) => HitKind::Rpd,
-            Counts::Requests => HitKind::Rpm,
-        }
-    }
-}
-
-/// One request refused by a limit or a lockout.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct LimitHit {
-    pub at: Nanos,
-    pub key: KeyId,
-    pub model: ModelId,
-    pub kind: HitKind,
 }
 
 #[derive(Serialize)]
@@ -95,7 +69,7 @@ pub fn rate_limit_log_json(
             api_key_id: &key_names[hit.key as usize],
             model_id: &model_ids[hit.model as usize],
             rate_limit_tier: TIER,
-            rate_limit_type: hit.kind.name(),
+            rate_limit_type: log_type(hit.cause),
             timestamp: rfc3339_millis(clock.unix_ms(hit.at)),
         };
         out.push_str(if n == 0 { "\n" } else { ",\n" });
@@ -136,6 +110,8 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy::{Counts, LimitSpec};
+    use crate::time::Nanos;
 
     /// 2026-04-20T12:00:00Z, the default scenario start.
     const START_MS: u64 = 1_776_686_400_000;
@@ -165,25 +141,26 @@ mod tests {
             window: Nanos::from_secs(10),
             ..LimitSpec::rpm(1)
         };
-        assert_eq!(HitKind::of_limit(&LimitSpec::rpm(1)), HitKind::Rpm);
-        assert_eq!(HitKind::of_limit(&ten_seconds), HitKind::Rpm);
-        assert_eq!(HitKind::of_limit(&day), HitKind::Rpd);
-        assert_eq!(HitKind::of_limit(&LimitSpec::tpm(1)), HitKind::Tpm);
+        let ty = |l: &LimitSpec| log_type(l.cause());
+        assert_eq!(ty(&LimitSpec::rpm(1)), "RPM");
+        assert_eq!(ty(&ten_seconds), "RPM");
+        assert_eq!(ty(&day), "RPD");
+        assert_eq!(ty(&LimitSpec::tpm(1)), "TPM");
     }
 
     #[test]
     fn every_hit_newest_first_in_the_api_shape() {
-        let hit = |ms: u64, key, model, kind| LimitHit {
+        let hit = |ms: u64, key, model, cause| LimitHit {
             at: Nanos::from_millis(ms),
             key,
             model,
-            kind,
+            cause,
         };
         let hits = [
-            hit(1_000, 0, 0, HitKind::Rpm),
-            hit(2_500, 1, 1, HitKind::Tpm),
-            hit(2_500, 1, 1, HitKind::FailedRequests),
-            hit(86_400_000, 0, 0, HitKind::Rpd),
+            hit(1_000, 0, 0, Cause::Requests),
+            hit(2_500, 1, 1, Cause::Tokens),
+            hit(2_500, 1, 1, Cause::Lockout),
+            hit(86_400_000, 0, 0, Cause::RequestsPerDay),
         ];
         let keys = ["batch".to_string(), "agent \"x\"".to_string()];
         let models = ["llama-3.3-70b".to_string(), "zai-org-glm-5".to_string()];

@@ -1,6 +1,6 @@
 //! requests.csv: one row per request, streamed as requests end.
 
-use crate::engine::{RequestRecord, RequestSink};
+use crate::outcome::{RequestRecord, RequestSink};
 use crate::scenario::Scenario;
 use std::io::Write;
 

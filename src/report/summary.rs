@@ -1,7 +1,7 @@
 //! summary.csv, utilisation.csv and the terminal summary of one run.
 
-use crate::engine::Outcome;
-use crate::metrics::GroupStats;
+use crate::outcome::GroupStats;
+use crate::outcome::Outcome;
 use crate::response::Cause;
 use crate::scenario::Scenario;
 use crate::strategy::{GiveUp, Refusal};
@@ -25,6 +25,7 @@ pub const METRICS: &[(&str, Option<usize>)] = &[
     ("attempts", None),
     ("rejected_429", None),
     ("rejected_429_rpm", None),
+    ("rejected_429_rpd", None),
     ("rejected_429_tpm", None),
     ("rejected_429_lockout", None),
     ("rejected_429_overloaded", None),
@@ -70,6 +71,7 @@ pub fn metric_values(s: &GroupStats, minutes: f64) -> Vec<f64> {
         s.attempts,
         s.rejected_total(),
         s.rejected_by(Cause::Requests),
+        s.rejected_by(Cause::RequestsPerDay),
         s.rejected_by(Cause::Tokens),
         s.rejected_by(Cause::Lockout),
         s.rejected_by(Cause::Overloaded),
@@ -148,8 +150,9 @@ pub fn summary_csv(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
     csv_bytes(&summary_columns(), &rows)
 }
 
-/// utilisation.csv: for each (key, model, limit) that saw traffic, what share of
-/// the limit's capacity over the run was admitted.
+/// utilisation.csv: for each (key, model, limit) that saw traffic, what it
+/// admitted and refused, and what share of its capacity over the windows the
+/// run covered was admitted (both counted by the engine).
 pub fn utilisation_csv(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
     let header = [
         "key",
@@ -157,25 +160,27 @@ pub fn utilisation_csv(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
         "limit",
         "amount",
         "window_s",
+        "windows",
         "admitted",
+        "refused",
         "capacity",
         "utilisation",
     ];
     let rows: Vec<Vec<String>> = outcome
-        .utilisation
+        .limits
         .iter()
         .map(|u| {
-            let windows = outcome.horizon.as_secs_f64() / u.limit.window.as_secs_f64();
-            let capacity = u.limit.amount as f64 * windows;
             vec![
                 outcome.keys[u.key as usize].clone(),
                 scenario.policy.models[u.model as usize].id.clone(),
                 u.limit.label(),
                 u.limit.amount.to_string(),
                 format!("{}", u.limit.window.as_secs_f64()),
+                u.windows.to_string(),
                 u.admitted.to_string(),
-                format!("{capacity:.0}"),
-                format!("{:.4}", u.admitted as f64 / capacity),
+                u.refused.to_string(),
+                u.capacity.to_string(),
+                format!("{:.4}", u.utilisation()),
             ]
         })
         .collect();
@@ -207,11 +212,12 @@ pub fn summary_table(scenario: &Scenario, outcome: &Outcome) -> String {
         ("unservable", |s, _| s.unservable.to_string()),
         ("in flight at end", |s, _| s.in_flight.to_string()),
         ("attempts", |s, _| s.attempts.to_string()),
-        ("429 (rpm/tpm/lock/ovl)", |s, _| {
+        ("429 (rpm/rpd/tpm/lock/ovl)", |s, _| {
             format!(
-                "{} ({}/{}/{}/{})",
+                "{} ({}/{}/{}/{}/{})",
                 s.rejected_total(),
                 s.rejected_by(Cause::Requests),
+                s.rejected_by(Cause::RequestsPerDay),
                 s.rejected_by(Cause::Tokens),
                 s.rejected_by(Cause::Lockout),
                 s.rejected_by(Cause::Overloaded)

@@ -4,8 +4,9 @@
 //! Long runs are binned so a chart holds at most about [`MAX_POINTS`] points
 //! per line: a day at 10 s intervals would otherwise be 8,640 jagged points.
 
-use super::charts::{Chart, LineChart, Series};
-use crate::metrics::IntervalStats;
+use super::charts::{Chart, LineChart, Series, Shade};
+use crate::outcome::{IntervalStats, LockoutBlock, OutageWindow};
+use crate::policy::KeyId;
 use crate::time::Nanos;
 
 /// Most points a line gets before intervals are merged into wider bins.
@@ -35,13 +36,12 @@ fn bin(intervals: &[IntervalStats], interval: Nanos) -> (Vec<IntervalStats>, Nan
     (bins, Nanos(interval.0 * k as u64))
 }
 
-fn base(title: &str, y_label: &str, horizon: Nanos, lockouts: &[(Nanos, Nanos)]) -> LineChart {
+fn base(title: &str, y_label: &str, horizon: Nanos, shaded: &[Shade]) -> LineChart {
     LineChart {
         title: title.to_string(),
         x_label: "time (min)".to_string(),
         y_label: y_label.to_string(),
-        shaded: shade(lockouts),
-        shaded_label: "abuse lockout (any key)".to_string(),
+        shaded: shaded.to_vec(),
         y_min_zero: true,
         x_range: Some((0.0, horizon.as_secs_f64() / 60.0)),
         ..LineChart::default()
@@ -82,13 +82,13 @@ pub fn throughput(
     lines: &[Line<'_>],
     interval: Nanos,
     horizon: Nanos,
-    lockouts: &[(Nanos, Nanos)],
+    shaded: &[Shade],
 ) -> Chart {
     Chart::Line(LineChart {
         series: series(lines, interval, |s, w, runs| {
             f64::from(s.successes) * 60.0 / w.as_secs_f64() / runs
         }),
-        ..base(title, "successful requests / min", horizon, lockouts)
+        ..base(title, "successful requests / min", horizon, shaded)
     })
 }
 
@@ -99,7 +99,7 @@ pub fn rate_429(
     lines: &[Line<'_>],
     interval: Nanos,
     horizon: Nanos,
-    lockouts: &[(Nanos, Nanos)],
+    shaded: &[Shade],
 ) -> Chart {
     Chart::Line(LineChart {
         series: series(lines, interval, |s, _, _| {
@@ -110,13 +110,45 @@ pub fn rate_429(
             }
         }),
         y_max: Some(100.0),
-        ..base(title, "429 share of attempts (%)", horizon, lockouts)
+        ..base(title, "429 share of attempts (%)", horizon, shaded)
     })
 }
 
-/// Lockout intervals in minutes, overlapping ones merged.
-fn shade(lockouts: &[(Nanos, Nanos)]) -> Vec<(f64, f64)> {
-    let mut v: Vec<(Nanos, Nanos)> = lockouts.to_vec();
+/// One shaded set per key in `keys` that was locked out: its blocks in
+/// minutes, labelled with the key's name (and `note`, if any).
+pub fn lockout_shades(
+    blocks: &[LockoutBlock],
+    keys: &[KeyId],
+    names: &[String],
+    note: &str,
+) -> Vec<Shade> {
+    keys.iter()
+        .filter_map(|&k| {
+            let spans: Vec<(Nanos, Nanos)> = blocks
+                .iter()
+                .filter(|b| b.key == k)
+                .map(|b| (b.start, b.end))
+                .collect();
+            (!spans.is_empty()).then(|| Shade {
+                label: format!("abuse lockout: key {}{note}", names[k as usize]),
+                ranges: minutes(&spans),
+            })
+        })
+        .collect()
+}
+
+/// The outages as one shaded set (none when there are none).
+pub fn outage_shade(outages: &[OutageWindow]) -> Option<Shade> {
+    let spans: Vec<(Nanos, Nanos)> = outages.iter().map(|o| (o.start, o.end)).collect();
+    (!spans.is_empty()).then(|| Shade {
+        label: "outage (5xx)".to_string(),
+        ranges: minutes(&spans),
+    })
+}
+
+/// Intervals in minutes, overlapping ones merged.
+fn minutes(spans: &[(Nanos, Nanos)]) -> Vec<(f64, f64)> {
+    let mut v: Vec<(Nanos, Nanos)> = spans.to_vec();
     v.sort();
     let mut merged: Vec<(Nanos, Nanos)> = Vec::new();
     for (s, e) in v {

@@ -1,7 +1,7 @@
 //! timeseries.csv: what happened in each interval, per group and in total.
 
-use crate::engine::Outcome;
-use crate::metrics::IntervalStats;
+use crate::outcome::IntervalStats;
+use crate::outcome::Outcome;
 use crate::scenario::Scenario;
 
 pub const TIMESERIES_COLUMNS: &[&str] = &[
@@ -11,6 +11,7 @@ pub const TIMESERIES_COLUMNS: &[&str] = &[
     "attempts",
     "successes",
     "rejected_429_rpm",
+    "rejected_429_rpd",
     "rejected_429_tpm",
     "rejected_429_lockout",
     "rejected_429_overloaded",
@@ -20,20 +21,21 @@ pub const TIMESERIES_COLUMNS: &[&str] = &[
 ];
 
 fn row(t: f64, group: &str, s: &IntervalStats) -> Vec<String> {
-    vec![
+    let v = vec![
         format!("{t}"),
         group.to_string(),
         s.offered.to_string(),
         s.attempts.to_string(),
         s.successes.to_string(),
-        s.rejected[0].to_string(),
-        s.rejected[1].to_string(),
-        s.rejected[2].to_string(),
-        s.rejected[3].to_string(),
+    ];
+    let mut v = v;
+    v.extend(s.rejected.iter().map(u32::to_string));
+    v.extend([
         s.errors_5xx.to_string(),
         s.tokens_admitted.to_string(),
         format!("{:.3}", s.locked_ns as f64 / 1e9),
-    ]
+    ]);
+    v
 }
 
 /// Long format (one row per interval and group, then a "total" row per

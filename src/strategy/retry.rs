@@ -60,6 +60,11 @@ pub enum GiveUp {
 impl GiveUp {
     pub const ALL: [GiveUp; 3] = [GiveUp::NotRetryable, GiveUp::MaxAttempts, GiveUp::Deadline];
 
+    /// Position in [`GiveUp::ALL`] (and in every per-reason array).
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
     pub const fn label(self) -> &'static str {
         match self {
             GiveUp::NotRetryable => "not_retryable",

@@ -26,8 +26,10 @@
 mod arrival;
 pub mod import;
 mod sizes;
+mod source;
 mod trace;
 
 pub use arrival::{ArrivalSpec, Arrivals};
 pub use sizes::{LogNormalSize, SizeDist, ThinkTime};
+pub use source::TraceSource;
 pub use trace::{TraceError, TraceReader, TraceRow};

@@ -103,3 +103,32 @@ impl AnyWindow {
         dispatch!(self, w => w.admitted_total())
     }
 }
+
+/// What a limit could admit at most over a run of `horizon`: the number of
+/// windows the run covers and their capacity, so that admitted / capacity
+/// never exceeds 1 (output tokens charged on completion aside, which may
+/// overshoot a window by design).
+///
+/// - fixed: every aligned window `[0, horizon)` overlaps, partial ones at
+///   either end included (a run that starts mid-minute touches one window
+///   more than its length in minutes; an RPD limit in an hour's run, one);
+/// - sliding log: at most `amount` in any window length, so
+///   `ceil(horizon / window)` windows;
+/// - token bucket: the full bucket at the start plus the refill.
+pub fn capacity(algo: WindowAlgo, spec: LimitSpec, offset: Nanos, horizon: Nanos) -> (u64, u64) {
+    let w = spec.window.0.max(1);
+    let h = horizon.0.max(1);
+    let spans = h.div_ceil(w);
+    match algo {
+        WindowAlgo::Fixed => {
+            let phase = offset.0 % w;
+            let windows = (phase + h - 1) / w + 1;
+            (windows, windows.saturating_mul(spec.amount))
+        }
+        WindowAlgo::SlidingLog => (spans, spans.saturating_mul(spec.amount)),
+        WindowAlgo::TokenBucket => {
+            let refill = (u128::from(spec.amount) * u128::from(h) / u128::from(w)) as u64;
+            (spans, spec.amount.saturating_add(refill))
+        }
+    }
+}

@@ -60,11 +60,11 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
-use crate::engine::TraceSource;
 use crate::policy::{KeyId, ModelId};
 use crate::rng::Rng;
 use crate::suggest::{close_matches, did_you_mean, or_list};
 use crate::time::Nanos;
+use crate::workload::TraceSource;
 use crate::workload::{ArrivalSpec, TraceError, TraceReader, TraceRow};
 
 /// The key name of requests whose source names none.

@@ -1,11 +1,12 @@
-//! What a run measured: counters per client group, a completion-time
-//! histogram, and a time series per interval.
+//! Counters of one scope of a run (a client group, a (key, model) pair, or
+//! all traffic): requests by fate, attempts, 429s by cause, a completion-time
+//! histogram.
 //!
 //! Completion times go into an HDR histogram (3 significant digits, fixed
 //! memory) rather than a list, so a day of traffic costs the same memory as a
 //! minute.
 
-use crate::response::Cause;
+use crate::response::{Cause, CAUSES};
 use crate::strategy::{Attempts, GiveUp, Refusal};
 use crate::time::Nanos;
 use hdrhistogram::Histogram;
@@ -32,7 +33,7 @@ pub struct GroupStats {
     /// Attempts sent, retries included.
     pub attempts: u64,
     /// 429 answers by cause (indexed like [`Cause::ALL`]).
-    pub rejected: [u64; 4],
+    pub rejected: [u64; CAUSES],
     /// 500 and 503 answers.
     pub errors_5xx: u64,
     /// Attempts spent on finished requests (for attempts per request).
@@ -64,7 +65,7 @@ impl Default for GroupStats {
             unservable: 0,
             in_flight: 0,
             attempts: 0,
-            rejected: [0; 4],
+            rejected: [0; CAUSES],
             errors_5xx: 0,
             finished_attempts: 0,
             max_attempts: 0,
@@ -77,23 +78,6 @@ impl Default for GroupStats {
                 .expect("static histogram bounds are valid"),
             locked_out: Nanos::ZERO,
         }
-    }
-}
-
-pub(crate) fn cause_index(c: Cause) -> usize {
-    match c {
-        Cause::Requests => 0,
-        Cause::Tokens => 1,
-        Cause::Lockout => 2,
-        Cause::Overloaded => 3,
-    }
-}
-
-pub(crate) fn give_up_index(g: GiveUp) -> usize {
-    match g {
-        GiveUp::NotRetryable => 0,
-        GiveUp::MaxAttempts => 1,
-        GiveUp::Deadline => 2,
     }
 }
 
@@ -125,11 +109,11 @@ impl GroupStats {
     }
 
     pub fn rejected_by(&self, c: Cause) -> u64 {
-        self.rejected[cause_index(c)]
+        self.rejected[c.index()]
     }
 
     pub fn gave_up_by(&self, g: GiveUp) -> u64 {
-        self.gave_up[give_up_index(g)]
+        self.gave_up[g.index()]
     }
 
     /// Share of attempts answered 429.
@@ -158,6 +142,26 @@ impl GroupStats {
         } else {
             self.completion.value_at_quantile(q) as f64 / 1e3
         }
+    }
+
+    /// Completion-time quantile in seconds over every arrival, a request that
+    /// did not succeed (given up, refused, unservable, still in flight)
+    /// counting as never completed: `None` when more than `1 - q` of the
+    /// arrivals did not succeed, so the quantile is not reached. This is the
+    /// honest figure to rank strategies by: a strategy that abandons requests
+    /// does not look fast by dropping its slow ones.
+    pub fn completion_quantile_all(&self, q: f64) -> Option<f64> {
+        let rank = (q * self.arrivals as f64).ceil().max(1.0) as u64;
+        if self.arrivals == 0 || rank > self.succeeded {
+            return None;
+        }
+        let within = rank as f64 / self.succeeded as f64;
+        Some(self.completion.value_at_quantile(within) as f64 / 1e3)
+    }
+
+    /// Share of arrivals that succeeded.
+    pub fn success_share(&self) -> f64 {
+        ratio(self.succeeded, self.arrivals)
     }
 
     pub fn completion_max(&self) -> f64 {
@@ -211,74 +215,5 @@ pub(crate) fn ratio(a: u64, b: u64) -> f64 {
         0.0
     } else {
         a as f64 / b as f64
-    }
-}
-
-/// What happened in one interval of the run, for one group.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct IntervalStats {
-    /// Requests that arrived.
-    pub offered: u32,
-    pub attempts: u32,
-    pub successes: u32,
-    /// 429s by cause (indexed like [`Cause::ALL`]).
-    pub rejected: [u32; 4],
-    pub errors_5xx: u32,
-    /// Tokens the limiter charged for admitted attempts.
-    pub tokens_admitted: u64,
-    /// Nanoseconds of the interval during which the group's key was locked out.
-    pub locked_ns: u64,
-}
-
-impl IntervalStats {
-    pub fn merge(&mut self, o: &IntervalStats) {
-        self.offered += o.offered;
-        self.attempts += o.attempts;
-        self.successes += o.successes;
-        for (a, b) in self.rejected.iter_mut().zip(o.rejected) {
-            *a += b;
-        }
-        self.errors_5xx += o.errors_5xx;
-        self.tokens_admitted += o.tokens_admitted;
-        self.locked_ns = self.locked_ns.max(o.locked_ns);
-    }
-}
-
-/// Per-interval stats of every group: `rows[group][interval]`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct TimeSeries {
-    pub interval: Nanos,
-    pub rows: Vec<Vec<IntervalStats>>,
-}
-
-impl TimeSeries {
-    pub fn new(groups: usize, interval: Nanos, horizon: Nanos) -> TimeSeries {
-        let n = horizon.0.div_ceil(interval.0).max(1) as usize;
-        TimeSeries {
-            interval,
-            rows: vec![vec![IntervalStats::default(); n]; groups],
-        }
-    }
-
-    #[inline]
-    pub fn at(&mut self, group: usize, t: Nanos) -> &mut IntervalStats {
-        let row = &mut self.rows[group];
-        let i = ((t.0 / self.interval.0) as usize).min(row.len() - 1);
-        &mut row[i]
-    }
-
-    pub fn intervals(&self) -> usize {
-        self.rows.first().map_or(0, Vec::len)
-    }
-
-    /// All groups merged, interval by interval (lockout as the longest of any group's key).
-    pub fn total(&self) -> Vec<IntervalStats> {
-        let mut out = vec![IntervalStats::default(); self.intervals()];
-        for row in &self.rows {
-            for (a, b) in out.iter_mut().zip(row) {
-                a.merge(b);
-            }
-        }
-        out
     }
 }

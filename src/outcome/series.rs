@@ -1,0 +1,74 @@
+//! Per-interval counts of a run, per group: the time series behind
+//! timeseries.csv and the charts.
+
+use crate::response::CAUSES;
+use crate::time::Nanos;
+
+/// What happened in one interval of the run, for one group.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct IntervalStats {
+    /// Requests that arrived.
+    pub offered: u32,
+    pub attempts: u32,
+    pub successes: u32,
+    /// 429s by cause (indexed like [`Cause::ALL`]).
+    pub rejected: [u32; CAUSES],
+    pub errors_5xx: u32,
+    /// Tokens the limiter charged for admitted attempts.
+    pub tokens_admitted: u64,
+    /// Nanoseconds of the interval during which the group's key was locked out.
+    pub locked_ns: u64,
+}
+
+impl IntervalStats {
+    pub fn merge(&mut self, o: &IntervalStats) {
+        self.offered += o.offered;
+        self.attempts += o.attempts;
+        self.successes += o.successes;
+        for (a, b) in self.rejected.iter_mut().zip(o.rejected) {
+            *a += b;
+        }
+        self.errors_5xx += o.errors_5xx;
+        self.tokens_admitted += o.tokens_admitted;
+        self.locked_ns = self.locked_ns.max(o.locked_ns);
+    }
+}
+
+/// Per-interval stats of every group: `rows[group][interval]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimeSeries {
+    pub interval: Nanos,
+    pub rows: Vec<Vec<IntervalStats>>,
+}
+
+impl TimeSeries {
+    pub fn new(groups: usize, interval: Nanos, horizon: Nanos) -> TimeSeries {
+        let n = horizon.0.div_ceil(interval.0).max(1) as usize;
+        TimeSeries {
+            interval,
+            rows: vec![vec![IntervalStats::default(); n]; groups],
+        }
+    }
+
+    #[inline]
+    pub fn at(&mut self, group: usize, t: Nanos) -> &mut IntervalStats {
+        let row = &mut self.rows[group];
+        let i = ((t.0 / self.interval.0) as usize).min(row.len() - 1);
+        &mut row[i]
+    }
+
+    pub fn intervals(&self) -> usize {
+        self.rows.first().map_or(0, Vec::len)
+    }
+
+    /// All groups merged, interval by interval (lockout as the longest of any group's key).
+    pub fn total(&self) -> Vec<IntervalStats> {
+        let mut out = vec![IntervalStats::default(); self.intervals()];
+        for row in &self.rows {
+            for (a, b) in out.iter_mut().zip(row) {
+                a.merge(b);
+            }
+        }
+        out
+    }
+}
