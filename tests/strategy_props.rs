@@ -128,12 +128,6 @@ fn drive(
     check: impl Fn(f64) -> bool,
 ) -> (Vec<u64>, Vec<u64>) {
     let mut rng = stream(3, "budget", Purpose::Strategy);
-    let failed = Response {
-        status: Status::Unavailable,
-        cause: None,
-        headers: Headers::default(),
-        retry_after: None,
-    };
     let (mut now, mut granted, mut deposits) = (0u64, Vec::new(), Vec::new());
     for (gap, op) in ops {
         now += gap;
@@ -146,9 +140,9 @@ fn drive(
                 }
             }
             Op::Success { retried } => budget.on_success(t, &info(1, 1 + u32::from(*retried))),
-            Op::Failure => budget.on_failure(t, &info(1, 1), &failed, true),
+            Op::Failure => budget.on_failure(true),
             Op::Withdraw => {
-                if budget.withdraw(t, &info(1, 1)) {
+                if budget.withdraw(t) {
                     granted.push(now);
                 }
             }

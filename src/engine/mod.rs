@@ -126,7 +126,7 @@ pub fn simulate<'k>(
             GroupRt {
                 client: g
                     .strategy
-                    .build_with(scenario.clock, scenario.policy.header_units),
+                    .build(scenario.clock, scenario.policy.header_units),
                 arrivals,
                 arrival_rng: rng::stream(seed, &g.name, Purpose::Arrivals),
                 sizes_rng: rng::stream(seed, &g.name, Purpose::Sizes),

@@ -204,6 +204,7 @@ impl Breaker {
         self.failed = 0;
     }
 
+    #[cfg(test)]
     pub fn is_open(&self) -> bool {
         matches!(self.state, State::Open { .. })
     }

@@ -103,24 +103,14 @@ pub struct StrategySpec {
 }
 
 impl StrategySpec {
-    /// A fresh client with this strategy (one per client group and run).
-    ///
-    /// The client learns the wall clock (to read the Unix reset header after a
-    /// success) from its first failure; [`StrategySpec::build_with`] gives it
-    /// up front.
-    pub fn build(&self) -> Client {
+    /// A fresh client with this strategy (one per client group and run). It
+    /// knows the run's clock and header units, to read the Unix reset header
+    /// after a success.
+    pub fn build(&self, clock: Clock, header_units: HeaderUnits) -> Client {
         Client {
             spec: self.clone(),
-            clock: None,
+            clock: (clock, header_units),
             parts: Vec::new(),
-        }
-    }
-
-    /// A fresh client that knows the run's clock and header units from the start.
-    pub fn build_with(&self, clock: Clock, header_units: HeaderUnits) -> Client {
-        Client {
-            clock: Some((clock, header_units)),
-            ..self.build()
         }
     }
 
@@ -232,8 +222,8 @@ struct Parts {
 /// The client side of one group: a strategy instance with its state.
 pub struct Client {
     spec: StrategySpec,
-    /// The run's clock and header units, once known.
-    clock: Option<(Clock, HeaderUnits)>,
+    /// The run's clock and header units.
+    clock: (Clock, HeaderUnits),
     /// `parts[0]` is shared (and serves open-loop requests); with
     /// [`Scope::PerWorker`], worker w uses `parts[w + 1]`. Grown on first use.
     parts: Vec<Parts>,
@@ -302,7 +292,7 @@ impl Client {
                 now,
                 info,
                 response,
-                clock,
+                clock: Some(clock),
             });
         }
         if let Some(b) = &mut p.breaker {
@@ -327,7 +317,6 @@ impl Client {
         header_units: HeaderUnits,
         rng: &mut Rng,
     ) -> Next {
-        self.clock = Some((clock, header_units));
         let retryable = self.spec.retry.retry_on.contains(response.status);
         let pause = self.spec.pause_after_429;
         let p = self.parts(info);
@@ -343,7 +332,7 @@ impl Client {
             b.record(now, response.status);
         }
         if let Some(budget) = &mut p.budget {
-            budget.on_failure(now, info, response, retryable);
+            budget.on_failure(retryable);
         }
         if pause > Nanos::ZERO && response.status == Status::TooMany {
             p.paused_until = p.paused_until.max(now + pause);
@@ -381,7 +370,7 @@ impl Client {
             }
         }
         if let Some(budget) = &mut self.parts(info).budget {
-            if !budget.withdraw(now, info) {
+            if !budget.withdraw(now) {
                 return Next::Refuse(Refusal::Budget);
             }
         }

@@ -562,7 +562,7 @@ mod tests {
                 client: find(name)
                     .unwrap()
                     .spec()
-                    .build_with(CLOCK, HeaderUnits::Seconds),
+                    .build(CLOCK, HeaderUnits::Seconds),
                 rng: stream(7, name, Purpose::Strategy),
                 now: Nanos::ZERO,
                 log: Vec::new(),

@@ -19,8 +19,6 @@ mod header_aware;
 mod random_exponential;
 mod scaled_jitter;
 
-pub use header_aware::HeaderAware;
-
 use super::config::{toml_duration, Fields, Kind, Result};
 use super::RetryCtx;
 use crate::rng::Rng;

@@ -64,7 +64,7 @@ impl Budget for AwsQuota {
         self.available = (self.available + back).min(self.spec.capacity);
     }
 
-    fn withdraw(&mut self, _now: Nanos, _info: &SendInfo) -> bool {
+    fn withdraw(&mut self, _now: Nanos) -> bool {
         match self.available.checked_sub(self.spec.retry_cost) {
             Some(left) => {
                 self.available = left;
@@ -95,15 +95,15 @@ mod tests {
         .build();
         let t = Nanos::ZERO;
         for _ in 0..100 {
-            assert!(q.withdraw(t, &info(1)));
+            assert!(q.withdraw(t));
         }
         assert_eq!(q.balance(t), 0.0);
-        assert!(!q.withdraw(t, &info(1)), "the 101st retry is refused");
+        assert!(!q.withdraw(t), "the 101st retry is refused");
         q.on_success(t, &info(1));
         assert_eq!(q.balance(t), 1.0);
         q.on_success(t, &info(3));
         assert_eq!(q.balance(t), 6.0);
-        assert!(q.withdraw(t, &info(1)));
+        assert!(q.withdraw(t));
         assert_eq!(q.balance(t), 1.0);
         for _ in 0..1000 {
             q.on_success(t, &info(1));

@@ -6,7 +6,6 @@
 //! The gRFC's example: max_tokens 10, token_ratio 0.1.
 
 use super::{Budget, BudgetKind};
-use crate::response::Response;
 use crate::strategy::config::{toml_number, Fields, Result};
 use crate::strategy::SendInfo;
 use crate::time::Nanos;
@@ -55,13 +54,13 @@ impl Budget for Grpc {
         self.tokens = (self.tokens + self.ratio).min(self.max);
     }
 
-    fn on_failure(&mut self, _now: Nanos, _info: &SendInfo, _r: &Response, retryable: bool) {
+    fn on_failure(&mut self, retryable: bool) {
         if retryable {
             self.tokens = (self.tokens - 1000).max(0);
         }
     }
 
-    fn withdraw(&mut self, _now: Nanos, _info: &SendInfo) -> bool {
+    fn withdraw(&mut self, _now: Nanos) -> bool {
         self.tokens * 2 > self.max
     }
 
@@ -72,9 +71,8 @@ impl Budget for Grpc {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::{failed, info};
+    use super::super::tests::info;
     use super::*;
-    use crate::response::Status;
 
     #[test]
     fn stops_retrying_at_half_and_recovers_with_successes() {
@@ -85,20 +83,20 @@ mod tests {
         .build();
         let t = Nanos::ZERO;
         let fail = |b: &mut Box<dyn Budget>| {
-            b.on_failure(t, &info(1), &failed(Status::Unavailable), true);
-            b.withdraw(t, &info(1))
+            b.on_failure(true);
+            b.withdraw(t)
         };
         // 10 -> 9, 8, 7, 6 retry; at 5 (not above half) no more.
         let decisions: Vec<bool> = (0..6).map(|_| fail(&mut b)).collect();
         assert_eq!(decisions, [true, true, true, true, false, false]);
         assert_eq!(b.balance(t), 4.0);
         // A non-retryable failure costs nothing.
-        b.on_failure(t, &info(1), &failed(Status::Internal), false);
+        b.on_failure(false);
         assert_eq!(b.balance(t), 4.0);
         // 11 successes: 4 + 1.1 = 5.1 > 5.
         for _ in 0..11 {
             b.on_success(t, &info(1));
         }
-        assert!(b.withdraw(t, &info(1)));
+        assert!(b.withdraw(t));
     }
 }

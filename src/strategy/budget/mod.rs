@@ -20,7 +20,6 @@ pub mod sre;
 
 use super::config::{Fields, Kind, Result};
 use super::{Refusal, SendInfo};
-use crate::response::Response;
 use crate::rng::Rng;
 use crate::time::Nanos;
 use std::fmt;
@@ -42,17 +41,10 @@ pub trait Budget: Send {
     fn on_success(&mut self, _now: Nanos, _info: &SendInfo) {}
 
     /// A failed attempt; `retryable` is whether its status is one the strategy retries.
-    fn on_failure(
-        &mut self,
-        _now: Nanos,
-        _info: &SendInfo,
-        _response: &Response,
-        _retryable: bool,
-    ) {
-    }
+    fn on_failure(&mut self, _retryable: bool) {}
 
     /// Whether the failed request may retry; if so, the retry is paid for.
-    fn withdraw(&mut self, _now: Nanos, _info: &SendInfo) -> bool {
+    fn withdraw(&mut self, _now: Nanos) -> bool {
         true
     }
 
@@ -135,7 +127,6 @@ impl BudgetSpec {
 
 #[cfg(test)]
 pub(crate) mod tests {
-    use crate::response::{Headers, Response, Status};
     use crate::strategy::SendInfo;
 
     pub(crate) fn info(sent: u32) -> SendInfo {
@@ -143,15 +134,6 @@ pub(crate) mod tests {
             worker: None,
             tokens: 1,
             sent,
-        }
-    }
-
-    pub(crate) fn failed(status: Status) -> Response {
-        Response {
-            status,
-            cause: None,
-            headers: Headers::default(),
-            retry_after: None,
         }
     }
 }

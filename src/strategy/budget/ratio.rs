@@ -110,7 +110,7 @@ impl Budget for Ratio {
         Ok(())
     }
 
-    fn withdraw(&mut self, now: Nanos, _info: &SendInfo) -> bool {
+    fn withdraw(&mut self, now: Nanos) -> bool {
         let i = self.expire(now);
         if self.sum() >= self.withdraw {
             self.slots[i] -= self.withdraw;
@@ -147,7 +147,7 @@ mod tests {
             b.on_send(t, &info(0), &mut rng).unwrap();
         }
         b.on_send(t, &info(1), &mut rng).unwrap(); // a retry deposits nothing
-        let granted = (0..100).filter(|_| b.withdraw(t, &info(1))).count();
+        let granted = (0..100).filter(|_| b.withdraw(t)).count();
         assert_eq!(granted, 20);
         // After ttl the deposits and withdrawals have expired; the reserve is back.
         assert_eq!(b.balance(Nanos::from_secs(12)), 10.0);

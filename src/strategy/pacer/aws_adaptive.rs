@@ -121,6 +121,7 @@ impl AwsAdaptive {
         self.lanes.request_rate()
     }
 
+    #[cfg(test)]
     pub fn enabled(&self) -> bool {
         self.enabled
     }

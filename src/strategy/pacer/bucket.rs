@@ -247,6 +247,7 @@ impl Lanes {
     }
 
     /// Sends promised and not yet gone, and sends parked.
+    #[cfg(test)]
     pub fn waiting(&self) -> (usize, usize) {
         (self.promised.len(), self.parked.len())
     }

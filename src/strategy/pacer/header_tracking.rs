@@ -9,9 +9,10 @@
 //! It spends nothing itself: every waiting send is released at the reset,
 //! which is this design's known weakness (the herd at the reset).
 //!
-//! Reading the Unix reset needs the wall clock; a client built with
-//! [`crate::strategy::StrategySpec::build`] learns it from its first failure
-//! and ignores a spent request window reported before that.
+//! Reading the Unix reset needs the wall clock, which every client has from
+//! [`crate::strategy::StrategySpec::build`]; an answer seen without it
+//! ([`Seen::clock`] is `None`) cannot place a spent request window and is
+//! ignored.
 
 use super::{Pacer, PacerKind, Seen};
 use crate::strategy::config::{Fields, Result};

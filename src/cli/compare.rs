@@ -1,0 +1,108 @@
+//! `ratesim compare`: every candidate strategy on the same workload, with
+//! replications; the ranked verdict on stdout, the report files on disk.
+
+use super::{emit, input, load, progress, run_error, write_files, Batch};
+use anyhow::Result;
+use ratesim::scenario::validate::default_out_dir;
+use std::path::PathBuf;
+use std::time::Instant;
+
+#[derive(clap::Args)]
+pub struct Args {
+    scenario: PathBuf,
+    /// Strategy preset names, comma-separated (default: the scenario's [compare] list).
+    #[arg(long, value_delimiter = ',')]
+    strategies: Vec<String>,
+    /// Replications per strategy (default: the scenario's, else 10).
+    #[arg(long)]
+    replications: Option<u32>,
+    #[command(flatten)]
+    batch: Batch,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let Args {
+        scenario: path,
+        strategies: flag_strategies,
+        replications,
+        batch:
+            Batch {
+                seed,
+                out,
+                jobs,
+                quiet,
+            },
+    } = args;
+    let sc = load(&path)?;
+    let spec = sc.compare.clone();
+    let strategies = if flag_strategies.is_empty() {
+        spec.as_ref()
+            .map(|c| c.strategies.clone())
+            .unwrap_or_default()
+    } else {
+        flag_strategies
+            .iter()
+            .map(|name| {
+                ratesim::strategy::config::parse(&toml::Value::String(name.trim().to_string()))
+                    .map_err(|e| input(format!("--strategies: {}", e.message)))
+            })
+            .collect::<Result<Vec<_>>>()?
+    };
+    if strategies.is_empty() {
+        return Err(input(format!(
+            "nothing to compare: give --strategies a,b,c (see `ratesim strategies`) or add a [compare] table with `strategies` to {}",
+            path.display()
+        )));
+    }
+    let replications = replications
+        .or(spec.as_ref().and_then(|c| c.replications))
+        .unwrap_or(10);
+    if replications == 0 {
+        return Err(input("--replications must be at least 1"));
+    }
+    if jobs == Some(0) {
+        return Err(input("--jobs must be at least 1"));
+    }
+    let plan = ratesim::compare::Plan {
+        strategies,
+        replications,
+        groups: spec.map_or_else(|| (0..sc.groups.len()).collect(), |c| c.groups),
+        base_seed: seed.unwrap_or(sc.seed),
+    };
+    let dir = out.unwrap_or_else(|| default_out_dir(&sc).join("compare"));
+    let total = (plan.strategies.len() as u64) * u64::from(replications);
+    let bar = progress(total, quiet);
+    bar.set_message(format!("comparing {} strategies", plan.strategies.len()));
+    let wall = Instant::now();
+    let comparison =
+        ratesim::compare::run_with_threads(&sc, &plan, jobs, &|| bar.inc(1)).map_err(run_error)?;
+    bar.finish_and_clear();
+    let elapsed = wall.elapsed().as_secs_f64();
+    let files = ratesim::report::compare::compare_files(&sc, &comparison)?;
+    let written = write_files(&dir, &files)?;
+    let est: Vec<_> = (0..plan.strategies.len())
+        .map(|s| ratesim::report::compare::estimates(&comparison, s))
+        .collect();
+    let mut text = format!(
+        "{}: {} strategies x {} replication(s), seeds {}..{}\n\n",
+        sc.name,
+        plan.strategies.len(),
+        replications,
+        plan.base_seed,
+        plan.base_seed + u64::from(replications) - 1
+    );
+    for line in ratesim::report::compare::verdict(&comparison, &est) {
+        text += &format!("- {line}\n");
+    }
+    text.push('\n');
+    for f in &written {
+        text += &format!("wrote {}\n", f.display());
+    }
+    let events: u64 = comparison.runs.iter().map(|r| r.events).sum();
+    text += &format!(
+        "{total} runs, {events} events, {elapsed:.2} s wall on {} thread(s), {:.2}M events/s\n",
+        jobs.unwrap_or_else(rayon::current_num_threads),
+        events as f64 / elapsed.max(1e-9) / 1e6
+    );
+    emit(&text)
+}

@@ -1,0 +1,135 @@
+//! The commands of the `ratesim` binary, one module each, and the helpers
+//! they share: input errors (exit 2), printing, the progress bar and the
+//! flags of the commands that run many simulations.
+
+pub mod compare;
+pub mod plan;
+pub mod policy;
+pub mod run;
+pub mod strategies;
+pub mod trace;
+pub mod validate;
+
+use anyhow::{Context, Result};
+use ratesim::policy::catalogue::CatalogueError;
+use ratesim::policy::presets::Preset;
+use ratesim::policy::Policy;
+use ratesim::runner::RunError;
+use ratesim::scenario::{self, Scenario};
+use std::path::{Path, PathBuf};
+
+/// An error that is the user's input, not the tool: printed plainly, exit 2.
+pub struct InputError(pub String);
+
+impl std::fmt::Debug for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for InputError {}
+
+/// The flags of the commands that run many simulations on a thread pool
+/// (`compare` and `plan`). The help texts are `compare`'s; `plan` rewords
+/// `--out` and `--jobs` with `mut_arg`.
+#[derive(clap::Args)]
+pub struct Batch {
+    /// Seed of the first replication; replication r uses seed + r.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Output folder (default: reports/<scenario name>/compare/).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Threads to run replications on (default: every core).
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+pub fn input(msg: impl ToString) -> anyhow::Error {
+    anyhow::Error::new(InputError(msg.to_string()))
+}
+
+pub fn load(path: &Path) -> Result<Scenario> {
+    scenario::load(path).map_err(input)
+}
+
+pub fn run_error(e: impl Into<RunError>) -> anyhow::Error {
+    let e: RunError = e.into();
+    match e {
+        RunError::Trace(t) => input(t),
+        other => anyhow::Error::new(other),
+    }
+}
+
+/// Writes to stdout, returning broken pipes as errors instead of panicking.
+pub fn emit(text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()?;
+    Ok(())
+}
+
+/// A progress bar on stderr, hidden when stderr is not a terminal or when asked.
+pub fn progress(total: u64, quiet: bool) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if quiet || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{msg} [{bar:40}] {pos}/{len} runs, {elapsed} elapsed, ~{eta} left",
+        )
+        .expect("static template")
+        .progress_chars("=> "),
+    );
+    bar
+}
+
+/// Stages `files` under `dir` and renames them together; the paths written.
+pub fn write_files(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<Vec<PathBuf>> {
+    let mut staged = ratesim::output::OutputDir::new(dir);
+    for (name, bytes) in files {
+        staged
+            .stage(name, bytes)
+            .with_context(|| format!("cannot write {}", dir.join(name).display()))?;
+    }
+    staged
+        .commit()
+        .with_context(|| format!("cannot write into {}", dir.display()))
+}
+
+/// The folder and file name of a single-file `--out`.
+pub fn out_file(path: &Path) -> Result<(&Path, &str)> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| input("--out needs a file name"))?;
+    Ok((dir, name))
+}
+
+/// The policy of a built-in limit table with no scenario settings.
+pub fn preset_policy(table: &Preset) -> Result<Policy, CatalogueError> {
+    Ok(Policy {
+        preset: table.name.to_string(),
+        models: ratesim::policy::catalogue::resolve(table, &[])?,
+        window: Default::default(),
+        tpm: Default::default(),
+        lockout: Default::default(),
+        header_units: Default::default(),
+    })
+}

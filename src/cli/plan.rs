@@ -1,0 +1,101 @@
+//! `ratesim plan`: the capacity plan; the verdict on stdout, the report
+//! files on disk.
+
+use super::{emit, input, load, progress, run_error, write_files, Batch};
+use anyhow::Result;
+use ratesim::scenario::validate::default_out_dir;
+use std::path::PathBuf;
+use std::time::Instant;
+
+#[derive(clap::Args)]
+#[command(
+    mut_arg("out", |a| a.help("Output folder (default: reports/<scenario name>/plan/)")),
+    mut_arg("jobs", |a| a.help("Threads to run simulations on (default: every core)")),
+)]
+pub struct Args {
+    scenario: PathBuf,
+    /// Objective terms over the scenario's [plan] table, e.g.
+    /// "share_429<=1%,p99<=60s,gave_up<=0" (a term may be "none").
+    #[arg(long)]
+    objective: Option<String>,
+    /// Replications per load factor (default: the scenario's, else 8).
+    #[arg(long)]
+    replications: Option<u32>,
+    #[command(flatten)]
+    batch: Batch,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let Args {
+        scenario: path,
+        objective,
+        replications,
+        batch:
+            Batch {
+                seed,
+                out,
+                jobs,
+                quiet,
+            },
+    } = args;
+    let sc = load(&path)?;
+    let mut settings = ratesim::plan::Settings::from_scenario(&sc);
+    if let Some(text) = objective {
+        settings.objective = settings
+            .objective
+            .with_overrides(&text)
+            .map_err(|e| input(format!("--objective: {e}")))?;
+    }
+    if let Some(r) = replications {
+        if r == 0 {
+            return Err(input("--replications must be at least 1"));
+        }
+        settings.replications = r;
+    }
+    if let Some(s) = seed {
+        settings.base_seed = s;
+    }
+    if jobs == Some(0) {
+        return Err(input("--jobs must be at least 1"));
+    }
+    let dir = out.unwrap_or_else(|| default_out_dir(&sc).join("plan"));
+    let bar = progress(0, quiet);
+    bar.set_message("planning");
+    let wall = Instant::now();
+    let result = ratesim::plan::run_with_threads(&sc, &settings, jobs, &|p| match p {
+        ratesim::plan::Progress::Planned(n) => bar.inc_length(n),
+        ratesim::plan::Progress::Done => bar.inc(1),
+    })
+    .map_err(run_error)?;
+    bar.finish_and_clear();
+    let elapsed = wall.elapsed().as_secs_f64();
+    let files = ratesim::report::plan::plan_files(&sc, &result)?;
+    let written = write_files(&dir, &files)?;
+    let mut text = format!(
+        "{}: capacity plan, {} replication(s) per load, seeds {}..{}\n\n",
+        sc.name,
+        settings.replications,
+        settings.base_seed,
+        settings.base_seed + u64::from(settings.replications) - 1
+    );
+    for line in ratesim::report::plan::verdict(&sc, &result) {
+        text += &format!("- {line}\n");
+    }
+    text.push('\n');
+    for f in &written {
+        text += &format!("wrote {}\n", f.display());
+    }
+    let runs = result.main.points.len()
+        + result
+            .candidates
+            .iter()
+            .map(|c| c.points.len())
+            .sum::<usize>()
+        + result.outage.len()
+        + result.limits.iter().map(|l| l.1.len()).sum::<usize>();
+    text += &format!(
+        "{runs} runs, {elapsed:.2} s wall on {} thread(s)\n",
+        jobs.unwrap_or_else(rayon::current_num_threads)
+    );
+    emit(&text)
+}

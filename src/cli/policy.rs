@@ -1,0 +1,101 @@
+//! `ratesim policy`: print the resolved limit table, or import the provider's
+//! own JSON into `[[policy.models]]` entries.
+
+use super::{emit, input, load, out_file, preset_policy};
+use anyhow::{Context, Result};
+use clap::Subcommand;
+use ratesim::policy::describe::describe;
+use ratesim::policy::presets::{preset, DEFAULT_PRESET, PRESETS};
+use ratesim::suggest::close_matches;
+use std::path::{Path, PathBuf};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Only this model.
+    #[arg(long)]
+    model: Option<String>,
+    /// The limit table to resolve against (default: venice).
+    #[arg(long)]
+    preset: Option<String>,
+    /// Resolve with this scenario's policy (overrides and added models).
+    #[arg(long)]
+    scenario: Option<PathBuf>,
+    #[command(subcommand)]
+    action: Option<Action>,
+}
+
+#[derive(Subcommand)]
+enum Action {
+    /// Turn the body of GET /api/v1/api_keys/rate_limits into [[policy.models]] entries.
+    Import {
+        /// The JSON body saved from the API.
+        file: PathBuf,
+        /// Where to write the TOML (default: print it).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+pub fn run(args: Args) -> Result<()> {
+    if let Some(Action::Import { file, out }) = args.action {
+        return import(&file, out);
+    }
+    let policy = match (&args.scenario, &args.preset) {
+        (Some(_), Some(_)) => return Err(input("give --scenario or --preset, not both")),
+        (Some(path), None) => load(path)?.policy,
+        (None, name) => {
+            let name = name.as_deref().unwrap_or(DEFAULT_PRESET);
+            let Some(table) = preset(name) else {
+                let names: Vec<&str> = PRESETS.iter().map(|p| p.name).collect();
+                let close = close_matches(name, names.iter().copied());
+                let hint = if close.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (did you mean {}?)", close.join(" or "))
+                };
+                return Err(input(format!(
+                    "unknown preset {name:?}{hint}; presets: {}",
+                    names.join(", ")
+                )));
+            };
+            preset_policy(table).map_err(input)?
+        }
+    };
+    let id = args
+        .model
+        .map(|m| policy.model_index(&m).map_err(input))
+        .transpose()?;
+    emit(&describe(&policy, id))
+}
+
+fn import(file: &Path, out: Option<PathBuf>) -> Result<()> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let entries = ratesim::policy::import::import_limits(&text)
+        .map_err(|e| input(format!("{}: {e}", file.display())))?;
+    let toml = ratesim::policy::import::policy_toml(
+        &entries,
+        &format!(
+            "Imported from {} (GET /api/v1/api_keys/rate_limits)",
+            file.display()
+        ),
+    );
+    match out {
+        None => emit(&toml),
+        Some(path) => {
+            let (dir, name) = out_file(&path)?;
+            let mut staged = ratesim::output::OutputDir::new(dir);
+            staged
+                .stage(name, toml.as_bytes())
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            staged
+                .commit()
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            emit(&format!(
+                "wrote {} ({} models)\n",
+                path.display(),
+                entries.len()
+            ))
+        }
+    }
+}

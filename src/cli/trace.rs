@@ -1,0 +1,174 @@
+//! `ratesim trace`: convert recorded request logs to the canonical trace, or
+//! summarise a trace.
+
+use super::{emit, input, load, out_file, preset_policy};
+use anyhow::{Context, Result};
+use clap::Subcommand;
+use ratesim::policy::presets::{preset, DEFAULT_PRESET};
+use ratesim::policy::Policy;
+use ratesim::workload::import::{self, Format, ImportOptions};
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    action: Action,
+}
+
+#[derive(Subcommand)]
+enum Action {
+    /// Convert a log export to the canonical CSV trace (docs/traces.md).
+    Convert {
+        input: PathBuf,
+        /// canonical, litellm-csv, litellm-json, helicone, otel, openai-batch.
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        out: PathBuf,
+        /// Skip malformed rows (counted and listed) instead of stopping.
+        #[arg(long)]
+        skip_bad_rows: bool,
+        /// Sort rows by time in memory instead of rejecting rows out of order.
+        #[arg(long)]
+        sort: bool,
+        /// For openai-batch: send rate, e.g. "2/s" (Poisson arrivals).
+        #[arg(long)]
+        rate: Option<String>,
+        /// For openai-batch: seed of the arrival times.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Print duration, load per minute and model, the burstiest minute, token sizes
+    /// and the share of requests too big for their model's TPM.
+    Stats {
+        trace: PathBuf,
+        #[arg(long, default_value = "canonical")]
+        from: String,
+        /// Resolve models with this scenario's policy (default: the venice preset).
+        #[arg(long)]
+        scenario: Option<PathBuf>,
+    },
+}
+
+fn default_policy() -> Policy {
+    let table = preset(DEFAULT_PRESET).expect("the default preset exists");
+    preset_policy(table).expect("the built-in catalogue resolves")
+}
+
+pub fn run(Args { action }: Args) -> Result<()> {
+    let format = |name: &str| Format::from_name(name).map_err(input);
+    match action {
+        Action::Convert {
+            input: path,
+            from,
+            out,
+            skip_bad_rows,
+            sort,
+            rate,
+            seed,
+        } => {
+            let format = format(&from)?;
+            let arrivals = match (&rate, format) {
+                (Some(r), Format::OpenaiBatch) => {
+                    let per_sec = match ratesim::time::parse_rate(r) {
+                        Ok(x) if x > 0.0 => x,
+                        Ok(_) => {
+                            return Err(input(format!(
+                                "--rate {r:?}: a rate must be a positive number"
+                            )))
+                        }
+                        Err(e) => return Err(input(format!("--rate {r:?}: {e}"))),
+                    };
+                    Some((
+                        ratesim::workload::ArrivalSpec::Poisson { rate: per_sec },
+                        ratesim::rng::stream(
+                            seed,
+                            "trace-convert",
+                            ratesim::rng::Purpose::Arrivals,
+                        ),
+                    ))
+                }
+                (Some(_), _) => return Err(input(
+                    "--rate only applies to --from openai-batch (the other formats carry times)",
+                )),
+                (None, Format::OpenaiBatch) => {
+                    return Err(input(
+                        "an OpenAI batch file has no times: give --rate, e.g. --rate 2/s",
+                    ))
+                }
+                (None, _) => None,
+            };
+            let options = ImportOptions {
+                skip_bad_rows,
+                sort,
+                arrivals,
+            };
+            let models: Vec<String> = default_policy()
+                .models
+                .iter()
+                .map(|m| m.id.clone())
+                .collect();
+            let (dir, name) = out_file(&out)?;
+            let mut staged = ratesim::output::OutputDir::new(dir);
+            let mut stream = staged
+                .stage_stream(name)
+                .with_context(|| format!("cannot write {}", out.display()))?;
+            let report = match import::convert(&path, format, options, &models, &mut stream) {
+                Ok(r) => r,
+                Err(import::ConvertError::Trace(t)) => return Err(input(t)),
+                Err(e) => return Err(e.into()),
+            };
+            use std::io::Write as _;
+            stream.flush()?;
+            drop(stream);
+            staged
+                .commit()
+                .with_context(|| format!("cannot write {}", out.display()))?;
+            let mut text = format!(
+                "wrote {} ({} rows; {} failed in the source and kept as requests",
+                out.display(),
+                report.rows,
+                report.failed_in_source
+            );
+            if report.not_requests > 0 {
+                text += &format!(
+                    "; {} records that are not requests passed over",
+                    report.not_requests
+                );
+            }
+            text += ")\n";
+            if report.skipped.count > 0 {
+                text += &format!(
+                    "skipped {} malformed rows; the first:\n",
+                    report.skipped.count
+                );
+                for e in &report.skipped.first {
+                    text += &format!("  {e}\n");
+                }
+            }
+            emit(&text)
+        }
+        Action::Stats {
+            trace,
+            from,
+            scenario,
+        } => {
+            let format = format(&from)?;
+            if format == Format::OpenaiBatch {
+                return Err(input(
+                    "an OpenAI batch file has no times; convert it with --rate first",
+                ));
+            }
+            let policy = match scenario {
+                Some(p) => load(&p)?.policy,
+                None => default_policy(),
+            };
+            let models: Vec<String> = policy.models.iter().map(|m| m.id.clone()).collect();
+            let rows =
+                import::open_file(&trace, format, ImportOptions::default(), models, Vec::new())
+                    .map_err(input)?;
+            let stats = import::stats::trace_stats(rows, &policy).map_err(input)?;
+            emit(&import::stats::render(&stats))
+        }
+    }
+}
