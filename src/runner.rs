@@ -166,6 +166,7 @@ pub fn run_to_dir(
             &hits,
             &outcome.keys,
             &models,
+            scenario.policy.tier(),
             &scenario.clock,
         );
         out.stage("rate_limit_log.json", json.as_bytes())

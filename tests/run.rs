@@ -179,3 +179,33 @@ fn rate_limit_log_lists_every_limit_hit_newest_first() {
             .contains(&e["rateLimitType"].as_str().unwrap()));
     }
 }
+
+#[test]
+fn rate_limit_log_reports_the_tier_of_the_scenarios_preset() {
+    let tier_of = |preset: &str| {
+        let dir = TempDir::new(&format!("tier-{preset}"));
+        let scenario = dir.path().join("tier.toml");
+        let text = std::fs::read_to_string(repo("tests/fixtures/small.toml"))
+            .unwrap()
+            .replace(
+                "[policy.lockout]",
+                &format!("[policy]\npreset = \"{preset}\"\n\n[policy.lockout]"),
+            );
+        std::fs::write(&scenario, text).unwrap();
+        let out = dir.path().join("out");
+        run_into(scenario.to_str().unwrap(), &out, &["--rate-limit-log"]);
+        let log: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("rate_limit_log.json")).unwrap())
+                .unwrap();
+        let tiers: std::collections::BTreeSet<String> = log["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["rateLimitTier"].as_str().unwrap().to_string())
+            .collect();
+        tiers.into_iter().collect::<Vec<_>>()
+    };
+    assert_eq!(tier_of("venice"), ["paid"]);
+    assert_eq!(tier_of("venice-legacy"), ["paid"]);
+    assert_eq!(tier_of("venice-partner-legacy"), ["partner"]);
+}

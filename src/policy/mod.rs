@@ -241,6 +241,17 @@ pub struct Policy {
     pub header_units: HeaderUnits,
 }
 
+impl Policy {
+    /// The account tier of the preset the models were resolved against
+    /// (`rateLimitTier` in the provider's rate-limit log). A policy built by
+    /// hand with a name no preset has gets the default preset's tier.
+    pub fn tier(&self) -> &'static str {
+        presets::preset(&self.preset)
+            .or_else(|| presets::preset(presets::DEFAULT_PRESET))
+            .map_or("paid", |p| p.tier)
+    }
+}
+
 /// Index of a model in [`Policy::models`].
 pub type ModelId = u32;
 /// Index of an API key in the scenario's key list.

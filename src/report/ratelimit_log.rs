@@ -12,8 +12,11 @@
 //! the real endpoint read a simulated run, and lets a run be compared with a
 //! real log. Unlike the endpoint, the file holds every hit, not the last 50.
 //! The key's name stands in for `apiKeyId`, and timestamps are the run's
-//! virtual instants on the scenario's clock, to the millisecond. Each entry
-//! is written on a line of its own so the file can be read and diffed.
+//! virtual instants on the scenario's clock, to the millisecond.
+//! `rateLimitTier` is the tier of the scenario's preset
+//! ([`crate::policy::Policy::tier`]: `paid` for the standard tables, `partner`
+//! for the partner table). Each entry is written on a line of its own so the
+//! file can be read and diffed.
 
 use std::cmp::Reverse;
 
@@ -21,9 +24,6 @@ use serde::Serialize;
 
 use crate::policy::{Counts, KeyId, LimitSpec, ModelId};
 use crate::time::{Clock, Nanos};
-
-/// The tier every entry reports (the standard paid tier).
-pub const TIER: &str = "paid";
 
 /// Which limit refused a request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -73,17 +73,19 @@ pub struct LimitHit {
 struct Entry<'a> {
     api_key_id: &'a str,
     model_id: &'a str,
-    rate_limit_tier: &'static str,
+    rate_limit_tier: &'a str,
     rate_limit_type: &'static str,
     timestamp: String,
 }
 
 /// The log of `hits`, newest first (hits at the same instant in reverse of
-/// the order given). `key_names` and `model_ids` name the ids the hits carry.
+/// the order given). `key_names` and `model_ids` name the ids the hits carry;
+/// every entry reports `tier`.
 pub fn rate_limit_log_json(
     hits: &[LimitHit],
     key_names: &[String],
     model_ids: &[String],
+    tier: &str,
     clock: &Clock,
 ) -> String {
     let mut order: Vec<usize> = (0..hits.len()).collect();
@@ -94,7 +96,7 @@ pub fn rate_limit_log_json(
         let entry = Entry {
             api_key_id: &key_names[hit.key as usize],
             model_id: &model_ids[hit.model as usize],
-            rate_limit_tier: TIER,
+            rate_limit_tier: tier,
             rate_limit_type: hit.kind.name(),
             timestamp: rfc3339_millis(clock.unix_ms(hit.at)),
         };
@@ -190,7 +192,7 @@ mod tests {
         let clock = Clock {
             start_unix_ms: START_MS,
         };
-        let text = rate_limit_log_json(&hits, &keys, &models, &clock);
+        let text = rate_limit_log_json(&hits, &keys, &models, "paid", &clock);
         assert_eq!(
             text,
             "{\"object\":\"list\",\"data\":[\n\
@@ -204,7 +206,7 @@ mod tests {
         assert_eq!(parsed["object"], "list");
         assert_eq!(parsed["data"].as_array().unwrap().len(), 4);
         assert_eq!(
-            rate_limit_log_json(&[], &keys, &models, &clock),
+            rate_limit_log_json(&[], &keys, &models, "paid", &clock),
             "{\"object\":\"list\",\"data\":[]}\n"
         );
     }
