@@ -114,8 +114,15 @@ impl LimitSpec {
 /// Which rule of the resolution order produced a model's limits.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Rule {
-    /// The scenario (or an imported policy) set this model's limits itself.
+    /// The scenario (or an imported policy) set every limit of this model itself.
     Override,
+    /// The scenario set some limits (`overridden`, as [`LimitSpec::label`]s
+    /// such as "RPM"); the others come from `rest`, the rule that applies
+    /// without the override.
+    PartialOverride {
+        overridden: Vec<String>,
+        rest: Box<Rule>,
+    },
     /// The model runs on a provider class (e.g. "OpenRouter").
     Provider(String),
     /// The default of the model's class for its type (e.g. text "Medium", image "Bytedance").
