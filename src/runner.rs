@@ -104,6 +104,10 @@ impl RequestSink for HitLog<'_> {
             self.hits.push(*hit);
         }
     }
+
+    fn key_added(&mut self, name: &str) {
+        self.inner.key_added(name);
+    }
 }
 
 /// What `ratesim run` produced.

@@ -96,6 +96,10 @@ pub trait RequestSink {
     /// Called for every 429 from a limit or the abuse lockout (the provider's
     /// rate-limit log); ignored by default.
     fn limit_hit(&mut self, _hit: &LimitHit) {}
+
+    /// Called when a trace brings a key name the scenario lacks; it gets the
+    /// next [`KeyId`] (so sinks can name keys while streaming); ignored by default.
+    fn key_added(&mut self, _name: &str) {}
 }
 
 /// A sink that keeps nothing.
@@ -321,6 +325,7 @@ impl Sim<'_, '_> {
                         Some(i) => i as KeyId,
                         None => {
                             self.keys.push(name.to_string());
+                            self.sink.key_added(name);
                             self.limiter.add_key()
                         }
                     };
