@@ -52,6 +52,10 @@ impl RequestSink for HitLog<'_> {
             self.hits.push(*hit);
         }
     }
+
+    fn key_added(&mut self, name: &str) {
+        self.inner.key_added(name);
+    }
 }
 
 /// What `ratesim run` produced.
@@ -115,6 +119,7 @@ pub fn run_to_dir(
             &hits,
             &outcome.keys,
             &models,
+            scenario.policy.tier(),
             &scenario.clock,
         );
         out.stage("rate_limit_log.json", json.as_bytes())

@@ -3,9 +3,14 @@
 //! Every instant and duration inside the simulator is an integer number of
 //! nanoseconds since the start of the run. Integers make event ordering exact and
 //! runs reproducible on any machine; `f64` seconds appear only at the edges
-//! (sampling a distribution, printing a report).
+//! (sampling a distribution, printing a report). Wall-clock calendar work
+//! (the scenario's start as a date, RFC 3339 output) is left to the `jiff`
+//! crate instead of hand-written day counts; [`Clock`] is the bridge.
 
 use std::fmt;
+
+use jiff::fmt::temporal::DateTimePrinter;
+use jiff::Timestamp;
 
 /// Nanoseconds of virtual time: an instant since the run started, or a duration.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -206,6 +211,24 @@ impl Clock {
                 .saturating_mul(1_000_000),
         )
     }
+
+    /// `t` on the wall clock as RFC 3339 in UTC to the millisecond, as the
+    /// provider writes times: `2026-04-20T12:34:56.789Z`.
+    pub fn rfc3339_millis(&self, t: Nanos) -> String {
+        DateTimePrinter::new()
+            .precision(Some(3))
+            .timestamp_to_string(&timestamp_of_unix_ms(self.unix_ms(t)))
+    }
+}
+
+/// The wall-clock instant of a Unix time in milliseconds. Calendar work (dates,
+/// RFC 3339) goes through `jiff` rather than hand-written day counts; instants
+/// past the last one jiff holds (9999-12-30T22:00Z) are clamped to it.
+pub fn timestamp_of_unix_ms(ms: u64) -> Timestamp {
+    i64::try_from(ms)
+        .ok()
+        .and_then(|ms| Timestamp::from_millisecond(ms).ok())
+        .unwrap_or(Timestamp::MAX)
 }
 
 #[cfg(test)]
@@ -236,6 +259,23 @@ mod tests {
         for s in ["250ms", "30s", "5m", "2h", "1500us"] {
             assert_eq!(parse_duration(s).unwrap().to_string(), s);
         }
+    }
+
+    #[test]
+    fn wall_clock_times_across_years_and_leap_days() {
+        let at =
+            |unix_ms: u64| Clock { start_unix_ms: 0 }.rfc3339_millis(Nanos::from_millis(unix_ms));
+        assert_eq!(at(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(
+            at(1_776_686_400_000 + 3_296_789),
+            "2026-04-20T12:54:56.789Z"
+        );
+        assert_eq!(at(951_782_400_000), "2000-02-29T00:00:00.000Z");
+        assert_eq!(at(4_107_542_399_999), "2100-02-28T23:59:59.999Z");
+        let far = Clock {
+            start_unix_ms: u64::MAX / 2,
+        };
+        assert_eq!(far.rfc3339_millis(Nanos::ZERO), "9999-12-30T22:00:00.999Z");
     }
 
     #[test]

@@ -179,3 +179,85 @@ fn rate_limit_log_lists_every_limit_hit_newest_first() {
             .contains(&e["rateLimitType"].as_str().unwrap()));
     }
 }
+
+#[test]
+fn rate_limit_log_reports_the_tier_of_the_scenarios_preset() {
+    let tier_of = |preset: &str| {
+        let dir = TempDir::new(&format!("tier-{preset}"));
+        let scenario = dir.path().join("tier.toml");
+        let text = std::fs::read_to_string(repo("tests/fixtures/small.toml"))
+            .unwrap()
+            .replace(
+                "[policy.lockout]",
+                &format!("[policy]\npreset = \"{preset}\"\n\n[policy.lockout]"),
+            );
+        std::fs::write(&scenario, text).unwrap();
+        let out = dir.path().join("out");
+        run_into(scenario.to_str().unwrap(), &out, &["--rate-limit-log"]);
+        let log: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("rate_limit_log.json")).unwrap())
+                .unwrap();
+        let tiers: std::collections::BTreeSet<String> = log["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["rateLimitTier"].as_str().unwrap().to_string())
+            .collect();
+        tiers.into_iter().collect::<Vec<_>>()
+    };
+    assert_eq!(tier_of("venice"), ["paid"]);
+    assert_eq!(tier_of("venice-legacy"), ["paid"]);
+    assert_eq!(tier_of("venice-partner-legacy"), ["partner"]);
+}
+
+#[test]
+fn requests_csv_names_the_keys_traces_bring() {
+    let dir = TempDir::new("trace-keys");
+    let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
+    write(
+        "a.csv",
+        "arrival_s,key,model,input_tokens,output_tokens\n\
+         0.5,alpha,qwen3-5-9b,100,10\n1.0,shared,qwen3-5-9b,100,10\n2.0,alpha,qwen3-5-9b,100,10\n",
+    );
+    write(
+        "b.csv",
+        "arrival_s,key,model,input_tokens,output_tokens\n\
+         0.1,beta,llama-3.3-70b,100,10\n0.7,shared,llama-3.3-70b,100,10\n1.5,prod,llama-3.3-70b,100,10\n",
+    );
+    write(
+        "keys.toml",
+        "name = \"keys\"\nduration = \"10s\"\n\n\
+         [[groups]]\nname = \"synthetic\"\nkey = \"prod\"\nmodel = \"qwen3-5-9b\"\n\
+         arrival = { process = \"constant\", rate = \"1/s\" }\ninput_tokens = 10\noutput_tokens = 10\n\n\
+         [[groups]]\nname = \"a\"\ntrace = \"a.csv\"\n\n\
+         [[groups]]\nname = \"b\"\ntrace = \"b.csv\"\n",
+    );
+    let out = dir.path().join("out");
+    run_into(dir.path().join("keys.toml").to_str().unwrap(), &out, &[]);
+    let mut rdr = csv::Reader::from_path(out.join("requests.csv")).unwrap();
+    let mut seen: Vec<(String, String)> = rdr
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[1].to_string(), r[2].to_string())
+        })
+        .collect();
+    seen.sort();
+    seen.dedup();
+    let pairs = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+        v.iter()
+            .map(|(g, k)| (g.to_string(), k.to_string()))
+            .collect()
+    };
+    assert_eq!(
+        seen,
+        pairs(&[
+            ("a", "alpha"),
+            ("a", "shared"),
+            ("b", "beta"),
+            ("b", "prod"),
+            ("b", "shared"),
+            ("synthetic", "prod"),
+        ])
+    );
+}

@@ -227,6 +227,7 @@ impl Sim<'_, '_> {
                         Some(i) => i as KeyId,
                         None => {
                             self.keys.push(name.to_string());
+                            self.sink.key_added(name);
                             self.pair_index
                                 .extend((0..self.sc.policy.models.len()).map(|_| NO_PAIR));
                             self.limiter.add_key()

@@ -69,6 +69,10 @@ pub trait RequestSink {
     /// Called for every 429 from a limit or the abuse lockout (the provider's
     /// rate-limit log); ignored by default.
     fn limit_hit(&mut self, _hit: &LimitHit) {}
+
+    /// Called when a trace brings a key name the scenario lacks; it gets the
+    /// next [`KeyId`] (so sinks can name keys while streaming); ignored by default.
+    fn key_added(&mut self, _name: &str) {}
 }
 
 /// A sink that keeps nothing.

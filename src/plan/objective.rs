@@ -11,6 +11,7 @@
 //! every load a failure.
 
 use crate::time::{parse_duration, Nanos};
+use jiff::{civil, tz::Offset, Span};
 use std::fmt;
 
 /// Ceilings a load must stay under. `None` leaves a term unconstrained.
@@ -203,7 +204,9 @@ fn pct(x: f64) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
-/// A calendar date (proleptic Gregorian), for the growth projection.
+/// A calendar date (proleptic Gregorian), for the growth projection. A
+/// plain value (validation builds it from the scenario's `start_date`); the
+/// calendar arithmetic is jiff's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Date {
     pub year: i32,
@@ -212,39 +215,45 @@ pub struct Date {
 }
 
 impl Date {
-    /// The date of Unix milliseconds `ms`.
+    /// The date (UTC) of Unix milliseconds `ms`.
     pub fn from_unix_ms(ms: u64) -> Date {
-        Date::from_days((ms / 86_400_000) as i64)
+        Date::of(
+            Offset::UTC
+                .to_datetime(crate::time::timestamp_of_unix_ms(ms))
+                .date(),
+        )
     }
 
-    /// Days since 1970-01-01.
-    pub fn days(self) -> i64 {
-        crate::scenario::validate::days_from_civil(i64::from(self.year), self.month, self.day)
-    }
-
-    /// The date `days` after 1970-01-01 (Howard Hinnant's algorithm).
-    pub fn from_days(days: i64) -> Date {
-        let z = days + 719_468;
-        let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-        let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
-        Date { year, month, day }
-    }
-
-    /// The date `months` (fractional) later, a month being 365.2425 / 12 days.
+    /// The date `months` (fractional) later, a month being 365.2425 / 12 days
+    /// (whole days, rounded down), or 9999-12-31 if that is beyond the calendar.
     pub fn plus_months(self, months: f64) -> Date {
-        Date::from_days(self.days() + (months * 365.2425 / 12.0).floor() as i64)
+        let days = (months * 365.2425 / 12.0).floor() as i64;
+        let later = Span::new()
+            .try_days(days)
+            .and_then(|span| self.civil().checked_add(span));
+        Date::of(later.unwrap_or(civil::Date::MAX))
+    }
+
+    fn civil(self) -> civil::Date {
+        let (Ok(month), Ok(day)) = (i8::try_from(self.month), i8::try_from(self.day)) else {
+            panic!("{self:?} is not a date");
+        };
+        civil::Date::new(self.year as i16, month, day)
+            .unwrap_or_else(|e| panic!("{self:?} is not a date: {e}"))
+    }
+
+    fn of(date: civil::Date) -> Date {
+        Date {
+            year: i32::from(date.year()),
+            month: u32::from(date.month().unsigned_abs()),
+            day: u32::from(date.day().unsigned_abs()),
+        }
     }
 }
 
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+        fmt::Display::fmt(&self.civil(), f)
     }
 }
 
@@ -282,8 +291,10 @@ mod tests {
             month: 12,
             day: 1,
         };
-        assert_eq!(Date::from_days(d.days()), d);
+        assert_eq!(d.plus_months(0.0), d);
         assert_eq!(d.plus_months(12.0).to_string(), "2027-12-01");
+        assert_eq!(d.plus_months(1.0).to_string(), "2026-12-31");
+        assert_eq!(d.plus_months(1e9).to_string(), "9999-12-31");
         assert_eq!(
             Date::from_unix_ms(1_776_686_400_000).to_string(),
             "2026-04-20"

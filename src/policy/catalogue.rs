@@ -9,7 +9,9 @@
 //! Resolution follows the provider's order: a model's own limits (an override)
 //! win, then its provider class, then the class of its type (size class for
 //! text and embedding, image class for images, the audio rows for TTS and ASR);
-//! video and music are not limited.
+//! video and music are not limited. An override replaces only the limits it
+//! names (a limit counting the same thing over the same window): a scenario
+//! that raises a model's RPM keeps the model's class TPM.
 //!
 //! A class the chosen preset does not have, but some other preset does, is not
 //! an error: older tables had no provider classes and a single image row, so a
@@ -191,7 +193,9 @@ pub struct ModelEntry {
     pub class: Option<String>,
     /// Provider class (text and embedding only).
     pub provider: Option<String>,
-    /// Explicit limits: replace the class limits entirely (empty = unlimited).
+    /// Explicit limits: each replaces the class limits that count the same
+    /// thing over the same window and leaves the others (so `rpm` alone keeps
+    /// the class TPM); an empty list makes the model unlimited.
     pub limits: Option<Vec<LimitSpec>>,
     pub first_token: Option<Nanos>,
     pub tokens_per_sec: Option<f64>,
@@ -470,14 +474,7 @@ fn resolve_draft(preset: &Preset, d: &Draft) -> Result<ResolvedModel, Problem> {
         spread: d.spread.unwrap_or(defaults.spread),
     };
     let (class, rule, limits) = match &d.limits {
-        Some(limits) => {
-            let class = d
-                .provider
-                .clone()
-                .or_else(|| d.class.clone())
-                .unwrap_or_default();
-            (class, Rule::Override, limits.clone())
-        }
+        Some(limits) => with_overrides(preset, d, limits),
         None => class_limits(preset, d)?,
     };
     Ok(ResolvedModel {
@@ -488,6 +485,57 @@ fn resolve_draft(preset: &Preset, d: &Draft) -> Result<ResolvedModel, Problem> {
         limits,
         latency,
     })
+}
+
+/// The class limits of `d` with `explicit` laid over them: an explicit limit
+/// replaces the class limits that count the same thing over the same window
+/// (so `rpm` replaces the class RPM and leaves its TPM), and is added when the
+/// class has none such. An empty `explicit` makes the model unlimited. When
+/// the class cannot be resolved (a new model with only limits), the explicit
+/// limits are all there is.
+fn with_overrides(
+    preset: &Preset,
+    d: &Draft,
+    explicit: &[LimitSpec],
+) -> (String, Rule, Vec<LimitSpec>) {
+    let own_class = || {
+        d.provider
+            .clone()
+            .or_else(|| d.class.clone())
+            .unwrap_or_default()
+    };
+    let Ok((class, rest, base)) = class_limits(preset, d) else {
+        return (own_class(), Rule::Override, explicit.to_vec());
+    };
+    if explicit.is_empty() {
+        return (own_class(), Rule::Override, Vec::new());
+    }
+    let same = |a: &LimitSpec, b: &LimitSpec| a.counts == b.counts && a.window == b.window;
+    let mut limits = Vec::new();
+    let mut kept = false;
+    for (i, limit) in base.iter().enumerate() {
+        if !explicit.iter().any(|e| same(e, limit)) {
+            limits.push(*limit);
+            kept = true;
+        } else if !base[..i].iter().any(|b| same(b, limit)) {
+            limits.extend(explicit.iter().filter(|e| same(e, limit)));
+        }
+    }
+    limits.extend(explicit.iter().filter(|e| !base.iter().any(|b| same(b, e))));
+    if !kept {
+        return (own_class(), Rule::Override, limits);
+    }
+    let mut overridden: Vec<String> = Vec::new();
+    for label in explicit.iter().map(LimitSpec::label) {
+        if !overridden.contains(&label) {
+            overridden.push(label);
+        }
+    }
+    let rule = Rule::PartialOverride {
+        overridden,
+        rest: Box::new(rest),
+    };
+    (class, rule, limits)
 }
 
 fn class_limits(preset: &Preset, d: &Draft) -> Result<(String, Rule, Vec<LimitSpec>), Problem> {
@@ -843,7 +891,14 @@ mod tests {
         let glm = find(&models, "zai-org-glm-5");
         assert_eq!(
             (&glm.rule, glm.class.as_str(), &glm.limits),
-            (&Rule::Override, "Medium", &vec![LimitSpec::rpm(7)])
+            (
+                &Rule::PartialOverride {
+                    overridden: vec!["RPM".into()],
+                    rest: Box::new(class("Medium"))
+                },
+                "Medium",
+                &rpm_tpm(7, 2_000_000)
+            )
         );
         assert_eq!(find(&models, "claude-sonnet-4-6").rule, class("Medium"));
         let gemma = find(&models, "google-gemma-3-27b-it");
@@ -1009,6 +1064,42 @@ mod tests {
             ..ModelEntry::default()
         };
         assert_eq!(error_of(&[nan]).field, "tokens_per_sec");
+    }
+
+    /// A `[[policy.models]]` entry that sets only `rpm` keeps the class TPM.
+    #[test]
+    fn a_partial_override_keeps_the_class_limits_it_does_not_name() {
+        let text = "name = \"partial\"\n\n\
+            [[policy.models]]\nid = \"llama-3.3-70b\"\nrpm = 250\n\n\
+            [[policy.models]]\nid = \"qwen3-5-9b\"\ntpm = 9000\nrpd = 40\n\n\
+            [[groups]]\nname = \"g\"\nmodel = \"llama-3.3-70b\"\n\
+            arrival = { process = \"poisson\", rate = \"1/s\" }\n\
+            input_tokens = 10\noutput_tokens = 10\n";
+        let scenario = crate::scenario::parse(text, std::path::Path::new("partial.toml")).unwrap();
+        let models = &scenario.policy.models;
+        let llama = find(models, "llama-3.3-70b");
+        assert_eq!(llama.class, "Medium");
+        assert_eq!(llama.limits, rpm_tpm(250, 2_000_000));
+        assert_eq!(
+            crate::policy::describe::describe(
+                &scenario.policy,
+                scenario.policy.model_index("llama-3.3-70b").ok()
+            )
+            .lines()
+            .nth(2)
+            .unwrap(),
+            "llama-3.3-70b  text  Medium  RPM override, size class Medium  250  2,000,000"
+        );
+        let day = LimitSpec {
+            counts: Counts::Requests,
+            window: Nanos::from_secs(86_400),
+            amount: 40,
+        };
+        let qwen = find(models, "qwen3-5-9b");
+        assert_eq!(
+            qwen.limits,
+            vec![LimitSpec::rpm(150), LimitSpec::tpm(9000), day]
+        );
     }
 
     #[test]

@@ -110,10 +110,21 @@ fn assumptions(policy: &Policy) -> String {
 }
 
 fn rule_text(model: &ResolvedModel) -> String {
-    match &model.rule {
+    rule_name(&model.rule, model.kind)
+}
+
+fn rule_name(rule: &Rule, kind: ModelType) -> String {
+    match rule {
         Rule::Override => "override".to_string(),
+        Rule::PartialOverride { overridden, rest } => {
+            format!(
+                "{} override, {}",
+                overridden.join("+"),
+                rule_name(rest, kind)
+            )
+        }
         Rule::Provider(name) => format!("provider class {name}"),
-        Rule::Class(name) => match model.kind {
+        Rule::Class(name) => match kind {
             ModelType::Embedding if name == "Embedding" => "embedding row".to_string(),
             ModelType::Text | ModelType::Embedding => format!("size class {name}"),
             ModelType::Image => format!("image class {name}"),

@@ -15,9 +15,12 @@
 //! ```
 //!
 //! [`import_limits`] turns that body into catalogue entries that override
-//! each listed model's limits with exactly what was listed: RPM and TPM are
-//! minute windows, RPD a day window, and an empty list means not limited.
-//! Models the body does not list keep their preset class limits. A model id
+//! each listed model's limits with what was listed: RPM and TPM are minute
+//! windows, RPD a day window, and an empty list means not limited. Like any
+//! override, a listed limit replaces the class limit of its type only (the
+//! provider lists RPM and TPM for every text model, so in practice a listed
+//! model gets exactly its listed limits). Models the body does not list keep
+//! their preset class limits. A model id
 //! not in the built-in catalogue needs a type; the body does not say, so it is
 //! taken as a text model and the written TOML says so next to the entry.
 //! [`policy_toml`] writes the entries as `[[policy.models]]` tables to append
@@ -215,7 +218,7 @@ pub fn policy_toml(entries: &[ModelEntry], source_note: &str) -> String {
         out.push_str(&format!("# {line}\n"));
     }
     out.push_str(
-        "# Each entry replaces that model's class limits; models not listed keep the\n\
+        "# Each limit replaces the class limit of its type; models not listed keep the\n\
          # preset's. Append to a scenario file (docs/scenario.md, [[policy.models]]).\n",
     );
     for entry in entries {
@@ -364,7 +367,7 @@ mod tests {
         assert_eq!(
             text,
             "# Imported from rate_limits.json\n\
-             # Each entry replaces that model's class limits; models not listed keep the\n\
+             # Each limit replaces the class limit of its type; models not listed keep the\n\
              # preset's. Append to a scenario file (docs/scenario.md, [[policy.models]]).\n\
              \n[[policy.models]]\nid = \"zai-org-glm-5-1\"\nrpm = 100\ntpm = 2000000\n\
              \n[[policy.models]]\nid = \"llama-3.2-3b\"\nrpm = 500\nrpd = 100000\ntpm = 5000000\n\
@@ -430,7 +433,7 @@ mod tests {
         assert_eq!(
             policy_toml(&entries, "note"),
             "# note\n\
-             # Each entry replaces that model's class limits; models not listed keep the\n\
+             # Each limit replaces the class limit of its type; models not listed keep the\n\
              # preset's. Append to a scenario file (docs/scenario.md, [[policy.models]]).\n\
              \n[[policy.models]]\nid = 'odd \"one\"'\ntype = \"image\"  # not in the \
              built-in catalogue: type assumed, change it if needed\nclass = \"Fal\"\nrpm = 5\n\

@@ -124,8 +124,15 @@ impl LimitSpec {
 /// Which rule of the resolution order produced a model's limits.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Rule {
-    /// The scenario (or an imported policy) set this model's limits itself.
+    /// The scenario (or an imported policy) set every limit of this model itself.
     Override,
+    /// The scenario set some limits (`overridden`, as [`LimitSpec::label`]s
+    /// such as "RPM"); the others come from `rest`, the rule that applies
+    /// without the override.
+    PartialOverride {
+        overridden: Vec<String>,
+        rest: Box<Rule>,
+    },
     /// The model runs on a provider class (e.g. "OpenRouter").
     Provider(String),
     /// The default of the model's class for its type (e.g. text "Medium", image "Bytedance").
@@ -249,6 +256,17 @@ pub struct Policy {
     pub tpm: TpmAccounting,
     pub lockout: LockoutConfig,
     pub header_units: HeaderUnits,
+}
+
+impl Policy {
+    /// The account tier of the preset the models were resolved against
+    /// (`rateLimitTier` in the provider's rate-limit log). A policy built by
+    /// hand with a name no preset has gets the default preset's tier.
+    pub fn tier(&self) -> &'static str {
+        presets::preset(&self.preset)
+            .or_else(|| presets::preset(presets::DEFAULT_PRESET))
+            .map_or("paid", |p| p.tier)
+    }
 }
 
 /// Index of a model in [`Policy::models`].

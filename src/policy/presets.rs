@@ -29,6 +29,9 @@
 pub struct Preset {
     pub name: &'static str,
     pub description: &'static str,
+    /// The account tier the table belongs to, as the provider names it in
+    /// `rateLimitTier` (rate-limit log) and `apiTier.id`.
+    pub tier: &'static str,
     /// Text and embedding size classes: X-Small, Small, Medium, Large.
     pub size_classes: &'static [(&'static str, u64, Option<u64>)],
     /// Upstream provider classes that replace the size class for text and
@@ -54,6 +57,7 @@ pub const PRESETS: &[Preset] = &[
     Preset {
         name: "venice",
         description: "Venice standard paid tier: size, provider, image and audio classes",
+        tier: "paid",
         size_classes: &[
             ("X-Small", 500, Some(5_000_000)),
             ("Small", 150, Some(3_000_000)),
@@ -81,6 +85,7 @@ pub const PRESETS: &[Preset] = &[
     Preset {
         name: "venice-legacy",
         description: "Venice's older standard table (no provider classes, one image row)",
+        tier: "paid",
         size_classes: &[
             ("X-Small", 500, Some(1_000_000)),
             ("Small", 75, Some(750_000)),
@@ -96,6 +101,7 @@ pub const PRESETS: &[Preset] = &[
     Preset {
         name: "venice-partner-legacy",
         description: "An older published Venice partner table (illustrative; real partner limits are tuned per partner)",
+        tier: "partner",
         size_classes: &[
             ("X-Small", 500, Some(2_000_000)),
             ("Small", 150, Some(1_500_000)),

@@ -2,6 +2,7 @@
 //! charts, report.md and a self-contained report.html.
 
 use super::charts::{self, Bar, BarChart, Chart, ChartError, LineChart, Series};
+use super::html::{self, escape, inline};
 use super::summary::{csv_bytes, format_metrics, metric_values, METRICS};
 use super::timecharts::{self, Line};
 use crate::compare::Comparison;
@@ -554,70 +555,12 @@ pub fn report_md(scenario: &Scenario, c: &Comparison) -> String {
     md
 }
 
-pub(crate) fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// Inline markdown emphasis (`**x**`, `` `x` ``) to HTML, after escaping.
-pub(crate) fn inline(s: &str) -> String {
-    let mut out = String::new();
-    let mut bold = false;
-    let mut code = false;
-    let e = escape(s);
-    let mut rest = e.as_str();
-    while let Some(i) = rest.find(['*', '`']) {
-        out += &rest[..i];
-        if rest[i..].starts_with("**") {
-            out += if bold { "</strong>" } else { "<strong>" };
-            bold = !bold;
-            rest = &rest[i + 2..];
-        } else if rest[i..].starts_with('`') {
-            out += if code { "</code>" } else { "<code>" };
-            code = !code;
-            rest = &rest[i + 1..];
-        } else {
-            out.push('*');
-            rest = &rest[i + 1..];
-        }
-    }
-    out + rest
-}
-
-/// An SVG document made fit to inline in HTML: no XML prolog, no namespace URLs.
-pub fn inline_svg(svg: &str) -> String {
-    let start = svg.find("<svg").unwrap_or(0);
-    svg[start..]
-        .replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1)
-        .replacen(" xmlns:xlink=\"http://www.w3.org/1999/xlink\"", "", 1)
-        .replacen(
-            "<svg",
-            "<svg role=\"img\" viewBox=\"0 0 1200 700\" style=\"max-width:100%;height:auto\"",
-            1,
-        )
-}
-
 /// One self-contained HTML page: no scripts, no fetches, SVG charts inline.
 pub fn report_html(scenario: &Scenario, c: &Comparison, svgs: &[(&str, String)]) -> String {
     let est: Vec<Vec<Estimate>> = (0..c.plan.strategies.len())
         .map(|s| estimates(c, s))
         .collect();
-    let mut h = String::from(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n",
-    );
-    let _ = writeln!(
-        h,
-        "<title>Strategy comparison: {}</title>",
-        escape(&scenario.name)
-    );
-    h += "<style>body{font-family:sans-serif;max-width:1240px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:.35em .6em}td{text-align:right}td:first-child,th:first-child{text-align:left}th{background:#f3f3f3}td.best{font-weight:bold;background:#eaf6ea}figure{margin:2em 0}figcaption{font-weight:bold;margin-bottom:.5em}</style>\n</head>\n<body>\n";
-    let _ = writeln!(
-        h,
-        "<h1>Strategy comparison: {}</h1>",
-        escape(&scenario.name)
-    );
+    let mut h = String::new();
     for l in scenario_lines(scenario, c) {
         let _ = writeln!(h, "<p>{}</p>", inline(&l));
     }
@@ -642,19 +585,11 @@ pub fn report_html(scenario: &Scenario, c: &Comparison, svgs: &[(&str, String)])
     for v in verdict(c, &est) {
         let _ = writeln!(h, "<li>{}</li>", inline(&v));
     }
-    h += "</ul>\n<h2>Charts</h2>\n";
-    for (stem, title) in CHARTS {
-        if let Some((_, svg)) = svgs.iter().find(|(s, _)| s == stem) {
-            let _ = writeln!(
-                h,
-                "<figure>\n<figcaption>{}</figcaption>\n{}\n</figure>",
-                escape(title),
-                inline_svg(svg)
-            );
-        }
-    }
-    h += "<p>Data: compare.csv (one row per strategy and replication) and compare_summary.csv (means and 95% confidence half-widths), beside this file.</p>\n</body>\n</html>\n";
-    h
+    h += "</ul>\n";
+    h += &html::charts(CHARTS, svgs);
+    h += "<p>Data: compare.csv (one row per strategy and replication) and compare_summary.csv (means and 95% confidence half-widths), beside this file.</p>\n";
+    let title = format!("Strategy comparison: {}", scenario.name);
+    html::page(&title, "td.best{font-weight:bold;background:#eaf6ea}", &h)
 }
 
 /// Every file `ratesim compare` writes, as (name, bytes).

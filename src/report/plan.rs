@@ -3,7 +3,7 @@
 //! never seen ratesim.
 
 use super::charts::{self, Bar, BarChart, Chart, ChartError, LineChart, Series};
-use super::compare::{escape, inline, inline_svg};
+use super::html::{self, escape, inline};
 use super::summary::csv_bytes;
 use crate::plan::{BreakPoint, PlanResult, Point, Scope, ScopeStats, Sweep};
 use crate::policy::Counts;
@@ -925,12 +925,7 @@ pub fn report_md(sc: &Scenario, res: &PlanResult) -> String {
 
 /// One self-contained HTML page: no scripts, no fetches, SVG charts inline.
 pub fn report_html(sc: &Scenario, res: &PlanResult, svgs: &[(&str, String)]) -> String {
-    let mut h = String::from(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n",
-    );
-    let _ = writeln!(h, "<title>Capacity plan: {}</title>", escape(&sc.name));
-    h += "<style>body{font-family:sans-serif;max-width:1240px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:.35em .6em}td{text-align:right}td:first-child,th:first-child{text-align:left}th{background:#f3f3f3}figure{margin:2em 0}figcaption{font-weight:bold;margin-bottom:.5em}</style>\n</head>\n<body>\n";
-    let _ = writeln!(h, "<h1>Capacity plan: {}</h1>", escape(&sc.name));
+    let mut h = String::new();
     for block in blocks(sc, res) {
         match block {
             Block::Heading(t) => {
@@ -963,19 +958,8 @@ pub fn report_html(sc: &Scenario, res: &PlanResult, svgs: &[(&str, String)]) -> 
             }
         }
     }
-    h += "<h2>Charts</h2>\n";
-    for (stem, title) in CHARTS {
-        if let Some((_, svg)) = svgs.iter().find(|(s, _)| s == stem) {
-            let _ = writeln!(
-                h,
-                "<figure>\n<figcaption>{}</figcaption>\n{}\n</figure>",
-                escape(title),
-                inline_svg(svg)
-            );
-        }
-    }
-    h += "</body>\n</html>\n";
-    h
+    h += &html::charts(CHARTS, svgs);
+    html::page(&format!("Capacity plan: {}", sc.name), "", &h)
 }
 
 /// Every file `ratesim plan` writes, as (name, bytes).

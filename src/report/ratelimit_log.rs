@@ -12,8 +12,11 @@
 //! the real endpoint read a simulated run, and lets a run be compared with a
 //! real log. Unlike the endpoint, the file holds every hit, not the last 50.
 //! The key's name stands in for `apiKeyId`, and timestamps are the run's
-//! virtual instants on the scenario's clock, to the millisecond. Each entry
-//! is written on a line of its own so the file can be read and diffed.
+//! virtual instants on the scenario's clock, to the millisecond.
+//! `rateLimitTier` is the tier of the scenario's preset
+//! ([`crate::policy::Policy::tier`]: `paid` for the standard tables, `partner`
+//! for the partner table). Each entry is written on a line of its own so the
+//! file can be read and diffed.
 
 use std::cmp::Reverse;
 
@@ -22,9 +25,6 @@ use serde::Serialize;
 use crate::outcome::LimitHit;
 use crate::response::Cause;
 use crate::time::Clock;
-
-/// The tier every entry reports (the standard paid tier).
-pub const TIER: &str = "paid";
 
 /// The provider's `rateLimitType` for a refusal of `cause`. The API knows
 /// only RPM, RPD and TPM, so a request limit with a window of a day or more
@@ -47,17 +47,19 @@ pub const fn log_type(cause: Cause) -> &'static str {
 struct Entry<'a> {
     api_key_id: &'a str,
     model_id: &'a str,
-    rate_limit_tier: &'static str,
+    rate_limit_tier: &'a str,
     rate_limit_type: &'static str,
     timestamp: String,
 }
 
 /// The log of `hits`, newest first (hits at the same instant in reverse of
-/// the order given). `key_names` and `model_ids` name the ids the hits carry.
+/// the order given). `key_names` and `model_ids` name the ids the hits carry;
+/// every entry reports `tier`.
 pub fn rate_limit_log_json(
     hits: &[LimitHit],
     key_names: &[String],
     model_ids: &[String],
+    tier: &str,
     clock: &Clock,
 ) -> String {
     let mut order: Vec<usize> = (0..hits.len()).collect();
@@ -68,43 +70,15 @@ pub fn rate_limit_log_json(
         let entry = Entry {
             api_key_id: &key_names[hit.key as usize],
             model_id: &model_ids[hit.model as usize],
-            rate_limit_tier: TIER,
+            rate_limit_tier: tier,
             rate_limit_type: log_type(hit.cause),
-            timestamp: rfc3339_millis(clock.unix_ms(hit.at)),
+            timestamp: clock.rfc3339_millis(hit.at),
         };
         out.push_str(if n == 0 { "\n" } else { ",\n" });
         out.push_str(&serde_json::to_string(&entry).expect("an entry serialises"));
     }
     out.push_str(if hits.is_empty() { "]}\n" } else { "\n]}\n" });
     out
-}
-
-/// `2026-04-20T12:34:56.789Z` for a Unix time in milliseconds.
-fn rfc3339_millis(unix_ms: u64) -> String {
-    let (secs, ms) = (unix_ms / 1000, unix_ms % 1000);
-    let (days, day_secs) = (secs / 86_400, secs % 86_400);
-    let (year, month, day) = civil_from_days(days as i64);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{ms:03}Z",
-        day_secs / 3600,
-        day_secs / 60 % 60,
-        day_secs % 60
-    )
-}
-
-/// The proleptic Gregorian date of a day count since 1970-01-01 (Howard
-/// Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 #[cfg(test)]
@@ -115,20 +89,6 @@ mod tests {
 
     /// 2026-04-20T12:00:00Z, the default scenario start.
     const START_MS: u64 = 1_776_686_400_000;
-
-    #[test]
-    fn dates_format_across_years_and_leap_days() {
-        assert_eq!(rfc3339_millis(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(
-            rfc3339_millis(START_MS + 3_296_789),
-            "2026-04-20T12:54:56.789Z"
-        );
-        assert_eq!(rfc3339_millis(951_782_400_000), "2000-02-29T00:00:00.000Z");
-        assert_eq!(
-            rfc3339_millis(4_107_542_399_999),
-            "2100-02-28T23:59:59.999Z"
-        );
-    }
 
     #[test]
     fn limits_map_to_the_api_types() {
@@ -167,7 +127,7 @@ mod tests {
         let clock = Clock {
             start_unix_ms: START_MS,
         };
-        let text = rate_limit_log_json(&hits, &keys, &models, &clock);
+        let text = rate_limit_log_json(&hits, &keys, &models, "paid", &clock);
         assert_eq!(
             text,
             "{\"object\":\"list\",\"data\":[\n\
@@ -181,7 +141,7 @@ mod tests {
         assert_eq!(parsed["object"], "list");
         assert_eq!(parsed["data"].as_array().unwrap().len(), 4);
         assert_eq!(
-            rate_limit_log_json(&[], &keys, &models, &clock),
+            rate_limit_log_json(&[], &keys, &models, "paid", &clock),
             "{\"object\":\"list\",\"data\":[]}\n"
         );
     }

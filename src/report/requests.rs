@@ -22,11 +22,14 @@ pub const REQUEST_COLUMNS: &[&str] = &[
     "remaining_tokens",
 ];
 
-/// Writes each finished request as a CSV row to `out`. Key names are those of
-/// the scenario; keys discovered in a trace are written by id.
+/// Writes each finished request as a CSV row to `out`. Keys are named like
+/// everywhere else: the scenario's, then those traces bring, which the engine
+/// announces ([`RequestSink::key_added`]) before any request uses them.
 pub struct RequestCsv<'a, W: Write> {
     writer: csv::Writer<W>,
     scenario: &'a Scenario,
+    /// Key names in KeyId order.
+    keys: Vec<String>,
     error: Option<csv::Error>,
 }
 
@@ -37,6 +40,7 @@ impl<'a, W: Write> RequestCsv<'a, W> {
         RequestCsv {
             writer,
             scenario,
+            keys: scenario.keys.clone(),
             error,
         }
     }
@@ -59,16 +63,12 @@ impl<W: Write> RequestSink for RequestCsv<'_, W> {
             return;
         }
         let sc = self.scenario;
-        let key = sc
-            .keys
-            .get(r.key as usize)
-            .map_or_else(|| format!("key#{}", r.key), Clone::clone);
         let opt = |v: Option<u64>| v.map_or(String::new(), |x| x.to_string());
         let last = r.last;
         let result = self.writer.write_record([
             r.id.to_string(),
             sc.groups[r.group as usize].name.clone(),
-            key,
+            self.keys[r.key as usize].clone(),
             sc.policy.models[r.model as usize].id.clone(),
             format!("{:.6}", r.arrival.as_secs_f64()),
             format!("{:.6}", r.end.as_secs_f64()),
@@ -86,5 +86,9 @@ impl<W: Write> RequestSink for RequestCsv<'_, W> {
         if let Err(e) = result {
             self.error = Some(e);
         }
+    }
+
+    fn key_added(&mut self, name: &str) {
+        self.keys.push(name.to_string());
     }
 }
