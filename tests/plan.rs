@@ -348,3 +348,43 @@ fn malformed_objectives_exit_2_with_their_location() {
         );
     }
 }
+
+/// Regression: plan-quickstart's chat models break because the images
+/// group's fast constant retries lock the shared key, long before their own
+/// RPM/TPM; the plan used to blame their own limits.
+#[test]
+fn a_break_caused_by_another_groups_lockout_names_the_lockout_and_its_culprit() {
+    let sc = ratesim::scenario::load(&repo("scenarios/plan-quickstart.toml")).unwrap();
+    let s = Settings::from_scenario(&sc);
+    let res = plan::run(&sc, &s, &|_| {}).unwrap();
+    let chat = model(&sc, "qwen3-5-9b");
+    match res.mechanism(&sc, Scope::Model(chat)) {
+        Some(plan::Mechanism::Lockout { key, groups }) => {
+            assert_eq!(key, "app");
+            assert!(groups.contains(&"images".to_string()), "{groups:?}");
+        }
+        other => panic!("qwen3-5-9b should break by the lockout, got {other:?}"),
+    }
+    // Pacing the chat model cannot avoid a lockout others trip.
+    let md = report_md(&sc, &res);
+    assert!(md.contains("**Pacing cannot help** `qwen3-5-9b`"), "{md}");
+    // On keys of their own the chat model holds to a clearly higher load.
+    let own = res
+        .own_keys_breakpoint(Scope::Model(chat))
+        .expect("own-keys sweep ran");
+    let shared = res.breakpoint(Scope::Model(chat));
+    assert!(
+        own.estimate.low() > shared.estimate.high(),
+        "own keys {:?} vs shared {:?}",
+        own.estimate,
+        shared.estimate
+    );
+    // The images model's own RPM is what breaks it.
+    let images = model(&sc, "z-image-turbo");
+    assert_eq!(
+        res.mechanism(&sc, Scope::Model(images)),
+        Some(plan::Mechanism::Limit("RPM".into()))
+    );
+    let csv = String::from_utf8(breakpoints_csv(&sc, &res)).unwrap();
+    assert!(csv.contains("abuse lockout of key app"), "{csv}");
+}

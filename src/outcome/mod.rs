@@ -39,7 +39,7 @@ pub struct LockoutBlock {
     pub start: Nanos,
     /// When the key is admitted again (or the run's end).
     pub end: Nanos,
-    /// Client groups whose counted failures started or extended the block,
+    /// Client groups whose counted failures tripped the block,
     /// in group order.
     pub groups: Vec<u32>,
 }

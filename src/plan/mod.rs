@@ -612,7 +612,7 @@ pub enum Mechanism {
     /// One of the scope's own limits refused most of the failed attempts.
     Limit(String),
     /// The abuse lockout of a key the scope uses: `groups` are the client
-    /// groups whose counted failures tripped or extended it.
+    /// groups whose counted failures tripped it.
     Lockout { key: String, groups: Vec<String> },
     /// The model answered overloaded.
     Overload,

@@ -221,7 +221,7 @@ impl Limiter {
     }
 
     /// The key's lockout blocks, as `[start, end)`, and for each the client
-    /// groups whose counted failures started or extended it.
+    /// groups whose counted failures tripped it.
     pub fn blocks(&self, key: KeyId) -> (&[(Nanos, Nanos)], &[Vec<u32>]) {
         let l = &self.keys[key as usize].lockout;
         (l.blocked_intervals(), l.culprits())

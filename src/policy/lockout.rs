@@ -26,8 +26,9 @@ pub struct Lockout {
     blocked_until: Nanos,
     /// Blocks so far as `[start, end)`, an extension moving the last end.
     intervals: Vec<(Nanos, Nanos)>,
-    /// For each block, the groups whose counted failures started or
-    /// extended it, sorted.
+    /// For each block, the groups whose counted failures tripped it (the
+    /// failures inside the window when it started), sorted. Refusals that
+    /// only extend a running block are its victims', not its cause.
     culprits: Vec<Vec<u32>>,
 }
 
@@ -93,11 +94,6 @@ impl Lockout {
             if let Some(last) = self.intervals.last_mut() {
                 last.1 = until;
             }
-            if let Some(groups) = self.culprits.last_mut() {
-                if let Err(i) = groups.binary_search(&group) {
-                    groups.insert(i, group);
-                }
-            }
         } else {
             self.intervals.push((now, until));
             let mut groups: Vec<u32> = self.recent.iter().map(|&(_, g)| g).collect();
@@ -116,7 +112,7 @@ impl Lockout {
     }
 
     /// For each block of [`Lockout::blocked_intervals`], the client groups
-    /// whose counted failures started or extended it.
+    /// whose counted failures tripped it.
     pub fn culprits(&self) -> &[Vec<u32>] {
         &self.culprits
     }
@@ -227,15 +223,15 @@ mod tests {
     }
 
     #[test]
-    fn a_block_names_the_groups_whose_failures_tripped_and_extended_it() {
+    fn a_block_names_the_groups_whose_failures_tripped_it() {
         let mut lockout = Lockout::new(&LockoutConfig::default());
         for i in 0..21 {
             lockout.record(secs(1), Status::TooMany, false, if i < 15 { 3 } else { 1 });
         }
         assert_eq!(lockout.culprits(), [vec![1, 3]]);
-        // Group 0 is only refused by the block, but its refusal counts and extends it.
+        // Group 0's refusal extends the block but did not trip it.
         assert!(lockout.record(secs(10), Status::TooMany, true, 0));
-        assert_eq!(lockout.culprits(), [vec![0, 1, 3]]);
+        assert_eq!(lockout.culprits(), [vec![1, 3]]);
         assert_eq!(lockout.blocked_intervals().len(), lockout.culprits().len());
     }
 

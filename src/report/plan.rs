@@ -5,7 +5,7 @@
 use super::charts::{self, Bar, BarChart, Chart, ChartError, LineChart, Series};
 use super::html::{self, escape, inline};
 use super::summary::csv_bytes;
-use crate::plan::{BreakPoint, PlanResult, Point, Scope, ScopeStats, Sweep};
+use crate::plan::{BreakPoint, Mechanism, PlanResult, Point, Scope, ScopeStats, Sweep};
 use crate::policy::Counts;
 use crate::scenario::Scenario;
 use std::fmt::Write as _;
@@ -132,6 +132,8 @@ pub fn breakpoints_csv(sc: &Scenario, res: &PlanResult) -> Vec<u8> {
         "offered_rpm_today",
         "offered_rpm_at_break",
         "binding_limit",
+        "first_symptom",
+        "mechanism",
     ];
     let mut rows = Vec::new();
     let mut push = |variant: &str, bp: &BreakPoint, main: bool| {
@@ -161,6 +163,19 @@ pub fn breakpoints_csv(sc: &Scenario, res: &PlanResult) -> Vec<u8> {
             format!("{:.3}", offered * bp.estimate.mean),
             if main && is_objective {
                 res.binding(bp.goal.scope).label().to_string()
+            } else {
+                String::new()
+            },
+            if main && is_objective {
+                res.symptoms(bp.goal.scope)
+                    .first()
+                    .map_or_else(String::new, |(t, _)| t.clone())
+            } else {
+                String::new()
+            },
+            if main && is_objective {
+                res.mechanism(sc, bp.goal.scope)
+                    .map_or_else(String::new, |m| m.describe())
             } else {
                 String::new()
             },
@@ -603,16 +618,30 @@ fn blocks(sc: &Scenario, res: &PlanResult) -> Vec<Block> {
             .first()
             .map(|(t, n)| format!("; first symptom: {t} ({n} of {k} runs)"))
             .unwrap_or_default();
+        let cause = match res.mechanisms(sc, scope).first() {
+            Some((m, n)) => format!("breaks by {} ({n} of {k} runs)", m.describe()),
+            None => "does not break in the sweep".to_string(),
+        };
+        let split = res
+            .own_keys_breakpoint(scope)
+            .filter(|_| matches!(res.mechanism(sc, scope), Some(Mechanism::Lockout { .. })))
+            .map(|o| {
+                format!(
+                    " With every group on a key of its own (which also gives each group its own per-key limits) it meets the objective up to {}.",
+                    bp_text(o, &s.factors)
+                )
+            })
+            .unwrap_or_default();
         if bp.unreachable() {
             answer.push(format!(
-                "`{}`: **out of reach** — the objective is broken even at {}; binds first: {}{symptom}.",
+                "`{}`: **out of reach** — the objective is broken even at {}; it {cause}{symptom}. Its own limit that refuses first: {}.{split}",
                 name(scope),
                 factor_label(s.factors[0]),
                 binding.label()
             ));
         } else {
             answer.push(format!(
-                "`{}`: meets it up to {}; binds first: {}{symptom}.",
+                "`{}`: meets it up to {}; it {cause}{symptom}. Its own limit that refuses first: {}.{split}",
                 name(scope),
                 bp_text(bp, &s.factors),
                 binding.label()
@@ -631,7 +660,7 @@ fn blocks(sc: &Scenario, res: &PlanResult) -> Vec<Block> {
         "headroom",
         "binds first",
         "utilisation today",
-        "first symptom",
+        "first symptom and mechanism",
         "crossed on",
     ]
     .map(String::from)
@@ -670,9 +699,13 @@ fn blocks(sc: &Scenario, res: &PlanResult) -> Vec<Block> {
             } else {
                 util.join(", ")
             },
-            res.symptoms(scope)
-                .first()
-                .map_or_else(|| "none in range".into(), |(t, _)| t.clone()),
+            res.mechanism(sc, scope).map_or_else(
+                || "none in range".into(),
+                |m| match res.symptoms(scope).first() {
+                    Some((t, _)) => format!("{t}: {}", m.describe()),
+                    None => m.describe(),
+                },
+            ),
             crossing,
         ]);
     }
@@ -787,33 +820,49 @@ fn blocks(sc: &Scenario, res: &PlanResult) -> Vec<Block> {
             list.join("; ")
         ));
     }
-    // Pacing.
+    // Pacing: only where a model's own limits are what refuses it; a pacer
+    // cannot avoid a lockout that other traffic on the key trips.
     let mut pacing = Vec::new();
+    let mut not_pacing = Vec::new();
     for &m in &res.models {
         let z = res.zero_429(m);
+        let id = &sc.policy.models[m as usize].id;
         let offered = offered_today(sc, res, Scope::Model(m));
+        match res.pacing_mechanism(sc, m) {
+            Some(mech) if !mech.pacing_helps() => {
+                not_pacing.push(format!("`{id}` ({})", mech.describe()));
+                continue;
+            }
+            _ => {}
+        }
         if z.unreachable() {
             pacing.push(format!(
-                "`{}` sees 429s even at {} today's rate ({:.1} req/min): pace it with a client-side token bucket below its limit",
-                sc.policy.models[m as usize].id,
+                "`{id}` sees 429s from its own limits even at {} today's rate ({:.1} req/min): pace it with a client-side token bucket below its limit",
                 factor_label(s.factors[0]),
                 offered * s.factors[0]
             ));
         } else {
             let above = z.above_sweep() * 2 > z.searches.len();
             pacing.push(format!(
-                "`{}` {}{:.1} req/min ({} today's)",
-                sc.policy.models[m as usize].id,
+                "`{id}` {}{:.1} req/min ({} today's)",
                 if above { "at least " } else { "" },
                 offered * z.estimate.mean,
                 factor_label(z.estimate.mean)
             ));
         }
     }
-    recs.push(format!(
-        "**Pacing**: the highest steady offered rate with no 429 at all in every run, from the sweep: {}. A client-side pacer set at or below these rates (per model and key) avoids 429s with this traffic's burstiness.",
-        pacing.join("; ")
-    ));
+    if !pacing.is_empty() {
+        recs.push(format!(
+            "**Pacing**: the highest steady offered rate with no 429 at all in every run, from the sweep: {}. A client-side pacer set at or below these rates (per model and key) avoids the 429s of these models' own limits with this traffic's burstiness.",
+            pacing.join("; ")
+        ));
+    }
+    if !not_pacing.is_empty() {
+        recs.push(format!(
+            "**Pacing cannot help** {}: the first 429s these models meet do not come from their own limits, so pacing their requests does not avoid them. Fix the retries of the groups named, or move them to a key of their own.",
+            not_pacing.join("; ")
+        ));
+    }
     // Keys / limits.
     let projected = s.projected_factor();
     let mut limit_recs = Vec::new();
@@ -883,7 +932,7 @@ fn blocks(sc: &Scenario, res: &PlanResult) -> Vec<Block> {
         ),
         "A replication's break point is the largest factor that held; the break point shown is their mean with a Student-t 95% interval. A replication broken even at the smallest factor counts as 0; one that held at the largest counts as the largest (a lower bound).".into(),
         "429 share counts every 429 (limit, abuse lockout, overload) among attempts; p99 is over successful requests, arrival to success; given up counts requests the client abandoned or refused, as a share of arrivals. Requests too large for a token limit are reported separately.".into(),
-        "The limit that binds first is the cause of most RPM/TPM 429s at the smallest load where the model's own limits refuse anything; \"neither\" when they never do in the sweep (the model then breaks, if at all, through latency or an abuse lockout caused by other traffic on its key).".into(),
+        "The model's own limit that refuses first is the limit that refused most attempts at the smallest load where any of its limits refuses one; \"neither\" when none does in the sweep. What breaks a model is read off each replication's first breaking run: the failure most of its failed attempts met (its own limit; the abuse lockout of its key, with the client groups whose failures tripped the block; overload; or 5xx faults).".into(),
     ]));
     b.push(Block::Para("Data beside this report: plan.csv (every simulated run and scope) and breakpoints.csv (every break point with its interval).".into()));
     b
@@ -984,9 +1033,9 @@ pub fn verdict(sc: &Scenario, res: &PlanResult) -> Vec<String> {
     let mut out = vec![format!("objective: {}", s.objective)];
     for scope in scopes(res) {
         let bp = res.breakpoint(scope);
-        let binding = match scope {
-            Scope::All => String::new(),
-            _ => format!(", binds first: {}", res.binding(scope).label()),
+        let binding = match res.mechanism(sc, scope) {
+            Some(m) => format!(", breaks by {}", m.describe()),
+            None => String::new(),
         };
         out.push(format!(
             "{}: break point {}{binding}",
