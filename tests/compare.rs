@@ -113,7 +113,7 @@ fn charts_have_one_series_per_strategy_and_the_report_stands_alone() {
     }
     let md = get("report.md");
     assert!(md.contains("★"), "the best value of each column is marked");
-    assert!(md.contains("highest goodput"));
+    assert!(md.contains("delivers the most"));
 }
 
 #[test]
@@ -153,4 +153,46 @@ fn compare_command_writes_the_report_and_rejects_bad_flags() {
     ]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(!dir.path().join("x").exists());
+}
+
+/// Regression: the verdict called no-retry best for p99 completion and 429
+/// share while it abandoned requests. Completion times now count a given-up
+/// request as never completed, and the ranking starts from what was
+/// delivered.
+#[test]
+fn a_strategy_that_abandons_requests_is_not_called_fastest() {
+    let sc = fixture();
+    let p = plan(&sc);
+    let c = run_with_threads(&sc, &p, Some(2), &|| {}).unwrap();
+    let est: Vec<_> = (0..p.strategies.len())
+        .map(|s| ratesim::report::compare::estimates(&c, s))
+        .collect();
+    let no_retry = p
+        .strategies
+        .iter()
+        .position(|s| s.name == "no-retry")
+        .unwrap();
+    let gave_up = c
+        .runs_of(no_retry)
+        .iter()
+        .map(|r| r.stats.gave_up_total())
+        .sum::<u64>();
+    assert!(gave_up > 0, "the fixture's no-retry must abandon requests");
+    let verdict = ratesim::report::compare::verdict(&c, &est).join("\n");
+    assert!(
+        !verdict.contains("no-retry has the lowest p99"),
+        "{verdict}"
+    );
+    assert!(
+        !verdict.starts_with("no-retry delivers the most"),
+        "{verdict}"
+    );
+    // Its p99 over all arrivals is not reached (more than 1% given up).
+    for r in c.runs_of(no_retry) {
+        let share = r.stats.gave_up_total() as f64 / r.stats.arrivals as f64;
+        assert_eq!(
+            r.stats.completion_quantile_all(0.99).is_none(),
+            share > 0.01
+        );
+    }
 }

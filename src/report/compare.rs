@@ -151,13 +151,19 @@ pub fn compare_charts(scenario: &Scenario, c: &Comparison) -> Vec<(&'static str,
         .zip(&merged)
         .map(|(n, m)| Series {
             name: n.to_string(),
+            // Over every arrival: the curve tops out at the share that
+            // succeeded, never at 100% when requests were given up.
             points: if m.completion.is_empty() {
                 Vec::new()
             } else {
+                let top = m.success_share();
                 (0..=200)
                     .map(|i| {
                         let q = f64::from(i) / 200.0;
-                        (m.completion.value_at_quantile(q) as f64 / 1e3, q * 100.0)
+                        (
+                            m.completion.value_at_quantile(q) as f64 / 1e3,
+                            q * top * 100.0,
+                        )
                     })
                     .collect()
             },
@@ -175,13 +181,16 @@ pub fn compare_charts(scenario: &Scenario, c: &Comparison) -> Vec<(&'static str,
     out.push((
         "completion_cdf",
         Chart::Line(LineChart {
-            title: format!("Completion time of successful requests: {}", scenario.name),
+            title: format!(
+                "Requests completed by time since arrival: {}",
+                scenario.name
+            ),
             x_label: if hi > 20.0 * lo {
                 "arrival to success (s, log scale)".into()
             } else {
                 "arrival to success (s)".into()
             },
-            y_label: "share of successful requests (%)".into(),
+            y_label: "share of all arrivals completed (%)".into(),
             series: cdf,
             step: true,
             y_min_zero: true,
@@ -281,8 +290,15 @@ const COLUMNS: &[Column] = &[
         scale: 100.0,
     },
     Column {
-        title: "p99 completion (s)",
-        metric: "completion_p99_s",
+        title: "delivered (%)",
+        metric: "success_share",
+        higher_is_better: true,
+        decimals: 1,
+        scale: 100.0,
+    },
+    Column {
+        title: "p99 completion, all arrivals (s)",
+        metric: "completion_p99_all_s",
         higher_is_better: false,
         decimals: 2,
         scale: 1.0,
@@ -317,11 +333,24 @@ fn metric_index(name: &str) -> usize {
         .expect("known metric")
 }
 
-/// The ranking: strategy indices by mean goodput, best first (ties keep the given order).
+/// The ranking: strategy indices by what they delivered, best first: mean
+/// share of arrivals that succeeded, then mean goodput, then fewest
+/// attempts (ties keep the given order). A strategy never ranks above
+/// another for being fast or quiet while it abandons requests.
 fn ranking(est: &[Vec<Estimate>]) -> Vec<usize> {
-    let g = metric_index("goodput_rpm");
+    let (share, g, att) = (
+        metric_index("success_share"),
+        metric_index("goodput_rpm"),
+        metric_index("attempts"),
+    );
     let mut order: Vec<usize> = (0..est.len()).collect();
-    order.sort_by(|&a, &b| est[b][g].mean.total_cmp(&est[a][g].mean));
+    order.sort_by(|&a, &b| {
+        est[b][share]
+            .mean
+            .total_cmp(&est[a][share].mean)
+            .then(est[b][g].mean.total_cmp(&est[a][g].mean))
+            .then(est[a][att].mean.total_cmp(&est[b][att].mean))
+    });
     order
 }
 
@@ -348,7 +377,9 @@ fn table(c: &Comparison, est: &[Vec<Estimate>]) -> Vec<(String, Vec<(String, boo
                 .map(|(col, b)| {
                     let e = est[s][metric_index(col.metric)];
                     let d = col.decimals;
-                    let text = if c.plan.replications > 1 {
+                    let text = if e.mean.is_infinite() {
+                        "not reached".to_string()
+                    } else if c.plan.replications > 1 {
                         format!(
                             "{:.d$} ± {:.d$}",
                             e.mean * col.scale,
@@ -373,62 +404,105 @@ fn pct_diff(a: f64, b: f64) -> f64 {
     }
 }
 
-/// Plain-language findings computed from the numbers.
+/// Plain-language findings computed from the numbers: ranked first on what
+/// was delivered, with completion times over every arrival (a request given
+/// up never completes), and plain words when strategies cannot be told apart.
 pub fn verdict(c: &Comparison, est: &[Vec<Estimate>]) -> Vec<String> {
     let names: Vec<&str> = c.plan.strategies.iter().map(|s| s.name.as_str()).collect();
-    let (g, att, lock, p99) = (
+    let (share, g, att, lock, p99) = (
+        metric_index("success_share"),
         metric_index("goodput_rpm"),
         metric_index("attempts"),
         metric_index("locked_out_s"),
-        metric_index("completion_p99_s"),
+        metric_index("completion_p99_all_s"),
     );
     let order = ranking(est);
     let best = order[0];
     let mut out = Vec::new();
     let b = &est[best];
     out.push(format!(
-        "{} has the highest goodput: {:.1} successful requests per minute.",
-        names[best], b[g].mean
+        "{} delivers the most: {:.1}% of arrivals succeeded, {:.1} successful requests per minute.",
+        names[best],
+        100.0 * b[share].mean,
+        b[g].mean
     ));
-    if let Some(&second) = order.get(1) {
-        let s = &est[second];
-        if c.plan.replications > 1 && s[g].high() >= b[g].low() {
+    // Strategies whose delivered shares cannot be told apart, in runs of
+    // the ranking: each cluster holds those within its leader's interval.
+    let mut clusters: Vec<Vec<usize>> = Vec::new();
+    for &s in &order {
+        if let Some(cl) = clusters.last_mut() {
+            let lead = &est[cl[0]][share];
+            if c.plan.replications > 1 && est[s][share].high() >= lead.low() {
+                cl.push(s);
+                continue;
+            }
+        }
+        clusters.push(vec![s]);
+    }
+    let (l429, all429) = (
+        metric_index("rejected_429_lockout"),
+        metric_index("rejected_429"),
+    );
+    for cl in clusters.iter().filter(|cl| cl.len() > 1) {
+        let members: Vec<&str> = cl.iter().map(|&s| names[s]).collect();
+        out.push(format!(
+            "{} are statistically indistinguishable on what they deliver (95% intervals of the success share overlap); choose among them on attempts and completion time.",
+            members.join(", ")
+        ));
+        let lockout_bound = cl
+            .iter()
+            .all(|&s| est[s][all429].mean > 0.0 && est[s][l429].mean > 0.5 * est[s][all429].mean);
+        if lockout_bound {
             out.push(format!(
-                "{} and {} are not distinguishable on goodput at 95% confidence ({:.1} ± {:.1} vs {:.1} ± {:.1}); look at the other columns to choose.",
-                names[best], names[second], b[g].mean, b[g].half_width, s[g].mean, s[g].half_width
+                "Why {} cannot differ: most of their 429s are abuse-lockout refusals. While a key is blocked every attempt is refused, and each refusal counts toward the lockout and extends the block, so their retries never reach the limits and the retry schedule changes nothing. Keeping failures under the lockout threshold (pacing below the limit, fewer retries) matters more than the choice of backoff.",
+                members.join(", ")
             ));
         }
     }
+    let tied: Vec<usize> = clusters[0][1..].to_vec();
     for &s in &order[1..] {
-        let e = &est[s];
-        let goodput_gap = -pct_diff(e[g].mean, b[g].mean);
-        let fewer = -pct_diff(e[att].mean, b[att].mean);
-        if goodput_gap <= 2.0 && fewer >= 5.0 {
-            out.push(format!(
-                "{} finishes within {:.0}% of {}'s goodput while sending {:.0}% fewer requests.",
-                names[s],
-                goodput_gap.max(0.0).ceil(),
-                names[best],
-                fewer
-            ));
-        } else if goodput_gap > 2.0 {
-            out.push(format!(
-                "{} delivers {:.0}% less goodput than {} and sends {:.0}% {} requests.",
-                names[s],
-                goodput_gap,
-                names[best],
-                fewer.abs(),
-                if fewer >= 0.0 { "fewer" } else { "more" }
-            ));
+        if tied.contains(&s) {
+            continue;
         }
+        let e = &est[s];
+        let delivered_gap = 100.0 * (b[share].mean - e[share].mean);
+        let fewer = -pct_diff(e[att].mean, b[att].mean);
+        out.push(format!(
+            "{} delivers {:.1} points less ({:.1}% of arrivals) and sends {:.0}% {} requests.",
+            names[s],
+            delivered_gap,
+            100.0 * e[share].mean,
+            fewer.abs(),
+            if fewer >= 0.0 { "fewer" } else { "more" }
+        ));
     }
-    let fastest = (0..names.len())
+    let reached: Vec<usize> = (0..names.len())
+        .filter(|&s| est[s][p99].mean.is_finite())
+        .collect();
+    match reached
+        .iter()
+        .copied()
         .min_by(|&a, &b| est[a][p99].mean.total_cmp(&est[b][p99].mean))
-        .expect("at least one strategy");
-    out.push(format!(
-        "{} has the lowest p99 completion time: {:.2} s.",
-        names[fastest], est[fastest][p99].mean
-    ));
+    {
+        Some(fastest) => out.push(format!(
+            "{} has the lowest p99 completion time over all arrivals: {:.2} s (a request given up counts as never completed).",
+            names[fastest], est[fastest][p99].mean
+        )),
+        None => out.push(
+            "No strategy completes 99% of its arrivals in every replication, so none has a p99 completion time."
+                .to_string(),
+        ),
+    }
+    let unreached: Vec<&str> = (0..names.len())
+        .filter(|s| !reached.contains(s))
+        .map(|s| names[s])
+        .collect();
+    if !unreached.is_empty() && !reached.is_empty() {
+        out.push(format!(
+            "{} never reach a p99: more than 1% of their requests are given up or left unfinished in some replication.",
+            unreached.join(", ")
+        ));
+    }
     let locked: Vec<String> = (0..names.len())
         .filter(|&s| est[s][lock].mean > 0.0)
         .map(|s| format!("{} ({:.0} s)", names[s], est[s][lock].mean))
@@ -528,7 +602,7 @@ pub fn report_md(scenario: &Scenario, c: &Comparison) -> String {
     for l in scenario_lines(scenario, c) {
         let _ = writeln!(md, "{l}");
     }
-    md += "\n## Ranking\n\nBy goodput; each cell is the mean over replications ± the 95% confidence half-width. ★ marks the best value in each column.\n\n";
+    md += "\n## Ranking\n\nRanked by the share of arrivals delivered, then goodput, then fewest attempts; each cell is the mean over replications ± the 95% confidence half-width. ★ marks the best value in each column.\n\n";
     md += "| strategy |";
     for col in COLUMNS {
         let _ = write!(md, " {} |", col.title);
@@ -564,7 +638,7 @@ pub fn report_html(scenario: &Scenario, c: &Comparison, svgs: &[(&str, String)])
     for l in scenario_lines(scenario, c) {
         let _ = writeln!(h, "<p>{}</p>", inline(&l));
     }
-    h += "<h2>Ranking</h2>\n<p>By goodput; each cell is the mean over replications ± the 95% confidence half-width. The best value in each column is in bold on green.</p>\n<table>\n<tr><th>strategy</th>";
+    h += "<h2>Ranking</h2>\n<p>Ranked by the share of arrivals delivered, then goodput, then fewest attempts; each cell is the mean over replications ± the 95% confidence half-width. The best value in each column is in bold on green.</p>\n<table>\n<tr><th>strategy</th>";
     for col in COLUMNS {
         let _ = write!(h, "<th>{}</th>", escape(col.title));
     }

@@ -31,6 +31,7 @@ pub const METRICS: &[(&str, Option<usize>)] = &[
     ("rejected_429_overloaded", None),
     ("errors_5xx", None),
     ("share_429", Some(6)),
+    ("success_share", Some(6)),
     ("attempts_per_request", Some(4)),
     ("max_attempts", None),
     ("attempts_per_success", Some(4)),
@@ -40,6 +41,7 @@ pub const METRICS: &[(&str, Option<usize>)] = &[
     ("completion_p95_s", Some(3)),
     ("completion_p99_s", Some(3)),
     ("completion_max_s", Some(3)),
+    ("completion_p99_all_s", Some(3)),
     ("locked_out_s", Some(3)),
     ("mean_client_wait_s", Some(3)),
     ("mean_backoff_wait_s", Some(3)),
@@ -80,6 +82,7 @@ pub fn metric_values(s: &GroupStats, minutes: f64) -> Vec<f64> {
     let mut v: Vec<f64> = counts.iter().map(|&c| c as f64).collect();
     v.extend([
         s.share_429(),
+        s.success_share(),
         s.attempts_per_request(),
         s.max_attempts as f64,
         s.attempts_per_success(),
@@ -89,6 +92,7 @@ pub fn metric_values(s: &GroupStats, minutes: f64) -> Vec<f64> {
         s.completion_quantile(0.95),
         s.completion_quantile(0.99),
         s.completion_max(),
+        s.completion_quantile_all(0.99).unwrap_or(f64::INFINITY),
         s.locked_out.as_secs_f64(),
         s.mean_client_wait(),
         s.mean_backoff_wait(),
