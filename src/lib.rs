@@ -8,6 +8,7 @@
 pub mod compare;
 pub mod engine;
 pub mod experiment;
+pub mod objective;
 pub mod outcome;
 pub mod output;
 pub mod plan;

@@ -39,9 +39,7 @@
 //! and results are collected in a fixed order: the output is the same for
 //! any number of threads.
 
-pub mod objective;
-
-pub use objective::{Date, Measured, Objective, Term};
+pub use crate::objective::{Date, Measured, Objective, Term};
 
 use crate::experiment::{self, outage_window, ExperimentError, Job, Variant};
 use crate::outcome::{GroupStats, LockoutBlock, Outcome};

@@ -51,9 +51,9 @@ pub struct Scenario {
 #[derive(Clone, Debug, Default)]
 pub struct PlanSpec {
     /// The scenario's terms over the defaults.
-    pub objective: Option<crate::plan::Objective>,
+    pub objective: Option<crate::objective::Objective>,
     pub growth: Option<f64>,
-    pub start_date: Option<crate::plan::Date>,
+    pub start_date: Option<crate::objective::Date>,
     pub horizon_months: Option<u32>,
     /// Increasing, positive.
     pub factors: Option<Vec<f64>>,

@@ -27,8 +27,8 @@ impl Validator<'_> {
             .transpose()?;
         let objective = (max_share_429.is_some() || max_gave_up.is_some() || max_p99.is_some())
             .then(|| {
-                let d = crate::plan::Objective::default();
-                crate::plan::Objective {
+                let d = crate::objective::Objective::default();
+                crate::objective::Objective {
                     max_share_429: max_share_429.or(d.max_share_429),
                     max_p99: max_p99.or(d.max_p99),
                     max_gave_up: max_gave_up.or(d.max_gave_up),
@@ -48,7 +48,7 @@ impl Validator<'_> {
         let start_date = match &raw.start_date {
             None => None,
             Some(dt) => match (dt.date, dt.time) {
-                (Some(d), None) => Some(crate::plan::Date {
+                (Some(d), None) => Some(crate::objective::Date {
                     year: i32::from(d.year),
                     month: u32::from(d.month),
                     day: u32::from(d.day),
