@@ -261,3 +261,29 @@ fn requests_csv_names_the_keys_traces_bring() {
         ])
     );
 }
+
+/// Regression: a single-group run wrote only `total` rows to
+/// timeseries.csv, while docs/outputs.md promises a row per group and a
+/// total per interval.
+#[test]
+fn a_single_group_run_writes_its_group_rows_and_the_totals() {
+    let text = std::fs::read_to_string(repo("tests/fixtures/small.toml")).unwrap();
+    let one = text
+        .split("[[groups]]")
+        .take(2)
+        .collect::<Vec<_>>()
+        .join("[[groups]]");
+    let sc = ratesim::scenario::parse(&one, &repo("tests/fixtures/one.toml")).unwrap();
+    assert_eq!(sc.groups.len(), 1);
+    let o = ratesim::experiment::simulate_quiet(&sc, sc.seed).unwrap();
+    let csv = String::from_utf8(ratesim::report::timeseries::timeseries_csv(&sc, &o)).unwrap();
+    let groups: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap())
+        .collect();
+    let steady = groups.iter().filter(|g| **g == "steady").count();
+    let total = groups.iter().filter(|g| **g == "total").count();
+    assert_eq!(steady, o.series.intervals());
+    assert_eq!(total, steady);
+}

@@ -48,11 +48,9 @@ pub fn timeseries_csv(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
     let step = outcome.series.interval.as_secs_f64();
     for (i, tot) in total.iter().enumerate() {
         let t = i as f64 * step;
-        if scenario.groups.len() > 1 {
-            for (g, group) in scenario.groups.iter().enumerate() {
-                w.write_record(row(t, &group.name, &outcome.series.rows[g][i]))
-                    .expect("writing to memory");
-            }
+        for (g, group) in scenario.groups.iter().enumerate() {
+            w.write_record(row(t, &group.name, &outcome.series.rows[g][i]))
+                .expect("writing to memory");
         }
         w.write_record(row(t, "total", tot))
             .expect("writing to memory");
