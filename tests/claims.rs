@@ -5,10 +5,12 @@
 
 mod support;
 
+use ratesim::compare::{run_with_threads, Comparison, Plan};
 use ratesim::outcome::{GroupStats, IntervalStats, Outcome};
 use ratesim::policy::Counts;
 use ratesim::response::Cause;
 use ratesim::scenario::{Scenario, Workload};
+use ratesim::stats::Estimate;
 use ratesim::strategy::Refusal;
 use ratesim::time::Nanos;
 use support::repo;
@@ -76,6 +78,144 @@ fn goodput_per_min(o: &Outcome, g: &GroupStats) -> f64 {
 }
 
 // ---- README.md, "Bundled scenarios" ----------------------------------------
+
+const QUICKSTART: &str = "README: quickstart.toml shows \"a chat service and image and speech traffic within their limits on one key; on its own key, an image batch whose bursts overrun its 20 RPM and whose retries every second trip the abuse lockout\"";
+
+#[test]
+fn quickstart_batch_overruns_its_rpm_and_trips_the_lockout_the_prod_key_does_not() {
+    let (sc, o) = run("quickstart");
+    let batch = group(&sc, &o, "batch-images");
+    let batch_key = sc.groups[index(&sc, "batch-images")].key;
+    assert!(
+        batch.rejected_by(Cause::Requests) >= 20,
+        "{QUICKSTART}: the batch met only {} RPM 429s",
+        batch.rejected_by(Cause::Requests)
+    );
+    let blocks: Vec<_> = o.blocks_of(batch_key).collect();
+    assert!(
+        secs(batch.locked_out) >= 120.0 && !blocks.is_empty(),
+        "{QUICKSTART}: the batch key was locked out for only {:.0} s",
+        secs(batch.locked_out)
+    );
+    let me = index(&sc, "batch-images") as u32;
+    assert!(
+        blocks.iter().all(|b| b.groups == [me]),
+        "{QUICKSTART}: a block of the batch key was tripped by another group: {blocks:?}"
+    );
+    for name in ["chat", "thumbnails", "voice"] {
+        let g = group(&sc, &o, name);
+        let key = sc.groups[index(&sc, name)].key;
+        assert!(
+            key != batch_key && o.blocks_of(key).next().is_none(),
+            "{QUICKSTART}: {name}'s key was locked out"
+        );
+        assert!(
+            g.gave_up_total() == 0 && g.succeeded == g.arrivals && g.share_429() < 0.01,
+            "{QUICKSTART}: {name} is not within its limits: {} of {} succeeded, {:.1}% 429s",
+            g.succeeded,
+            g.arrivals,
+            100.0 * g.share_429()
+        );
+    }
+}
+
+const QUICKSTART_COMPARE: &str = "README: compare on quickstart \"gives the image batch six strategies on the identical workload: header-aware retries wait for the window's reset and deliver every request without a lockout; no-retry loses the overflow; constant, exponential, full-jitter and decorrelated retries hit the full window again, trip the abuse lockout, and constant-1s delivers less than not retrying at all\"";
+
+fn quickstart_comparison() -> (Scenario, Comparison) {
+    let sc = load("quickstart");
+    let spec = sc
+        .compare
+        .clone()
+        .expect("quickstart has a [compare] table");
+    let plan = Plan {
+        strategies: spec.strategies,
+        replications: spec.replications.unwrap_or(10),
+        groups: spec.groups,
+        base_seed: sc.seed,
+    };
+    let c = run_with_threads(&sc, &plan, None, &|| {}).unwrap();
+    (sc, c)
+}
+
+fn strategy(c: &Comparison, name: &str) -> usize {
+    c.plan
+        .strategies
+        .iter()
+        .position(|s| s.name == name)
+        .unwrap_or_else(|| panic!("quickstart's [compare] has no strategy {name}"))
+}
+
+fn estimate(c: &Comparison, name: &str, f: impl Fn(&GroupStats) -> f64) -> Estimate {
+    let values: Vec<f64> = c
+        .runs_of(strategy(c, name))
+        .iter()
+        .map(|r| f(&r.stats))
+        .collect();
+    Estimate::of(&values)
+}
+
+#[test]
+fn quickstart_compare_tells_the_strategies_apart() {
+    let (sc, c) = quickstart_comparison();
+    assert_eq!(
+        c.plan.groups,
+        vec![index(&sc, "batch-images")],
+        "{QUICKSTART_COMPARE}: the comparison is about the image batch"
+    );
+    assert!(c.plan.replications >= 5);
+    let succeeded = |name| estimate(&c, name, |s| s.succeeded as f64);
+    let locked = |name| estimate(&c, name, |s| secs(s.locked_out));
+
+    for r in c.runs_of(strategy(&c, "header-aware")) {
+        assert!(
+            r.stats.gave_up_total() == 0
+                && r.stats.in_flight == 0
+                && r.stats.succeeded == r.stats.arrivals
+                && r.lockouts.is_empty(),
+            "{QUICKSTART_COMPARE}: header-aware, seed {}: {} of {} succeeded, {} block(s)",
+            r.seed,
+            r.stats.succeeded,
+            r.stats.arrivals,
+            r.lockouts.len()
+        );
+    }
+    for r in c.runs_of(strategy(&c, "no-retry")) {
+        assert!(
+            r.lockouts.is_empty() && r.stats.gave_up_total() > 0,
+            "{QUICKSTART_COMPARE}: no-retry, seed {}: {} block(s), {} given up",
+            r.seed,
+            r.lockouts.len(),
+            r.stats.gave_up_total()
+        );
+    }
+    let (best, none) = (succeeded("header-aware"), succeeded("no-retry"));
+    assert!(
+        best.low() > none.high(),
+        "{QUICKSTART_COMPARE}: header-aware {:.1} ± {:.1} successes does not beat no-retry {:.1} ± {:.1} beyond the 95% intervals",
+        best.mean,
+        best.half_width,
+        none.mean,
+        none.half_width
+    );
+    for name in ["constant-1s", "exponential", "full-jitter", "decorrelated"] {
+        let l = locked(name);
+        assert!(
+            l.low() > 30.0,
+            "{QUICKSTART_COMPARE}: {name} is locked out {:.0} ± {:.0} s per run",
+            l.mean,
+            l.half_width
+        );
+    }
+    let constant = succeeded("constant-1s");
+    assert!(
+        constant.high() < none.low(),
+        "{QUICKSTART_COMPARE}: constant-1s {:.1} ± {:.1} successes is not below no-retry {:.1} ± {:.1} beyond the 95% intervals",
+        constant.mean,
+        constant.half_width,
+        none.mean,
+        none.half_width
+    );
+}
 
 const TPM_BOUND: &str =
     "README: tpm-bound.toml shows \"long prompts: the token limit binds before RPM\"";
