@@ -287,3 +287,25 @@ fn a_single_group_run_writes_its_group_rows_and_the_totals() {
     assert_eq!(steady, o.series.intervals());
     assert_eq!(total, steady);
 }
+
+/// Regression: a trace group's locked-out time was read from its configured
+/// key, not from the keys its rows name, so a replay locked out on a trace
+/// key reported 0 s.
+#[test]
+fn a_trace_groups_lockout_is_read_from_the_keys_its_rows_use() {
+    let sc = ratesim::scenario::load(&repo("scenarios/import-otel.toml")).unwrap();
+    let o = ratesim::experiment::simulate_quiet(&sc, sc.seed).unwrap();
+    let lockout_429: u64 = o
+        .groups
+        .iter()
+        .map(|g| g.rejected_by(ratesim::response::Cause::Lockout))
+        .sum();
+    assert!(lockout_429 > 0, "the sample replay trips the lockout");
+    let locked: f64 = o.groups.iter().map(|g| g.locked_out.as_secs_f64()).sum();
+    assert!(
+        locked > 0.0,
+        "a group refused by a lockout was locked out for some time"
+    );
+    let series: u64 = o.series.rows.iter().flatten().map(|iv| iv.locked_ns).sum();
+    assert!(series > 0);
+}

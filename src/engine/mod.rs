@@ -88,6 +88,8 @@ struct Sim<'s, 'k> {
     pairs: Vec<PairStats>,
     /// `key * models + model` to an index in `pairs` (`NO_PAIR` until used).
     pair_index: Vec<u32>,
+    /// The keys each group's requests used (a trace group's rows name theirs).
+    group_keys: Vec<Vec<KeyId>>,
     series: TimeSeries,
     keys: Vec<String>,
     reqs: Vec<Req>,
@@ -145,6 +147,7 @@ pub fn simulate<'k>(
         groups,
         stats: vec![GroupStats::default(); scenario.groups.len()],
         pairs: Vec::new(),
+        group_keys: vec![Vec::new(); scenario.groups.len()],
         pair_index: vec![NO_PAIR; scenario.keys.len() * scenario.policy.models.len()],
         series: TimeSeries::new(scenario.groups.len(), scenario.interval, scenario.horizon()),
         keys: scenario.keys.clone(),
@@ -335,6 +338,9 @@ impl Sim<'_, '_> {
         let g = req.group as usize;
         req.att.prev_delay = self.sc.groups[g].strategy.backoff.initial_prev();
         req.pair = self.pair_of(req.key, req.model);
+        if !self.group_keys[g].contains(&req.key) {
+            self.group_keys[g].push(req.key);
+        }
         self.stats[g].arrivals += 1;
         self.pairs[req.pair as usize].stats.arrivals += 1;
         self.series.at(g, req.att.arrival).offered += 1;
@@ -632,15 +638,21 @@ impl Sim<'_, '_> {
         }
         let interval = self.series.interval.0;
         for (g, group) in self.sc.groups.iter().enumerate() {
+            // A synthetic group's key, or every key a trace group's rows used.
+            let keys = &mut self.group_keys[g];
+            if keys.is_empty() {
+                keys.push(group.key);
+            }
             let blocks: Vec<&LockoutBlock> =
-                lockouts.iter().filter(|b| b.key == group.key).collect();
+                lockouts.iter().filter(|b| keys.contains(&b.key)).collect();
             self.stats[g].locked_out = Nanos(blocks.iter().map(|b| b.length().0).sum());
             for (i, iv) in self.series.rows[g].iter_mut().enumerate() {
                 let (a, b) = (i as u64 * interval, (i as u64 + 1) * interval);
-                iv.locked_ns = blocks
+                let locked: u64 = blocks
                     .iter()
                     .map(|blk| blk.end.0.min(b).saturating_sub(blk.start.0.max(a)))
                     .sum();
+                iv.locked_ns = locked.min(interval);
             }
         }
         let mut total = GroupStats::default();
