@@ -27,13 +27,6 @@ use crate::time::Nanos;
 use crate::workload::{Arrivals, TraceError, TraceRow, TraceSource};
 use queue::EventQueue;
 
-/// Why a run could not finish.
-#[derive(Debug, thiserror::Error)]
-pub enum SimError {
-    #[error(transparent)]
-    Trace(#[from] TraceError),
-}
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Ev {
     Arrival(u32),
@@ -106,7 +99,7 @@ pub fn simulate<'k>(
     seed: u64,
     traces: Vec<Box<dyn TraceSource + 'k>>,
     sink: &'k mut dyn RequestSink,
-) -> Result<Outcome, SimError> {
+) -> Result<Outcome, TraceError> {
     let mut traces = traces.into_iter();
     let groups = scenario
         .groups
@@ -163,7 +156,7 @@ pub fn simulate<'k>(
 }
 
 impl Sim<'_, '_> {
-    fn start(&mut self) -> Result<(), SimError> {
+    fn start(&mut self) -> Result<(), TraceError> {
         for g in 0..self.groups.len() {
             match &self.sc.groups[g].workload {
                 Workload::Synthetic(s) => match &s.arrival {
@@ -183,7 +176,7 @@ impl Sim<'_, '_> {
         Ok(())
     }
 
-    fn run(&mut self) -> Result<u64, SimError> {
+    fn run(&mut self) -> Result<u64, TraceError> {
         let horizon = self.sc.horizon();
         let mut events = 0u64;
         while let Some((now, ev)) = self.queue.pop() {
@@ -217,7 +210,7 @@ impl Sim<'_, '_> {
         }
     }
 
-    fn pull_trace_row(&mut self, g: usize) -> Result<(), SimError> {
+    fn pull_trace_row(&mut self, g: usize) -> Result<(), TraceError> {
         let rt = &mut self.groups[g];
         let src = rt.trace.as_mut().expect("trace group has a source");
         match src.next_row() {
@@ -249,7 +242,7 @@ impl Sim<'_, '_> {
         Ok(())
     }
 
-    fn on_arrival(&mut self, g: usize, now: Nanos) -> Result<(), SimError> {
+    fn on_arrival(&mut self, g: usize, now: Nanos) -> Result<(), TraceError> {
         let slot = match self.groups[g].pending.take() {
             Some(row) => {
                 let slot = self.alloc(Req {
@@ -545,19 +538,12 @@ impl Sim<'_, '_> {
             self.end(slot, now, Fate::Unservable);
             return;
         }
-        let clock = self.sc.clock;
-        let units = self.sc.policy.header_units;
         let rt = &mut self.groups[g];
         let att = &mut self.reqs[slot as usize].att;
-        match rt.client.on_failure(
-            att,
-            &info,
-            &response,
-            now,
-            clock,
-            units,
-            &mut rt.strategy_rng,
-        ) {
+        match rt
+            .client
+            .on_failure(att, &info, &response, now, &mut rt.strategy_rng)
+        {
             Next::RetryAfter(delay) => {
                 att.backoff_wait.0 += delay.0;
                 self.queue.push(now + delay, Ev::Attempt(slot));

@@ -16,7 +16,7 @@ mod variant;
 
 pub use variant::{outage_window, Variant};
 
-use crate::engine::{self, SimError};
+use crate::engine;
 use crate::outcome::{NoSink, Outcome, RequestSink};
 use crate::scenario::Scenario;
 use crate::workload::TraceError;
@@ -33,14 +33,6 @@ pub enum ExperimentError {
     Trace(#[from] TraceError),
     #[error("cannot start {threads} worker threads: {reason}")]
     Pool { threads: usize, reason: String },
-}
-
-impl From<SimError> for ExperimentError {
-    fn from(e: SimError) -> Self {
-        match e {
-            SimError::Trace(t) => ExperimentError::Trace(t),
-        }
-    }
 }
 
 /// Opens the traces of `scenario`'s trace groups as recorded (what

@@ -313,10 +313,9 @@ impl Client {
         info: &SendInfo,
         response: &Response,
         now: Nanos,
-        clock: Clock,
-        header_units: HeaderUnits,
         rng: &mut Rng,
     ) -> Next {
+        let (clock, header_units) = self.clock;
         let retryable = self.spec.retry.retry_on.contains(response.status);
         let pause = self.spec.pause_after_429;
         let p = self.parts(info);

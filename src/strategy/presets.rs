@@ -617,15 +617,9 @@ mod tests {
                     self.log.push("ok".into());
                     return self;
                 }
-                let next = self.client.on_failure(
-                    &mut att,
-                    &info,
-                    r,
-                    self.now,
-                    CLOCK,
-                    HeaderUnits::Seconds,
-                    &mut self.rng,
-                );
+                let next = self
+                    .client
+                    .on_failure(&mut att, &info, r, self.now, &mut self.rng);
                 match next {
                     Next::RetryAfter(d) => {
                         self.log

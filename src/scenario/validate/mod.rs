@@ -154,7 +154,7 @@ impl Validator<'_> {
         }
         let clock = Clock {
             start_unix_ms: match &raw.start {
-                Some(dt) => self.start(dt)?,
+                Some(dt) => self.start(dt, duration + drain)?,
                 None => DEFAULT_START_MS,
             },
         };
@@ -216,43 +216,51 @@ impl Validator<'_> {
         })
     }
 
-    fn start(&self, dt: &toml::value::Datetime) -> Result<u64> {
+    /// The start instant in Unix milliseconds. It must be a full date-time
+    /// with an offset, at or after 1970-01-01T00:00:00Z once the offset is
+    /// applied, and the run's last instant (`start + horizon`) must stay
+    /// within the 64-bit count of Unix nanoseconds that headers and logs are
+    /// computed in (up to 2554-07-21), so no timestamp ever wraps.
+    fn start(&self, dt: &toml::value::Datetime, horizon: Nanos) -> Result<u64> {
         let (Some(date), Some(time), Some(offset)) = (dt.date, dt.time, dt.offset) else {
             return Err(self.err(
                 "start",
                 "expected a full date-time with a time zone, e.g. 2026-04-20T12:00:00Z",
             ));
         };
-        if date.year < 1970 {
-            return Err(self.err("start", "the start must be after 1970"));
-        }
-        let days = days_from_civil(
-            i64::from(date.year),
-            u32::from(date.month),
-            u32::from(date.day),
-        );
-        let offset_min: i64 = match offset {
+        let offset_min: i32 = match offset {
             toml::value::Offset::Z => 0,
-            toml::value::Offset::Custom { minutes } => i64::from(minutes),
+            toml::value::Offset::Custom { minutes } => i32::from(minutes),
         };
-        let secs = days * 86_400
-            + i64::from(time.hour) * 3600
-            + i64::from(time.minute) * 60
-            + i64::from(time.second)
-            - offset_min * 60;
-        Ok(secs as u64 * 1000 + u64::from(time.nanosecond / 1_000_000))
+        let civil = jiff::civil::DateTime::new(
+            i16::try_from(date.year).unwrap_or(i16::MAX),
+            date.month as i8,
+            date.day as i8,
+            time.hour as i8,
+            time.minute as i8,
+            time.second.min(59) as i8,
+            time.nanosecond as i32,
+        )
+        .map_err(|e| self.err("start", format!("not a date-time: {e}")))?;
+        let instant = jiff::tz::Offset::from_seconds(offset_min * 60)
+            .and_then(|o| o.to_timestamp(civil))
+            .map_err(|e| self.err("start", format!("not a date-time: {e}")))?;
+        let ms = instant.as_millisecond();
+        if ms < 0 {
+            return Err(self.err(
+                "start",
+                "the start must be at or after 1970-01-01T00:00:00Z (with its offset applied)",
+            ));
+        }
+        let last_ns = (ms as u128) * 1_000_000 + u128::from(horizon.0);
+        if last_ns > u128::from(u64::MAX) {
+            return Err(self.err(
+                "start",
+                "the run would end after 2554-07-21T23:34:33Z, past the 64-bit count of Unix nanoseconds timestamps are computed in; start earlier",
+            ));
+        }
+        Ok(ms as u64)
     }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-pub(crate) fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let m = i64::from(m);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 /// The folder a scenario's outputs go to by default: reports/<name>/.
@@ -264,12 +272,25 @@ pub fn default_out_dir(scenario: &Scenario) -> PathBuf {
 mod tests {
     use super::*;
 
-    #[test]
-    fn civil_days() {
-        assert_eq!(days_from_civil(1970, 1, 1), 0);
-        assert_eq!(
-            days_from_civil(2026, 4, 20) * 86_400_000 + 12 * 3_600_000,
-            DEFAULT_START_MS as i64
+    fn start_of(text: &str) -> std::result::Result<Scenario, ScenarioError> {
+        let toml = format!(
+            "name = \"t\"\nstart = {text}\nduration = \"1h\"\n[[groups]]\nname = \"g\"\nmodel = \"llama-3.3-70b\"\narrival = {{ process = \"poisson\", rate = \"1/s\" }}\ninput_tokens = 10\noutput_tokens = 10\n"
         );
+        crate::scenario::parse(&toml, std::path::Path::new("t.toml"))
+    }
+
+    #[test]
+    fn start_instants_are_exact_and_bounded() {
+        let sc = start_of("2026-04-20T12:00:00Z").unwrap();
+        assert_eq!(sc.clock.start_unix_ms, DEFAULT_START_MS);
+        let sc = start_of("2026-04-20T14:00:00.250+02:00").unwrap();
+        assert_eq!(sc.clock.start_unix_ms, DEFAULT_START_MS + 250);
+        let early = start_of("1970-01-01T00:30:00+01:00")
+            .unwrap_err()
+            .to_string();
+        assert!(early.contains("at or after 1970"), "{early}");
+        let late = start_of("2554-07-21T23:00:00Z").unwrap_err().to_string();
+        assert!(late.contains("2554-07-21"), "{late}");
+        assert!(start_of("2554-07-21T22:00:00Z").is_ok());
     }
 }
