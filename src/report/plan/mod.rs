@@ -18,7 +18,7 @@ use super::charts::ChartError;
 use crate::plan::{PlanResult, Scope};
 use crate::scenario::Scenario;
 
-fn minutes(sc: &Scenario) -> f64 {
+pub(super) fn minutes(sc: &Scenario) -> f64 {
     sc.horizon().as_secs_f64() / 60.0
 }
 
