@@ -120,6 +120,10 @@ proptest! {
         let tot = a.series.total();
         prop_assert_eq!(tot.iter().map(|i| u64::from(i.offered)).sum::<u64>(), a.total.arrivals);
         prop_assert_eq!(tot.iter().map(|i| u64::from(i.attempts)).sum::<u64>(), a.total.attempts);
+        // The cost estimate that guards against absurd runs is an upper bound.
+        let cost = ratesim::experiment::cost::of_run(&sc, 1.0);
+        prop_assert!(cost.events >= a.events as f64, "estimate {} < {} events", cost.events, a.events);
+        prop_assert!(cost.arrivals >= a.total.arrivals as f64);
         prop_assert_eq!(tot.iter().map(|i| u64::from(i.successes)).sum::<u64>(), a.total.succeeded);
         // Unlimited models never see a limit 429.
         for (g, s) in groups.iter().zip(&a.groups) {

@@ -1,7 +1,7 @@
 //! `ratesim compare`: every candidate strategy on the same workload, with
 //! replications; the ranked verdict on stdout, the report files on disk.
 
-use super::{emit, input, load, progress, run_error, write_files, Batch};
+use super::{check_jobs, emit, input, limits, load, progress, run_error, write_files, Batch};
 use anyhow::Result;
 use ratesim::scenario::validate::default_out_dir;
 use std::path::PathBuf;
@@ -31,6 +31,7 @@ pub fn run(args: Args) -> Result<()> {
                 out,
                 jobs,
                 quiet,
+                allow_large,
             },
     } = args;
     let sc = load(&path)?;
@@ -60,9 +61,17 @@ pub fn run(args: Args) -> Result<()> {
     if replications == 0 {
         return Err(input("--replications must be at least 1"));
     }
-    if jobs == Some(0) {
-        return Err(input("--jobs must be at least 1"));
-    }
+    check_jobs(jobs)?;
+    let runs = strategies.len() as f64 * f64::from(replications);
+    ratesim::experiment::cost::check_runs(
+        &sc,
+        runs,
+        1.0,
+        ratesim::experiment::cost::compare_bytes_per_run(&sc),
+        "--replications",
+        &limits(allow_large),
+    )
+    .map_err(input)?;
     let plan = ratesim::compare::Plan {
         strategies,
         replications,

@@ -52,6 +52,53 @@ pub struct Batch {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
+    /// Run even when the work or memory estimate exceeds the documented
+    /// limits (docs/scenario.md, "Limits").
+    #[arg(long)]
+    pub allow_large: bool,
+}
+
+/// The cost limits in force: the documented defaults, scaled by
+/// `RATESIM_LIMIT_SCALE` when set (tests use a small scale to exercise the
+/// refusals cheaply), or none with `--allow-large`.
+pub fn limits(allow_large: bool) -> ratesim::experiment::cost::Limits {
+    let d = ratesim::experiment::cost::Limits::default();
+    if allow_large {
+        let inf = f64::INFINITY;
+        return ratesim::experiment::cost::Limits {
+            events_per_run: inf,
+            events_total: inf,
+            series_rows: inf,
+            in_flight: inf,
+            runs: inf,
+            kept_bytes: inf,
+        };
+    }
+    let k = std::env::var("RATESIM_LIMIT_SCALE")
+        .ok()
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|k| *k > 0.0)
+        .unwrap_or(1.0);
+    ratesim::experiment::cost::Limits {
+        events_per_run: d.events_per_run * k,
+        events_total: d.events_total * k,
+        series_rows: d.series_rows * k,
+        in_flight: d.in_flight * k,
+        runs: d.runs * k,
+        kept_bytes: d.kept_bytes * k,
+    }
+}
+
+/// `--jobs` within 1 ..= [`ratesim::experiment::MAX_JOBS`].
+pub fn check_jobs(jobs: Option<usize>) -> Result<()> {
+    match jobs {
+        Some(0) => Err(input("--jobs must be at least 1")),
+        Some(n) if n > ratesim::experiment::MAX_JOBS => Err(input(format!(
+            "--jobs {n} is more than the {} threads ratesim runs at most",
+            ratesim::experiment::MAX_JOBS
+        ))),
+        _ => Ok(()),
+    }
 }
 
 pub fn input(msg: impl ToString) -> anyhow::Error {

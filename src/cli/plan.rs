@@ -1,7 +1,7 @@
 //! `ratesim plan`: the capacity plan; the verdict on stdout, the report
 //! files on disk.
 
-use super::{emit, input, load, progress, run_error, write_files, Batch};
+use super::{check_jobs, emit, input, limits, load, progress, run_error, write_files, Batch};
 use anyhow::Result;
 use ratesim::scenario::validate::default_out_dir;
 use std::path::PathBuf;
@@ -36,6 +36,7 @@ pub fn run(args: Args) -> Result<()> {
                 out,
                 jobs,
                 quiet,
+                allow_large,
             },
     } = args;
     let sc = load(&path)?;
@@ -55,9 +56,8 @@ pub fn run(args: Args) -> Result<()> {
     if let Some(s) = seed {
         settings.base_seed = s;
     }
-    if jobs == Some(0) {
-        return Err(input("--jobs must be at least 1"));
-    }
+    check_jobs(jobs)?;
+    check_plan_cost(&sc, &settings, &limits(allow_large))?;
     let dir = out.unwrap_or_else(|| default_out_dir(&sc).join("plan"));
     let bar = progress(0, quiet);
     bar.set_message("planning");
@@ -98,4 +98,33 @@ pub fn run(args: Args) -> Result<()> {
         jobs.unwrap_or_else(rayon::current_num_threads)
     );
     emit(&text)
+}
+
+/// Refuses a plan whose runs would take too long or too much memory: every
+/// grid point and bisection step of every variant, the analysis runs, and
+/// the largest load it simulates (the grid's top or the growth projection).
+fn check_plan_cost(
+    sc: &ratesim::scenario::Scenario,
+    s: &ratesim::plan::Settings,
+    limits: &ratesim::experiment::cost::Limits,
+) -> Result<()> {
+    let projected = s.projected_factor();
+    if !projected.is_finite() {
+        return Err(input(format!(
+            "[plan] growth {} over {} months projects a load beyond any number; lower growth or horizon_months",
+            s.growth, s.horizon_months
+        )));
+    }
+    let models = sc.policy.models.len() as f64;
+    let reps = f64::from(s.replications);
+    let variants = 1.0 + s.candidates.len() as f64;
+    let goals = (1.0 + 2.0 * models) + s.candidates.len() as f64;
+    let grid = variants * s.factors.len() as f64 * reps;
+    let bisect = f64::from(s.bisect_steps) * goals * reps;
+    let analysis = reps * (1.0 + ratesim::plan::LIMIT_MULTIPLES.len() as f64);
+    let own_keys = (s.factors.len() as f64 + f64::from(s.bisect_steps) * models) * reps;
+    let runs = grid + bisect + analysis + own_keys;
+    let top = s.factors.last().copied().unwrap_or(1.0).max(projected);
+    ratesim::experiment::cost::check_runs(sc, runs, top, 20_000.0, "--replications", limits)
+        .map_err(input)
 }

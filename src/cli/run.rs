@@ -1,6 +1,6 @@
 //! `ratesim run`: one scenario, one seed, the summary table on stdout.
 
-use super::{emit, load, run_error};
+use super::{emit, input, limits, load, run_error};
 use anyhow::Result;
 use ratesim::runner;
 use ratesim::scenario::validate::default_out_dir;
@@ -24,12 +24,18 @@ pub struct Args {
     /// shape of GET /api/v1/api_keys/rate_limits/log.
     #[arg(long)]
     rate_limit_log: bool,
+    /// Run even when the work or memory estimate exceeds the documented
+    /// limits (docs/scenario.md, "Limits").
+    #[arg(long)]
+    allow_large: bool,
 }
 
 pub fn run(args: Args) -> Result<()> {
     let sc = load(&args.scenario)?;
     let seed = args.seed.unwrap_or(sc.seed);
     let dir = args.out.unwrap_or_else(|| default_out_dir(&sc));
+    let cost = ratesim::experiment::cost::of_run(&sc, 1.0);
+    ratesim::experiment::cost::check_run(&sc, &cost, &limits(args.allow_large)).map_err(input)?;
     let wall = Instant::now();
     let report = runner::run_to_dir(&sc, seed, &dir, args.requests, args.rate_limit_log)
         .map_err(run_error)?;

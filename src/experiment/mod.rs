@@ -11,6 +11,7 @@
 //! across many replications is what the caller asks for, not every run's
 //! time series.
 
+pub mod cost;
 mod traces;
 mod variant;
 

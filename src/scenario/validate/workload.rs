@@ -141,10 +141,30 @@ impl Validator<'_> {
             RawArrival::Constant { rate } => Arrival::Open(ArrivalSpec::Constant {
                 rate: self.rate(&f("rate"), rate)?,
             }),
-            RawArrival::Gamma { rate, burstiness } => Arrival::Open(ArrivalSpec::Gamma {
-                rate: self.rate(&f("rate"), rate)?,
-                burstiness: self.finite(&f("burstiness"), *burstiness, 0.0)?,
-            }),
+            RawArrival::Gamma { rate, burstiness } => {
+                let b = self.finite(&f("burstiness"), *burstiness, 0.0)?;
+                // The gaps are Gamma(shape b, scale 1 / (rate b)): outside
+                // this range the sampler's shape or scale under- or
+                // overflows (and a gap CV of 30+ is no longer a workload).
+                if !(1e-3..=1e3).contains(&b) {
+                    return Err(self.err(
+                        &f("burstiness"),
+                        format!("expected a burstiness between 0.001 and 1000 (gap CV 32 to 0.03), got {b}"),
+                    ));
+                }
+                let rate = self.rate(&f("rate"), rate)?;
+                let scale = 1.0 / (rate * b);
+                if !(scale.is_finite() && scale > 0.0) {
+                    return Err(self.err(
+                        &f("burstiness"),
+                        format!("rate {rate}/s with burstiness {b} gives a gap scale of {scale} s, which cannot be sampled"),
+                    ));
+                }
+                Arrival::Open(ArrivalSpec::Gamma {
+                    rate,
+                    burstiness: b,
+                })
+            }
             RawArrival::OnOff { rate, on, off } => Arrival::Open(ArrivalSpec::OnOff {
                 rate: self.rate(&f("rate"), rate)?,
                 on: self.positive_duration(&f("on"), on)?,
