@@ -1,5 +1,6 @@
 //! The `ratesim` command line: parses arguments, calls the library, prints.
-//! Exit codes: 0 success, 2 bad input (scenario, trace, arguments), 1 anything else.
+//! Exit codes: 0 success, 2 bad input (scenario, trace, arguments), 3 a CI
+//! gate that did not pass (`plan --check`), 1 anything else.
 //!
 //! Each command lives in its own module under [`cli`]; this file only parses,
 //! dispatches and maps errors to exit codes.
@@ -7,7 +8,7 @@
 mod cli;
 
 use clap::{Parser, Subcommand};
-use cli::InputError;
+use cli::{GateFailed, InputError};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -65,6 +66,9 @@ fn main() -> ExitCode {
             if let Some(InputError(msg)) = e.downcast_ref::<InputError>() {
                 eprintln!("error: {msg}");
                 ExitCode::from(2)
+            } else if let Some(GateFailed(msg)) = e.downcast_ref::<GateFailed>() {
+                eprintln!("check failed: {msg}");
+                ExitCode::from(3)
             } else {
                 eprintln!("error: {e:#}");
                 ExitCode::from(1)

@@ -1,7 +1,10 @@
 //! `ratesim compare`: every candidate strategy on the same workload, with
 //! replications; the ranked verdict on stdout, the report files on disk.
 
-use super::{check_jobs, emit, input, limits, load, progress, run_error, write_files, Batch};
+use super::{
+    check_jobs, emit, input, limits, load, progress, run_error, write_file_atomically, write_files,
+    Batch,
+};
 use anyhow::Result;
 use ratesim::scenario::validate::default_out_dir;
 use std::path::PathBuf;
@@ -32,6 +35,7 @@ pub fn run(args: Args) -> Result<()> {
                 jobs,
                 quiet,
                 allow_large,
+                export_json,
             },
     } = args;
     let sc = load(&path)?;
@@ -88,7 +92,12 @@ pub fn run(args: Args) -> Result<()> {
     bar.finish_and_clear();
     let elapsed = wall.elapsed().as_secs_f64();
     let files = ratesim::report::compare::compare_files(&sc, &comparison)?;
-    let written = write_files(&dir, &files)?;
+    let mut written = write_files(&dir, &files)?;
+    if let Some(path) = &export_json {
+        let json = ratesim::report::export::compare_json(&sc, &comparison);
+        write_file_atomically(path, &json)?;
+        written.push(path.clone());
+    }
     let est: Vec<_> = (0..plan.strategies.len())
         .map(|s| ratesim::report::compare::estimates(&comparison, s))
         .collect();

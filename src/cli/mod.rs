@@ -56,6 +56,9 @@ pub struct Batch {
     /// limits (docs/scenario.md, "Limits").
     #[arg(long)]
     pub allow_large: bool,
+    /// Also write the summary as JSON to FILE (schema in docs/outputs.md).
+    #[arg(long, value_name = "FILE")]
+    pub export_json: Option<PathBuf>,
 }
 
 /// The cost limits in force: the documented defaults, scaled by
@@ -99,6 +102,35 @@ pub fn check_jobs(jobs: Option<usize>) -> Result<()> {
         ))),
         _ => Ok(()),
     }
+}
+
+/// A CI gate that did not pass (`plan --check`, thresholds): exit code 3.
+pub struct GateFailed(pub String);
+
+impl std::fmt::Debug for GateFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::fmt::Display for GateFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for GateFailed {}
+
+/// Writes `bytes` to `path` whole: into a temporary file beside it, then
+/// renamed over it, so a reader never sees half a file.
+pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let (dir, name) = out_file(path)?;
+    let tmp = dir.join(format!(".{name}.ratesim-{}", std::process::id()));
+    let written = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written.with_context(|| format!("cannot write {}", path.display()))
 }
 
 pub fn input(msg: impl ToString) -> anyhow::Error {

@@ -1,7 +1,10 @@
 //! `ratesim plan`: the capacity plan; the verdict on stdout, the report
 //! files on disk.
 
-use super::{check_jobs, emit, input, limits, load, progress, run_error, write_files, Batch};
+use super::{
+    check_jobs, emit, input, limits, load, progress, run_error, write_file_atomically, write_files,
+    Batch, GateFailed,
+};
 use anyhow::Result;
 use ratesim::scenario::validate::default_out_dir;
 use std::path::PathBuf;
@@ -21,6 +24,10 @@ pub struct Args {
     /// Replications per load factor (default: the scenario's, else 8).
     #[arg(long)]
     replications: Option<u32>,
+    /// Exit 3 when today's load already misses the objective (a CI gate);
+    /// the report is written either way.
+    #[arg(long)]
+    check: bool,
     #[command(flatten)]
     batch: Batch,
 }
@@ -30,6 +37,7 @@ pub fn run(args: Args) -> Result<()> {
         scenario: path,
         objective,
         replications,
+        check,
         batch:
             Batch {
                 seed,
@@ -37,6 +45,7 @@ pub fn run(args: Args) -> Result<()> {
                 jobs,
                 quiet,
                 allow_large,
+                export_json,
             },
     } = args;
     let sc = load(&path)?;
@@ -70,7 +79,11 @@ pub fn run(args: Args) -> Result<()> {
     bar.finish_and_clear();
     let elapsed = wall.elapsed().as_secs_f64();
     let files = ratesim::report::plan::plan_files(&sc, &result)?;
-    let written = write_files(&dir, &files)?;
+    let mut written = write_files(&dir, &files)?;
+    if let Some(path) = &export_json {
+        write_file_atomically(path, &ratesim::report::export::plan_json(&sc, &result))?;
+        written.push(path.clone());
+    }
     let mut text = format!(
         "{}: capacity plan, {} replication(s) per load, seeds {}..{}\n\n",
         sc.name,
@@ -92,12 +105,22 @@ pub fn run(args: Args) -> Result<()> {
             .map(|c| c.points.len())
             .sum::<usize>()
         + result.outage.len()
-        + result.limits.iter().map(|l| l.1.len()).sum::<usize>();
+        + result.limits.iter().map(|l| l.1.len()).sum::<usize>()
+        + result.own_keys.as_ref().map_or(0, |s| s.points.len());
     text += &format!(
         "{runs} runs, {elapsed:.2} s wall on {} thread(s)\n",
         jobs.unwrap_or_else(rayon::current_num_threads)
     );
-    emit(&text)
+    emit(&text)?;
+    if check && !result.meets_today() {
+        return Err(anyhow::Error::new(GateFailed(format!(
+            "today's load already misses the objective ({}) in at least one of {} replications; see {}",
+            settings.objective,
+            settings.replications,
+            dir.join("report.md").display()
+        ))));
+    }
+    Ok(())
 }
 
 /// Refuses a plan whose runs would take too long or too much memory: every

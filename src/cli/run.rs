@@ -1,6 +1,6 @@
 //! `ratesim run`: one scenario, one seed, the summary table on stdout.
 
-use super::{emit, input, limits, load, run_error};
+use super::{emit, input, limits, load, run_error, write_file_atomically};
 use anyhow::Result;
 use ratesim::runner;
 use ratesim::scenario::validate::default_out_dir;
@@ -28,6 +28,9 @@ pub struct Args {
     /// limits (docs/scenario.md, "Limits").
     #[arg(long)]
     allow_large: bool,
+    /// Also write the summary as JSON to FILE (schema in docs/outputs.md).
+    #[arg(long, value_name = "FILE")]
+    export_json: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -52,6 +55,10 @@ pub fn run(args: Args) -> Result<()> {
     text.push('\n');
     for f in &report.files {
         text += &format!("wrote {}\n", f.display());
+    }
+    if let Some(path) = &args.export_json {
+        write_file_atomically(path, &ratesim::report::export::run_json(&sc, o))?;
+        text += &format!("wrote {}\n", path.display());
     }
     text += &format!(
         "{} events, {} simulated, {:.2} s wall, {:.2}M events/s\n",

@@ -172,6 +172,14 @@ impl PlanResult {
             .expect("every model has a pacing goal")
     }
 
+    /// Whether today's load (factor 1) meets the objective for all traffic
+    /// in every replication (what `plan --check` gates on).
+    pub fn meets_today(&self) -> bool {
+        self.today()
+            .iter()
+            .all(|p| self.settings.objective.meets(&p.all.measured()))
+    }
+
     /// Today's points (factor 1), by replication.
     pub fn today(&self) -> Vec<&Point> {
         self.main.at(1.0)

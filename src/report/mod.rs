@@ -4,6 +4,7 @@
 
 pub mod charts;
 pub mod compare;
+pub mod export;
 pub mod html;
 pub mod plan;
 pub mod ratelimit_log;

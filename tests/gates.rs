@@ -1,0 +1,94 @@
+//! Scripts and CI: `--export-json` carries the same figures as the CSVs,
+//! and `plan --check` exits 3 when today's load misses the objective.
+
+mod support;
+
+use support::{ratesim, repo, TempDir};
+
+#[test]
+fn export_json_of_a_run_equals_summary_csv() {
+    let t = TempDir::new("gates-json");
+    let out = t.path().join("out");
+    let json_path = t.path().join("summary.json");
+    let small = repo("tests/fixtures/small.toml");
+    let o = ratesim(&[
+        "run",
+        small.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--export-json",
+        json_path.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json_path).unwrap()).unwrap();
+    assert_eq!(json["schema"], 1);
+    assert_eq!(json["scenario"], "small");
+    assert_eq!(json["seed"], 99);
+    let mut csv = csv::Reader::from_path(out.join("summary.csv")).unwrap();
+    let header = csv.headers().unwrap().clone();
+    let rows: Vec<csv::StringRecord> = csv.records().map(Result::unwrap).collect();
+    let groups = json["groups"].as_array().unwrap();
+    assert_eq!(groups.len() + 1, rows.len());
+    for (row, obj) in rows.iter().zip(groups.iter().chain([&json["total"]])) {
+        for (name, cell) in header.iter().zip(row.iter()).skip(3) {
+            let v = &obj[name];
+            let want: f64 = cell.parse().unwrap();
+            if want.is_finite() {
+                let got = v.as_f64().unwrap_or_else(|| panic!("{name} missing"));
+                // The CSV rounds to its column's decimals.
+                assert!(
+                    (got - want).abs() <= 1e-3 * want.abs().max(1.0),
+                    "{name}: {got} vs {want}"
+                );
+            } else {
+                assert!(v.is_null(), "{name} should be null, got {v}");
+            }
+        }
+    }
+}
+
+fn plan_scenario(rate: &str) -> String {
+    format!(
+        "name = \"gate\"\nduration = \"5m\"\n[[groups]]\nname = \"g\"\nmodel = \"llama-3.3-70b\"\n\
+         arrival = {{ process = \"poisson\", rate = \"{rate}\" }}\ninput_tokens = 100\noutput_tokens = 50\n\
+         strategy = {{ kind = \"none\" }}\n[plan]\nreplications = 2\nfactors = [0.5, 1.0, 2.0]\nbisect_steps = 1\n\
+         candidates = [\"brooker-full-jitter\"]\n"
+    )
+}
+
+#[test]
+fn plan_check_exits_3_when_today_misses_the_objective() {
+    let t = TempDir::new("gates-plan");
+    for (rate, code) in [("300/min", 3), ("10/min", 0)] {
+        let sc = t.path().join(format!("gate-{code}.toml"));
+        std::fs::write(&sc, plan_scenario(rate)).unwrap();
+        let out = t.path().join(format!("out-{code}"));
+        let json = t.path().join(format!("plan-{code}.json"));
+        let o = ratesim(&[
+            "plan",
+            sc.to_str().unwrap(),
+            "--check",
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+            "--export-json",
+            json.to_str().unwrap(),
+        ]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(code), "{rate}: {err}");
+        assert!(
+            out.join("report.md").exists(),
+            "the report is written either way"
+        );
+        let doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        assert_eq!(doc["meets_objective_today"], code == 0);
+        if code == 3 {
+            assert!(
+                err.contains("check failed: today's load already misses"),
+                "{err}"
+            );
+        }
+    }
+}
