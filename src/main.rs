@@ -44,6 +44,10 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // SIGINT and SIGTERM remove the unfinished outputs and exit 130 / 143.
+    if let Err(e) = ratesim::output::interrupt::remove_staged_on_signals() {
+        eprintln!("warning: cannot handle interrupts: {e}");
+    }
     let result = match cli.command {
         Command::Run(args) => cli::run::run(args),
         Command::Compare(args) => cli::compare::run(args),

@@ -3,7 +3,7 @@
 
 use crate::experiment::{self, ExperimentError, Variant};
 use crate::outcome::{LimitHit, NoSink, Outcome, RequestRecord, RequestSink};
-use crate::output::OutputDir;
+use crate::output::{Kind, OutputDir};
 use crate::report;
 use crate::scenario::Scenario;
 use crate::workload::TraceError;
@@ -78,7 +78,7 @@ pub fn run_to_dir(
         move |source| RunError::Io { path, source }
     };
     let variant = Variant::of(scenario);
-    let mut out = OutputDir::new(dir);
+    let mut out = OutputDir::new(dir, Kind::Run);
     let mut hits = Vec::new();
     let outcome = if requests {
         let stream = out.stage_stream("requests.csv").map_err(io(dir))?;

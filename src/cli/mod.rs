@@ -175,9 +175,19 @@ pub fn progress(total: u64, quiet: bool) -> indicatif::ProgressBar {
     bar
 }
 
-/// Stages `files` under `dir` and renames them together; the paths written.
+/// Writes `files` as the report in `dir`, replacing an earlier report there
+/// as a whole; the paths written. The report's kind is the one whose files
+/// these are (compare.csv or plan.csv tells).
 pub fn write_files(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<Vec<PathBuf>> {
-    let mut staged = ratesim::output::OutputDir::new(dir);
+    use ratesim::output::{Kind, OutputDir};
+    let names = files.iter().map(|(name, _)| name.as_str());
+    let kind = Kind::of(names.clone()).with_context(|| {
+        format!(
+            "no report kind has the files {:?}",
+            names.collect::<Vec<_>>()
+        )
+    })?;
+    let mut staged = OutputDir::new(dir, kind);
     for (name, bytes) in files {
         staged
             .stage(name, bytes)

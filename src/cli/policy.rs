@@ -84,7 +84,7 @@ fn import(file: &Path, out: Option<PathBuf>) -> Result<()> {
         None => emit(&toml),
         Some(path) => {
             let (dir, name) = out_file(&path)?;
-            let mut staged = ratesim::output::OutputDir::new(dir);
+            let mut staged = ratesim::output::InPlace::new(dir);
             staged
                 .stage(name, toml.as_bytes())
                 .with_context(|| format!("cannot write {}", path.display()))?;

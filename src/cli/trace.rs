@@ -109,7 +109,7 @@ pub fn run(Args { action }: Args) -> Result<()> {
                 .map(|m| m.id.clone())
                 .collect();
             let (dir, name) = out_file(&out)?;
-            let mut staged = ratesim::output::OutputDir::new(dir);
+            let mut staged = ratesim::output::InPlace::new(dir);
             let mut stream = staged
                 .stage_stream(name)
                 .with_context(|| format!("cannot write {}", out.display()))?;
