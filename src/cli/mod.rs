@@ -121,16 +121,15 @@ impl std::fmt::Display for GateFailed {
 
 impl std::error::Error for GateFailed {}
 
-/// Writes `bytes` to `path` whole: into a temporary file beside it, then
-/// renamed over it, so a reader never sees half a file.
+/// Writes `bytes` to `path` whole (staged beside it, renamed over it, and
+/// removed on a signal), for single-file outputs such as `--export-json`.
 pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let (dir, name) = out_file(path)?;
-    let tmp = dir.join(format!(".{name}.ratesim-{}", std::process::id()));
-    let written = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written.with_context(|| format!("cannot write {}", path.display()))
+    let mut out = ratesim::output::InPlace::new(dir);
+    out.stage(name, bytes)
+        .and_then(|()| out.commit())
+        .map(|_| ())
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 pub fn input(msg: impl ToString) -> anyhow::Error {
