@@ -165,3 +165,83 @@ fn validate_reports_the_same_errors() {
     let ok = ratesim(&["validate", "scenarios/quickstart.toml"]);
     assert!(ok.status.success());
 }
+
+/// Runs `ratesim validate` on `scenario` (and an optional trace beside it)
+/// and returns (exit code, stdout, stderr), checking that the folder holds
+/// only the files the test wrote.
+fn validate(scenario: &[u8], trace: Option<&[u8]>) -> (Option<i32>, String, String) {
+    let dir = TempDir::new("validate-case");
+    let path = dir.path().join("bad.toml");
+    std::fs::write(&path, scenario).unwrap();
+    if let Some(t) = trace {
+        std::fs::write(dir.path().join("trace.csv"), t).unwrap();
+    }
+    let out = ratesim(&["validate", path.to_str().unwrap()]);
+    let files = std::fs::read_dir(dir.path()).unwrap().count();
+    assert_eq!(
+        files,
+        1 + usize::from(trace.is_some()),
+        "validate wrote a file"
+    );
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `validate` refuses `scenario` with exit 2 and every fragment in stderr.
+fn expect_refused(scenario: &[u8], trace: Option<&[u8]>, fragments: &[&str]) -> String {
+    let (code, _, stderr) = validate(scenario, trace);
+    assert_eq!(code, Some(2), "expected exit 2, stderr: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    for f in fragments {
+        assert!(stderr.contains(f), "expected {f:?} in: {stderr}");
+    }
+    stderr
+}
+
+const TRACE_SCENARIO: &str =
+    "duration = \"10m\"\n[[groups]]\nname = \"replay\"\ntrace = \"trace.csv\"\n";
+const TRACE_HEADER: &str = "arrival_s,key,model,input_tokens,output_tokens,max_tokens\n";
+
+#[test]
+fn validate_reads_every_trace_row_to_the_end() {
+    let mut good = TRACE_HEADER.to_string();
+    for i in 0..5000 {
+        good.push_str(&format!("{}.0,k,llama-3.3-70b,10,10,\n", i / 4));
+    }
+    let (code, stdout, stderr) = validate(TRACE_SCENARIO.as_bytes(), Some(good.as_bytes()));
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stdout.contains("5000 trace row(s) read, 2600 at or after the duration"),
+        "{stdout}"
+    );
+    // Bad rows far past the start, even past the duration, are found.
+    let cases: [(&str, &[&str]); 4] = [
+        (
+            "2000.0,k,llama-3.3-70b,10,10,\n1.0,k,llama-3.3-70b,10,10,\n",
+            &["trace.csv:5003:1:", "arrival_s", "time order"],
+        ),
+        (
+            "2000.0,k,llama-3.3-70c,10,10,\n",
+            &["trace.csv:5002:3:", "field `model`", "llama-3.3-70b"],
+        ),
+        (
+            "2000.0,k,llama-3.3-70b,-10,10,\n",
+            &["trace.csv:5002:4:", "field `input_tokens`", "whole number"],
+        ),
+        (
+            "2000.0,k,llama-3.3-70b,10,99999999999,\n",
+            &[
+                "trace.csv:5002:5:",
+                "field `output_tokens`",
+                "up to 4294967295",
+            ],
+        ),
+    ];
+    for (tail, fragments) in cases {
+        let trace = format!("{good}{tail}");
+        expect_refused(TRACE_SCENARIO.as_bytes(), Some(trace.as_bytes()), fragments);
+    }
+}
