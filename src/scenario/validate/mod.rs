@@ -20,8 +20,10 @@ mod workload;
 use super::error::ScenarioError;
 use super::locate::{line_col, line_text, span_of};
 use super::raw::RawScenario;
-use super::{Group, Scenario};
+use super::Scenario;
+use crate::policy::KeyId;
 use crate::time::{Clock, Nanos};
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// Longest run a scenario may ask for.
@@ -52,6 +54,29 @@ pub fn parse(source: &str, path: &Path) -> Result<Scenario> {
     let v = Validator { src: source, path };
     let raw: RawScenario = toml::from_str(source).map_err(|e| v.toml_error(&e))?;
     v.scenario(raw)
+}
+
+/// The scenario's key names in [`KeyId`] order, with an index to look them up
+/// (a scenario may have as many keys as groups).
+#[derive(Default)]
+struct Keys {
+    names: Vec<String>,
+    ids: HashMap<String, KeyId>,
+    /// The scenario lists its keys: a group may use no other.
+    declared: bool,
+}
+
+impl Keys {
+    fn id(&self, name: &str) -> Option<KeyId> {
+        self.ids.get(name).copied()
+    }
+
+    fn add(&mut self, name: &str) -> KeyId {
+        let id = self.names.len() as KeyId;
+        self.names.push(name.to_string());
+        self.ids.insert(name.to_string(), id);
+        id
+    }
 }
 
 struct Validator<'a> {
@@ -163,21 +188,23 @@ impl Validator<'_> {
         if raw.groups.is_empty() {
             return Err(self.err("groups", "the workload is empty: add at least one [[groups]] table with a model, an arrival process and a strategy"));
         }
-        let mut keys: Vec<String> = Vec::new();
+        let mut keys = Keys::default();
         for (i, k) in raw.keys.iter().enumerate() {
             if k.trim().is_empty() {
                 return Err(self.err(&format!("keys[{i}]"), "a key name cannot be empty"));
             }
-            if keys.contains(k) {
+            if keys.id(k).is_some() {
                 return Err(self.err(&format!("keys[{i}]"), format!("key {k:?} is listed twice")));
             }
-            keys.push(k.clone());
+            keys.add(k);
         }
-        let declared_keys = !keys.is_empty();
-        let mut groups = Vec::new();
+        keys.declared = !keys.names.is_empty();
+        let mut groups = Vec::with_capacity(raw.groups.len());
+        // Group names seen so far, for the uniqueness check in linear time.
+        let mut names: HashSet<&str> = HashSet::with_capacity(raw.groups.len());
         for (i, g) in raw.groups.iter().enumerate() {
-            let group = self.group(i, g, &policy, &mut keys, declared_keys)?;
-            if groups.iter().any(|o: &Group| o.name == group.name) {
+            let group = self.group(i, g, &policy, &mut keys)?;
+            if !names.insert(g.name.as_str()) {
                 return Err(self.err(
                     &format!("groups[{i}].name"),
                     format!(
@@ -188,6 +215,7 @@ impl Validator<'_> {
             }
             groups.push(group);
         }
+        let keys = keys.names;
         let compare = raw
             .compare
             .as_ref()
@@ -292,5 +320,28 @@ mod tests {
         let late = start_of("2554-07-21T23:00:00Z").unwrap_err().to_string();
         assert!(late.contains("2554-07-21"), "{late}");
         assert!(start_of("2554-07-21T22:00:00Z").is_ok());
+    }
+
+    /// Names and keys are checked through sets, so a scenario with many
+    /// groups validates in linear time (this took minutes when each group
+    /// was compared with every earlier one).
+    #[test]
+    fn twenty_thousand_groups_validate_and_a_duplicate_is_located() {
+        let group = |i: usize| {
+            format!(
+                "[[groups]]\nname = \"g{i}\"\nkey = \"k{i}\"\nmodel = \"llama-3.3-70b\"\narrival = {{ process = \"poisson\", rate = \"1/min\" }}\ninput_tokens = 10\noutput_tokens = 10\n"
+            )
+        };
+        let mut text = String::from("duration = \"1m\"\n");
+        for i in 0..20_000 {
+            text.push_str(&group(i));
+        }
+        let sc = crate::scenario::parse(&text, Path::new("many.toml")).unwrap();
+        assert_eq!((sc.groups.len(), sc.keys.len()), (20_000, 20_000));
+        text.push_str(&group(7));
+        let e = crate::scenario::parse(&text, Path::new("many.toml")).unwrap_err();
+        assert_eq!(e.field, "groups[20000].name");
+        assert_eq!(e.line, 1 + 20_000 * 7 + 2);
+        assert!(e.message.contains("two groups are called \"g7\""), "{e}");
     }
 }
