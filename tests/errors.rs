@@ -245,3 +245,83 @@ fn validate_reads_every_trace_row_to_the_end() {
         expect_refused(TRACE_SCENARIO.as_bytes(), Some(trace.as_bytes()), fragments);
     }
 }
+
+#[test]
+fn structure_errors_name_the_field_and_quote_little() {
+    let group = GOOD_GROUP;
+    let long = "x".repeat(10_000_000);
+    let cases: Vec<(String, Vec<&str>)> = vec![
+        (
+            format!("seed = \"300\"\n{group}"),
+            vec![
+                "bad.toml:1:8:",
+                "field `seed`: invalid type: string \"300\", expected a whole number",
+            ],
+        ),
+        (
+            format!("duration = 300\n{group}"),
+            vec![
+                "bad.toml:1:12:",
+                "field `duration`: invalid type: integer `300`",
+            ],
+        ),
+        (
+            group.replace("rate = \"60/min\"", "rate = 60"),
+            vec![
+                "bad.toml:5:41:",
+                "field `groups[0].arrival.rate`: invalid type: integer `60`, expected a string",
+            ],
+        ),
+        (
+            group.replace("process = \"poisson\",", "process = \"poisson\", foo = 1,"),
+            vec![
+                "bad.toml:5:34:",
+                "field `groups[0].arrival.foo`: unknown field `foo`",
+            ],
+        ),
+        (
+            format!("[policy]\nlockout = {{ enabled = true, thresold = 3 }}\n{group}"),
+            vec![
+                "bad.toml:2:29:",
+                "field `policy.lockout.thresold`",
+                "did you mean `threshold`?",
+            ],
+        ),
+        (
+            format!("durration = \"1h\"\n{group}"),
+            vec![
+                "bad.toml:1:1:",
+                "field `durration`",
+                "did you mean `duration`?",
+            ],
+        ),
+        (
+            format!("{group}\nseed = = 3\n"),
+            vec!["bad.toml:9:8:", "TOML syntax error: invalid string"],
+        ),
+        (
+            format!("duration = \"{long}\"\n{group}"),
+            vec!["bad.toml:1:12:", "field `duration`", "…"],
+        ),
+        (
+            format!("name = \"a/{long}\"\n{group}"),
+            vec!["bad.toml:1:8:", "field `name`", "…"],
+        ),
+    ];
+    for (scenario, fragments) in cases {
+        let stderr = expect_refused(scenario.as_bytes(), None, &fragments);
+        assert!(
+            stderr.len() < 2_000,
+            "the message echoes too much: {} bytes",
+            stderr.len()
+        );
+    }
+}
+
+#[test]
+fn a_scenario_that_is_not_utf8_is_located_at_the_first_bad_byte() {
+    let mut scenario = b"description = \"ok\"\nname = \"caf".to_vec();
+    scenario.extend_from_slice(&[0xE9, b'"', b'\n']);
+    scenario.extend_from_slice(GOOD_GROUP.as_bytes());
+    expect_refused(&scenario, None, &["bad.toml:2:12:", "not UTF-8", "0xE9"]);
+}

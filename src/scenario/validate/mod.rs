@@ -18,10 +18,11 @@ mod service;
 mod workload;
 
 use super::error::ScenarioError;
-use super::locate::{line_col, line_text, span_of};
+use super::locate::{field_at, fields, line_col, line_text, span_of, Field};
 use super::raw::RawScenario;
 use super::Scenario;
 use crate::policy::KeyId;
+use crate::suggest::{close_matches, shorten_quotes};
 use crate::time::{Clock, Nanos};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -37,7 +38,7 @@ type Result<T> = std::result::Result<T, ScenarioError>;
 
 /// Reads and validates the scenario at `path`.
 pub fn load(path: &Path) -> Result<Scenario> {
-    let source = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+    let bytes = std::fs::read(path).map_err(|e| ScenarioError {
         path: path.to_path_buf(),
         line: 0,
         column: 0,
@@ -45,13 +46,45 @@ pub fn load(path: &Path) -> Result<Scenario> {
         message: format!("cannot read the scenario file: {e}"),
         source_line: None,
     })?;
+    let source =
+        String::from_utf8(bytes).map_err(|e| not_utf8(path, e.as_bytes(), e.utf8_error()))?;
     parse(&source, path)
+}
+
+/// A file that is not UTF-8, located at its first bad byte.
+fn not_utf8(path: &Path, bytes: &[u8], e: std::str::Utf8Error) -> ScenarioError {
+    let valid = std::str::from_utf8(&bytes[..e.valid_up_to()]).expect("valid up to here");
+    let (line, column) = line_col(valid, valid.len());
+    let line_end = bytes[valid.len()..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |i| valid.len() + i);
+    let line_start = valid.rfind('\n').map_or(0, |i| i + 1);
+    ScenarioError {
+        path: path.to_path_buf(),
+        line,
+        column,
+        field: String::new(),
+        message: format!(
+            "the file is not UTF-8: byte 0x{:02X} cannot start a character here; save the scenario as UTF-8",
+            bytes[valid.len()]
+        ),
+        source_line: Some(String::from_utf8_lossy(&bytes[line_start..line_end]).into_owned()),
+    }
 }
 
 /// Validates scenario `source`, read from `path` (used in messages and to
 /// resolve trace paths).
 pub fn parse(source: &str, path: &Path) -> Result<Scenario> {
     let v = Validator { src: source, path };
+    if let Err(e) = toml_edit::ImDocument::parse(source) {
+        let message = e.message().trim().replace('\n', "; ");
+        return Err(v.at(
+            e.span().map(|s| s.start),
+            "",
+            format!("TOML syntax error: {message}"),
+        ));
+    }
     let raw: RawScenario = toml::from_str(source).map_err(|e| v.toml_error(&e))?;
     v.scenario(raw)
 }
@@ -92,7 +125,7 @@ impl Validator<'_> {
             line,
             column,
             field: field.to_string(),
-            message,
+            message: shorten_quotes(&message),
             source_line: if line > 0 {
                 line_text(self.src, line)
             } else {
@@ -108,20 +141,39 @@ impl Validator<'_> {
         self.at(Some(offset), field, message.into())
     }
 
+    /// A structure error serde found (a wrong type, an unknown or missing
+    /// key), named by the field it is in rather than the text at its offset.
+    /// In an inline table serde points at the whole table; the key it means
+    /// is found by name (an unknown key) or by the value it quotes (a wrong
+    /// type).
     fn toml_error(&self, e: &toml::de::Error) -> ScenarioError {
-        let span = e.span();
-        let field = span
-            .clone()
-            .map(|s| self.src[s].trim().trim_matches('"').to_string())
-            .filter(|f| f.len() < 40 && !f.contains('\n'))
-            .unwrap_or_default();
-        let message = e.message().trim().to_string();
-        let message = if message.contains("untagged enum RawSize") {
-            "expected a whole number of tokens, or a table such as { dist = \"lognormal\", median = 800, p95 = 4000 } (dist is constant, uniform or lognormal)".to_string()
-        } else {
-            message
+        let message = e.message().trim();
+        let Some(offset) = e.span().map(|s| s.start) else {
+            return self.at(None, "", message.to_string());
         };
-        self.at(span.map(|s| s.start), &field, message)
+        let fields = fields(self.src);
+        let Some(mut at) = field_at(&fields, offset) else {
+            return self.at(Some(offset), "", message.to_string());
+        };
+        let inside = |f: &&Field| f.path.starts_with(&at.path) && f.path.len() > at.path.len();
+        let mut start = offset;
+        if let Some(name) = unknown_field(message) {
+            let path = format!("{}.{name}", at.path);
+            if let Some(child) = fields.iter().find(|f| f.path == path) {
+                at = child;
+                start = child.key.start;
+            }
+        } else if let Some(rest) = message.strip_prefix("invalid type: ") {
+            if let Some(child) = fields
+                .iter()
+                .filter(inside)
+                .find(|f| rest.starts_with(&format!("{},", f.described)))
+            {
+                at = child;
+                start = child.value.start;
+            }
+        }
+        self.at(Some(start), &at.path, toml_message(message))
     }
 
     fn scenario(&self, raw: RawScenario) -> Result<Scenario> {
@@ -289,6 +341,41 @@ impl Validator<'_> {
         }
         Ok(ms as u64)
     }
+}
+
+/// The name in serde's "unknown field `name`, expected ..." message.
+fn unknown_field(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("unknown field `")?;
+    Some(&rest[..rest.find('`')?])
+}
+
+/// serde's message in the scenario's words: Rust type names become what to
+/// write, and an unknown key gets the closest expected one.
+fn toml_message(message: &str) -> String {
+    if message.contains("untagged enum RawSize") {
+        return "expected a whole number of tokens, or a table such as { dist = \"lognormal\", median = 800, p95 = 4000 } (dist is constant, uniform or lognormal)".to_string();
+    }
+    let message = message
+        .replace("expected i64", "expected a whole number")
+        .replace("expected f64", "expected a number");
+    let Some(name) = unknown_field(&message) else {
+        return message;
+    };
+    let expected = message
+        .split_once(", expected ")
+        .map_or("", |(_, list)| list);
+    let options: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    let close: Vec<String> = close_matches(name, options.iter().copied())
+        .iter()
+        .map(|o| format!("`{o}`"))
+        .collect();
+    if close.is_empty() {
+        return message;
+    }
+    format!(
+        "unknown field `{name}`{}; expected {expected}",
+        crate::suggest::did_you_mean(&close)
+    )
 }
 
 /// The folder a scenario's outputs go to by default: reports/<name>/.
