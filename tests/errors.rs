@@ -325,3 +325,40 @@ fn a_scenario_that_is_not_utf8_is_located_at_the_first_bad_byte() {
     scenario.extend_from_slice(GOOD_GROUP.as_bytes());
     expect_refused(&scenario, None, &["bad.toml:2:12:", "not UTF-8", "0xE9"]);
 }
+
+/// Runs `ratesim policy import` on `body` with `--out`, expecting exit 2,
+/// every fragment, and no file written.
+fn expect_import_refused(body: &[u8], fragments: &[&str]) {
+    let dir = TempDir::new("import-case");
+    let path = dir.path().join("rate_limits.json");
+    std::fs::write(&path, body).unwrap();
+    let out_file = dir.path().join("limits.toml");
+    let out = ratesim(&[
+        "policy",
+        "import",
+        path.to_str().unwrap(),
+        "--out",
+        out_file.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    for f in fragments {
+        assert!(stderr.contains(f), "expected {f:?} in: {stderr}");
+    }
+    assert!(!out_file.exists(), "a refused import must write nothing");
+}
+
+#[test]
+fn policy_import_refuses_what_a_scenario_would() {
+    let body = "{\"data\": {\"rateLimits\": [\n  {\"apiModelId\": \"llama-3.2-3b\", \"rateLimits\": [\n    {\"type\": \"RPM\", \"amount\": 9223372036854775808}]}]}}";
+    expect_import_refused(
+        body.as_bytes(),
+        &[
+            "rate_limits.json: line 3: field `data.rateLimits[0].rateLimits[0].amount`",
+            "9223372036854775807",
+        ],
+    );
+    let mut bad = b"{\"data\": {\"rateLimits\": [\n{\"apiModelId\": \"caf".to_vec();
+    bad.extend_from_slice(&[0xE9, b'"', b'}', b']', b'}', b'}']);
+    expect_import_refused(&bad, &["rate_limits.json:2:20:", "not UTF-8"]);
+}
