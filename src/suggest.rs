@@ -6,6 +6,13 @@
 //! error message in the tool suggests the same way. A candidate that contains
 //! the word, or is contained in it, also counts as close: "llama" should
 //! suggest "llama-3.3-70b" even though eight edits separate them.
+//!
+//! The same goes for echoing what a user typed: a message quotes at most
+//! [`EXCERPT_CHARS`] characters of a value ([`excerpt`], [`shorten_quotes`]),
+//! so a 10 MB string cell or a 100,000-character line gives a readable error.
+
+/// Most characters of a value an error message quotes.
+pub const EXCERPT_CHARS: usize = 80;
 
 /// At most this many suggestions are returned.
 const MAX_SUGGESTIONS: usize = 3;
@@ -33,7 +40,14 @@ pub fn close_matches<'a>(
             continue;
         }
         let candidate_lower = candidate.to_lowercase();
-        let distance = levenshtein(&word_chars, &candidate_lower);
+        // The distance is at least the difference in length: a long word
+        // (a pasted paragraph) is not compared character by character.
+        let length_gap = word_chars.len().abs_diff(candidate_lower.chars().count());
+        let distance = if length_gap > max_distance {
+            usize::MAX
+        } else {
+            levenshtein(&word_chars, &candidate_lower)
+        };
         if distance <= max_distance || contains_either(&word_lower, &candidate_lower) {
             scored.push((distance, position, candidate));
         }
@@ -66,6 +80,50 @@ pub fn or_list<S: AsRef<str>>(items: &[S]) -> String {
             format!("{} or {}", init.join(", "), last.as_ref())
         }
     }
+}
+
+/// The first [`EXCERPT_CHARS`] characters of `text`, then `…` if it goes on.
+pub fn excerpt(text: &str) -> String {
+    match text.char_indices().nth(EXCERPT_CHARS) {
+        None => text.to_string(),
+        Some((end, _)) => format!("{}…", &text[..end]),
+    }
+}
+
+/// `message` with every quoted run (between `"` or backticks) longer than
+/// [`EXCERPT_CHARS`] characters cut to an [`excerpt`], for messages that
+/// quote a value someone else formatted (serde's, a parser's).
+pub fn shorten_quotes(message: &str) -> String {
+    let mut out = String::with_capacity(message.len().min(1024));
+    let mut rest = message;
+    while let Some(open) = rest.find(['"', '`']) {
+        let quote = rest.as_bytes()[open];
+        out.push_str(&rest[..=open]);
+        let inner = &rest[open + 1..];
+        let mut close = None;
+        let mut escaped = false;
+        for (i, b) in inner.bytes().enumerate() {
+            match b {
+                b'\\' if quote == b'"' && !escaped => escaped = true,
+                _ if b == quote && !escaped => {
+                    close = Some(i);
+                    break;
+                }
+                _ => escaped = false,
+            }
+        }
+        let end = close.unwrap_or(inner.len());
+        out.push_str(&excerpt(&inner[..end]));
+        match close {
+            Some(c) => {
+                out.push(quote as char);
+                rest = &inner[c + 1..];
+            }
+            None => rest = "",
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 fn contains_either(a: &str, b: &str) -> bool {
@@ -159,5 +217,24 @@ mod tests {
         assert_eq!(did_you_mean(&["Medium"]), " (did you mean Medium?)");
         assert_eq!(did_you_mean(&["a", "b", "c"]), " (did you mean a, b or c?)");
         assert_eq!(or_list(&["a", "b"]), "a or b");
+    }
+
+    #[test]
+    fn long_values_are_quoted_as_excerpts() {
+        let long = "x".repeat(10_000_000);
+        assert_eq!(excerpt("short"), "short");
+        assert_eq!(excerpt(&long), format!("{}…", "x".repeat(EXCERPT_CHARS)));
+        let message =
+            format!("invalid type: string {long:?}, expected `a \\\"q\\\"`; got `{long}`");
+        assert_eq!(
+            shorten_quotes(&message),
+            format!(
+                "invalid type: string \"{x}…\", expected `a \\\"q\\\"`; got `{x}…`",
+                x = "x".repeat(EXCERPT_CHARS)
+            )
+        );
+        assert_eq!(shorten_quotes("unclosed \"abc"), "unclosed \"abc");
+        // A pasted paragraph is not compared character by character.
+        assert!(close_matches(&long, MODELS).is_empty());
     }
 }

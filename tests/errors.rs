@@ -165,3 +165,200 @@ fn validate_reports_the_same_errors() {
     let ok = ratesim(&["validate", "scenarios/quickstart.toml"]);
     assert!(ok.status.success());
 }
+
+/// Runs `ratesim validate` on `scenario` (and an optional trace beside it)
+/// and returns (exit code, stdout, stderr), checking that the folder holds
+/// only the files the test wrote.
+fn validate(scenario: &[u8], trace: Option<&[u8]>) -> (Option<i32>, String, String) {
+    let dir = TempDir::new("validate-case");
+    let path = dir.path().join("bad.toml");
+    std::fs::write(&path, scenario).unwrap();
+    if let Some(t) = trace {
+        std::fs::write(dir.path().join("trace.csv"), t).unwrap();
+    }
+    let out = ratesim(&["validate", path.to_str().unwrap()]);
+    let files = std::fs::read_dir(dir.path()).unwrap().count();
+    assert_eq!(
+        files,
+        1 + usize::from(trace.is_some()),
+        "validate wrote a file"
+    );
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `validate` refuses `scenario` with exit 2 and every fragment in stderr.
+fn expect_refused(scenario: &[u8], trace: Option<&[u8]>, fragments: &[&str]) -> String {
+    let (code, _, stderr) = validate(scenario, trace);
+    assert_eq!(code, Some(2), "expected exit 2, stderr: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    for f in fragments {
+        assert!(stderr.contains(f), "expected {f:?} in: {stderr}");
+    }
+    stderr
+}
+
+const TRACE_SCENARIO: &str =
+    "duration = \"10m\"\n[[groups]]\nname = \"replay\"\ntrace = \"trace.csv\"\n";
+const TRACE_HEADER: &str = "arrival_s,key,model,input_tokens,output_tokens,max_tokens\n";
+
+#[test]
+fn validate_reads_every_trace_row_to_the_end() {
+    let mut good = TRACE_HEADER.to_string();
+    for i in 0..5000 {
+        good.push_str(&format!("{}.0,k,llama-3.3-70b,10,10,\n", i / 4));
+    }
+    let (code, stdout, stderr) = validate(TRACE_SCENARIO.as_bytes(), Some(good.as_bytes()));
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stdout.contains("5000 trace row(s) read, 2600 at or after the duration"),
+        "{stdout}"
+    );
+    // Bad rows far past the start, even past the duration, are found.
+    let cases: [(&str, &[&str]); 4] = [
+        (
+            "2000.0,k,llama-3.3-70b,10,10,\n1.0,k,llama-3.3-70b,10,10,\n",
+            &["trace.csv:5003:1:", "arrival_s", "time order"],
+        ),
+        (
+            "2000.0,k,llama-3.3-70c,10,10,\n",
+            &["trace.csv:5002:3:", "field `model`", "llama-3.3-70b"],
+        ),
+        (
+            "2000.0,k,llama-3.3-70b,-10,10,\n",
+            &["trace.csv:5002:4:", "field `input_tokens`", "whole number"],
+        ),
+        (
+            "2000.0,k,llama-3.3-70b,10,99999999999,\n",
+            &[
+                "trace.csv:5002:5:",
+                "field `output_tokens`",
+                "up to 4294967295",
+            ],
+        ),
+    ];
+    for (tail, fragments) in cases {
+        let trace = format!("{good}{tail}");
+        expect_refused(TRACE_SCENARIO.as_bytes(), Some(trace.as_bytes()), fragments);
+    }
+}
+
+#[test]
+fn structure_errors_name_the_field_and_quote_little() {
+    let group = GOOD_GROUP;
+    let long = "x".repeat(10_000_000);
+    let cases: Vec<(String, Vec<&str>)> = vec![
+        (
+            format!("seed = \"300\"\n{group}"),
+            vec![
+                "bad.toml:1:8:",
+                "field `seed`: invalid type: string \"300\", expected a whole number",
+            ],
+        ),
+        (
+            format!("duration = 300\n{group}"),
+            vec![
+                "bad.toml:1:12:",
+                "field `duration`: invalid type: integer `300`",
+            ],
+        ),
+        (
+            group.replace("rate = \"60/min\"", "rate = 60"),
+            vec![
+                "bad.toml:5:41:",
+                "field `groups[0].arrival.rate`: invalid type: integer `60`, expected a string",
+            ],
+        ),
+        (
+            group.replace("process = \"poisson\",", "process = \"poisson\", foo = 1,"),
+            vec![
+                "bad.toml:5:34:",
+                "field `groups[0].arrival.foo`: unknown field `foo`",
+            ],
+        ),
+        (
+            format!("[policy]\nlockout = {{ enabled = true, thresold = 3 }}\n{group}"),
+            vec![
+                "bad.toml:2:29:",
+                "field `policy.lockout.thresold`",
+                "did you mean `threshold`?",
+            ],
+        ),
+        (
+            format!("durration = \"1h\"\n{group}"),
+            vec![
+                "bad.toml:1:1:",
+                "field `durration`",
+                "did you mean `duration`?",
+            ],
+        ),
+        (
+            format!("{group}\nseed = = 3\n"),
+            vec!["bad.toml:9:8:", "TOML syntax error: invalid string"],
+        ),
+        (
+            format!("duration = \"{long}\"\n{group}"),
+            vec!["bad.toml:1:12:", "field `duration`", "…"],
+        ),
+        (
+            format!("name = \"a/{long}\"\n{group}"),
+            vec!["bad.toml:1:8:", "field `name`", "…"],
+        ),
+    ];
+    for (scenario, fragments) in cases {
+        let stderr = expect_refused(scenario.as_bytes(), None, &fragments);
+        assert!(
+            stderr.len() < 2_000,
+            "the message echoes too much: {} bytes",
+            stderr.len()
+        );
+    }
+}
+
+#[test]
+fn a_scenario_that_is_not_utf8_is_located_at_the_first_bad_byte() {
+    let mut scenario = b"description = \"ok\"\nname = \"caf".to_vec();
+    scenario.extend_from_slice(&[0xE9, b'"', b'\n']);
+    scenario.extend_from_slice(GOOD_GROUP.as_bytes());
+    expect_refused(&scenario, None, &["bad.toml:2:12:", "not UTF-8", "0xE9"]);
+}
+
+/// Runs `ratesim policy import` on `body` with `--out`, expecting exit 2,
+/// every fragment, and no file written.
+fn expect_import_refused(body: &[u8], fragments: &[&str]) {
+    let dir = TempDir::new("import-case");
+    let path = dir.path().join("rate_limits.json");
+    std::fs::write(&path, body).unwrap();
+    let out_file = dir.path().join("limits.toml");
+    let out = ratesim(&[
+        "policy",
+        "import",
+        path.to_str().unwrap(),
+        "--out",
+        out_file.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    for f in fragments {
+        assert!(stderr.contains(f), "expected {f:?} in: {stderr}");
+    }
+    assert!(!out_file.exists(), "a refused import must write nothing");
+}
+
+#[test]
+fn policy_import_refuses_what_a_scenario_would() {
+    let body = "{\"data\": {\"rateLimits\": [\n  {\"apiModelId\": \"llama-3.2-3b\", \"rateLimits\": [\n    {\"type\": \"RPM\", \"amount\": 9223372036854775808}]}]}}";
+    expect_import_refused(
+        body.as_bytes(),
+        &[
+            "rate_limits.json: line 3: field `data.rateLimits[0].rateLimits[0].amount`",
+            "9223372036854775807",
+        ],
+    );
+    let mut bad = b"{\"data\": {\"rateLimits\": [\n{\"apiModelId\": \"caf".to_vec();
+    bad.extend_from_slice(&[0xE9, b'"', b'}', b']', b'}', b'}']);
+    expect_import_refused(&bad, &["rate_limits.json:2:20:", "not UTF-8"]);
+}

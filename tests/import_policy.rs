@@ -87,3 +87,71 @@ fn the_sample_body_imports_exactly_its_limits() {
     // The one id the catalogue lacks was added as a text model.
     assert!(text.contains("id = \"mistral-medium-3-1\"\ntype = \"text\"  # not in the built-in"));
 }
+
+/// Every body `policy import` accepts writes TOML the scenario loader
+/// accepts: amounts at and past the bounds, every limit type, known and
+/// unknown ids (odd characters included), empty lists.
+#[test]
+fn every_accepted_import_loads_in_a_scenario() {
+    let amounts = [
+        "0",
+        "1",
+        "2.0",
+        "1.5",
+        "-3",
+        "100",
+        "9007199254740991",
+        "9223372036854775807",
+        "9223372036854775808",
+        "18446744073709551615",
+        "\"5\"",
+        "null",
+    ];
+    let ids = [
+        "llama-3.3-70b",
+        "z-image-turbo",
+        "kling-v3-pro-text-to-video",
+        "new-model",
+        "q\\\"uote's \\u00e9",
+        " padded ",
+    ];
+    let (mut accepted, mut refused) = (0, 0);
+    for id in ids {
+        for types in [
+            &["RPM"][..],
+            &["TPM"],
+            &["RPD"],
+            &["RPM", "TPM", "RPD"],
+            &[],
+        ] {
+            for amount in amounts {
+                let limits: Vec<String> = types
+                    .iter()
+                    .map(|t| format!("{{\"type\":\"{t}\",\"amount\":{amount}}}"))
+                    .collect();
+                let body = format!(
+                    "{{\"data\":{{\"rateLimits\":[{{\"apiModelId\":\"{id}\",\"rateLimits\":[{}]}}]}}}}",
+                    limits.join(",")
+                );
+                let Ok(entries) = import_limits(&body) else {
+                    refused += 1;
+                    continue;
+                };
+                accepted += 1;
+                let text = format!(
+                    "name = \"imported\"\n\n[[groups]]\nname = \"g\"\nmodel = \"llama-3.3-70b\"\n\
+                     arrival = {{ process = \"poisson\", rate = \"1/s\" }}\ninput_tokens = 10\n\
+                     output_tokens = 10\n\n{}",
+                    policy_toml(&entries, "round trip")
+                );
+                if let Err(e) = ratesim::scenario::parse(&text, Path::new("imported.toml")) {
+                    panic!("import accepted {body} but the scenario refuses it: {e}");
+                }
+            }
+        }
+    }
+    assert!(
+        accepted > 20 && refused > 20,
+        "{accepted} accepted, {refused} refused"
+    );
+}

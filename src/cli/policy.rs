@@ -69,8 +69,17 @@ pub fn run(args: Args) -> Result<()> {
 }
 
 fn import(file: &Path, out: Option<PathBuf>) -> Result<()> {
-    let text =
-        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = 1 + valid.iter().filter(|&&b| b == b'\n').count();
+        let column = 1 + valid.iter().rev().take_while(|&&b| b != b'\n').count();
+        input(format!(
+            "{}:{line}:{column}: the file is not UTF-8 (byte 0x{:02X}); save the JSON as UTF-8",
+            file.display(),
+            e.as_bytes()[valid.len()]
+        ))
+    })?;
     let entries = ratesim::policy::import::import_limits(&text)
         .map_err(|e| input(format!("{}: {e}", file.display())))?;
     let toml = ratesim::policy::import::policy_toml(

@@ -38,6 +38,10 @@ use crate::time::Nanos;
 
 const DAY: Nanos = Nanos(86_400_000_000_000);
 
+/// The largest limit amount a scenario accepts (TOML integers are `i64`), so
+/// nothing is imported that the written TOML could not hold.
+pub const MAX_AMOUNT: u64 = i64::MAX as u64;
+
 /// The type given to a model the built-in catalogue does not know.
 pub const ASSUMED_TYPE: ModelType = ModelType::Text;
 
@@ -81,8 +85,21 @@ const TYPES: [(&str, Counts, Nanos); 3] = [
 /// One catalogue entry per model listed in a `GET
 /// /api/v1/api_keys/rate_limits` body, in the body's order, each with exactly
 /// the limits listed. The entries are checked against the default preset, so
-/// an import that succeeds also resolves in a scenario.
+/// an import that succeeds also resolves in a scenario. An error in a field
+/// names its JSON path and the line the value is on.
 pub fn import_limits(json: &str) -> Result<Vec<ModelEntry>, ImportError> {
+    import_body(json).map_err(|mut e| {
+        // A missing field is placed at the nearest parent that is there.
+        let mut path = e.field.as_deref().unwrap_or("");
+        while e.line.is_none() && !path.is_empty() {
+            e.line = line_of(json, path);
+            path = &path[..path.rfind(['.', '[']).unwrap_or(0)];
+        }
+        e
+    })
+}
+
+fn import_body(json: &str) -> Result<Vec<ModelEntry>, ImportError> {
     let body: Value = serde_json::from_str(json).map_err(|e| {
         let text = e.to_string();
         let message = text
@@ -164,8 +181,8 @@ pub fn import_limits(json: &str) -> Result<Vec<ModelEntry>, ImportError> {
                 at(
                     format!("{path}.amount"),
                     format!(
-                        "expected a whole number of at least 1, found {}",
-                        limit.get("amount").unwrap_or(&Value::Null)
+                        "expected a whole number from 1 to {MAX_AMOUNT} (the most a scenario accepts), found {}",
+                        crate::suggest::excerpt(&limit.get("amount").unwrap_or(&Value::Null).to_string())
                     ),
                 )
             })?;
@@ -205,7 +222,92 @@ fn whole(value: &Value) -> Option<u64> {
             .filter(|x| x.fract() == 0.0 && *x >= 1.0 && *x < 9.0e15)
             .map(|x| x as u64),
     }
-    .filter(|&n| n >= 1)
+    .filter(|&n| (1..=MAX_AMOUNT).contains(&n))
+}
+
+/// The 1-based line of the value at JSON path `target` (as the errors name
+/// it: `data.rateLimits[3].amount`) in `json`, which parses. A small walk over
+/// the text, since serde_json's values keep no positions; it runs only for an
+/// error.
+fn line_of(json: &str, target: &str) -> Option<usize> {
+    struct Frame {
+        object: bool,
+        key: String,
+        index: usize,
+    }
+    let path = |stack: &[Frame]| {
+        let mut p = String::new();
+        for f in stack {
+            if f.object {
+                if !p.is_empty() {
+                    p.push('.');
+                }
+                p.push_str(&f.key);
+            } else {
+                p.push_str(&format!("[{}]", f.index));
+            }
+        }
+        p
+    };
+    let bytes = json.as_bytes();
+    let (mut i, mut line, mut want_key) = (0, 1, false);
+    let mut stack: Vec<Frame> = Vec::new();
+    while i < bytes.len() {
+        let c = bytes[i];
+        match c {
+            b'\n' => line += 1,
+            b' ' | b'\t' | b'\r' | b':' => {}
+            b',' => match stack.last_mut() {
+                Some(f) if f.object => want_key = true,
+                Some(f) => f.index += 1,
+                None => {}
+            },
+            b'}' | b']' => {
+                stack.pop();
+                want_key = false;
+            }
+            b'"' if want_key => {
+                let (key, end) = string_at(json, i)?;
+                stack.last_mut()?.key = key;
+                want_key = false;
+                i = end;
+                continue;
+            }
+            _ => {
+                if path(&stack) == target {
+                    return Some(line);
+                }
+                match c {
+                    b'{' | b'[' => {
+                        want_key = c == b'{';
+                        stack.push(Frame {
+                            object: want_key,
+                            key: String::new(),
+                            index: 0,
+                        });
+                    }
+                    b'"' => {
+                        i = string_at(json, i)?.1;
+                        continue;
+                    }
+                    _ => {
+                        while i + 1 < bytes.len() && !b",}] \t\r\n".contains(&bytes[i + 1]) {
+                            i += 1;
+                        }
+                    }
+                }
+            }
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The JSON string starting at byte `i` and the offset just past it.
+fn string_at(json: &str, i: usize) -> Option<(String, usize)> {
+    let mut stream = serde_json::Deserializer::from_str(&json[i..]).into_iter::<String>();
+    let text = stream.next()?.ok()?;
+    Some((text, i + stream.byte_offset()))
 }
 
 /// `entries` as `[[policy.models]]` tables, after a comment naming
@@ -448,30 +550,40 @@ mod tests {
         let cases = [
             ("{\"data\":\n{\"rateLimits\": [}", "line 2: not valid JSON: expected value"),
             ("{\"rateLimits\": []}", "field `data.rateLimits`: missing: expected the body of GET /api/v1/api_keys/rate_limits, {\"data\": {\"rateLimits\": [...]}}"),
-            ("{\"data\":{\"rateLimits\":[{\"rateLimits\":[]}]}}", "field `data.rateLimits[0].apiModelId`: expected a model id (a string)"),
+            ("{\"data\":{\"rateLimits\":[{\"rateLimits\":[]}]}}", "line 1: field `data.rateLimits[0].apiModelId`: expected a model id (a string)"),
             (
                 "{\"data\":{\"rateLimits\":[{\"apiModelId\":\"llama-3.2-3b\",\"rateLimits\":[{\"type\":\"RPH\",\"amount\":5}]}]}}",
-                "field `data.rateLimits[0].rateLimits[0].type`: unknown limit type \"RPH\"; expected RPM, RPD or TPM",
+                "line 1: field `data.rateLimits[0].rateLimits[0].type`: unknown limit type \"RPH\"; expected RPM, RPD or TPM",
             ),
             (
                 "{\"data\":{\"rateLimits\":[{\"apiModelId\":\"llama-3.2-3b\",\"rateLimits\":[{\"type\":\"RPM\",\"amount\":0}]}]}}",
-                "field `data.rateLimits[0].rateLimits[0].amount`: expected a whole number of at least 1, found 0",
+                "line 1: field `data.rateLimits[0].rateLimits[0].amount`: expected a whole number from 1 to 9223372036854775807 (the most a scenario accepts), found 0",
             ),
             (
                 "{\"data\":{\"rateLimits\":[{\"apiModelId\":\"llama-3.2-3b\",\"rateLimits\":[{\"type\":\"RPM\",\"amount\":1},{\"type\":\"rpm\",\"amount\":2}]}]}}",
-                "field `data.rateLimits[0].rateLimits[1].type`: RPM is listed twice for \"llama-3.2-3b\"",
+                "line 1: field `data.rateLimits[0].rateLimits[1].type`: RPM is listed twice for \"llama-3.2-3b\"",
             ),
             (
                 "{\"data\":{\"rateLimits\":[{\"apiModelId\":\"a\",\"rateLimits\":[]},{\"apiModelId\":\"a\",\"rateLimits\":[]}]}}",
-                "field `data.rateLimits[1].apiModelId`: model \"a\" is listed twice (also data.rateLimits[0])",
+                "line 1: field `data.rateLimits[1].apiModelId`: model \"a\" is listed twice (also data.rateLimits[0])",
             ),
             (
                 "{\"data\":{\"rateLimits\":[{\"apiModelId\":\"z-image-turbo\",\"rateLimits\":[{\"type\":\"TPM\",\"amount\":5}]}]}}",
-                "field `data.rateLimits[0].rateLimits`: image requests carry no tokens, so a token limit would never count anything",
+                "line 1: field `data.rateLimits[0].rateLimits`: image requests carry no tokens, so a token limit would never count anything",
             ),
         ];
         for (body, expected) in cases {
             assert_eq!(import_limits(body).unwrap_err().to_string(), expected);
         }
+        // Field errors carry the line the value is on.
+        let body = "{\"data\": {\"rateLimits\": [\n  {\"apiModelId\": \"a\", \"rateLimits\": []},\n  {\"apiModelId\": \"llama-3.2-3b\", \"rateLimits\": [\n    {\"type\": \"RPM\", \"amount\": 5},\n    {\"type\": \"TPM\",\n     \"amount\": 9223372036854775808}]}]}}";
+        assert_eq!(
+            import_limits(body).unwrap_err().to_string(),
+            "line 6: field `data.rateLimits[1].rateLimits[1].amount`: expected a whole number from 1 to 9223372036854775807 (the most a scenario accepts), found 9223372036854775808"
+        );
+        assert_eq!(
+            line_of(body, "data.rateLimits[1].rateLimits[0].amount"),
+            Some(4)
+        );
     }
 }

@@ -1,5 +1,6 @@
 //! Scenario errors that point at the file, line, column and field.
 
+use crate::suggest::EXCERPT_CHARS;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -30,12 +31,13 @@ impl fmt::Display for ScenarioError {
             write!(f, ": field `{}`: {}", self.field, self.message)?;
         }
         if let Some(src) = &self.source_line {
+            let (shown, caret) = window(src, self.column.saturating_sub(1));
             let gutter = self.line.to_string();
             write!(
                 f,
-                "\n {gutter} | {src}\n {} | {}^",
+                "\n {gutter} | {shown}\n {} | {}^",
                 " ".repeat(gutter.len()),
-                " ".repeat(self.column.saturating_sub(1))
+                " ".repeat(caret)
             )?;
         }
         Ok(())
@@ -43,3 +45,42 @@ impl fmt::Display for ScenarioError {
 }
 
 impl std::error::Error for ScenarioError {}
+
+/// At most [`EXCERPT_CHARS`] characters of `line` around the 0-based
+/// character `column`, with `…` where it was cut, and the caret's place in
+/// what is shown: a 100,000-character line is not echoed whole.
+fn window(line: &str, column: usize) -> (String, usize) {
+    let chars = line.chars().count();
+    if chars <= EXCERPT_CHARS {
+        return (line.to_string(), column);
+    }
+    let start = column
+        .saturating_sub(EXCERPT_CHARS / 2)
+        .min(chars - EXCERPT_CHARS);
+    let body: String = line.chars().skip(start).take(EXCERPT_CHARS).collect();
+    let before = if start > 0 { "…" } else { "" };
+    let after = if start + EXCERPT_CHARS < chars {
+        "…"
+    } else {
+        ""
+    };
+    (
+        format!("{before}{body}{after}"),
+        column - start + usize::from(start > 0),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_line_is_shown_around_the_caret() {
+        let line = format!("name = \"{}\" = 3", "x".repeat(100_000));
+        let column = line.find(" = 3").unwrap() + 1;
+        let (shown, caret) = window(&line, column);
+        assert!(shown.starts_with('…') && shown.chars().count() <= EXCERPT_CHARS + 2);
+        assert_eq!(shown.chars().nth(caret), Some('='));
+        assert_eq!(window("seed = = 3", 7), ("seed = = 3".to_string(), 7));
+    }
+}

@@ -1,8 +1,8 @@
 //! The `[[groups]]` tables: each group's key, its trace or synthetic
 //! workload, and its strategy.
 
-use super::{Result, Validator};
-use crate::policy::{KeyId, Policy};
+use super::{Keys, Result, Validator};
+use crate::policy::Policy;
 use crate::scenario::raw::RawGroup;
 use crate::scenario::{Arrival, Group, Workload};
 use crate::strategy;
@@ -16,18 +16,17 @@ impl Validator<'_> {
         i: usize,
         g: &RawGroup,
         policy: &Policy,
-        keys: &mut Vec<String>,
-        declared: bool,
+        keys: &mut Keys,
     ) -> Result<Group> {
         let f = |name: &str| format!("groups[{i}].{name}");
         if g.name.trim().is_empty() {
             return Err(self.err(&f("name"), "a group needs a name"));
         }
-        let key_name = g.key.clone().unwrap_or_else(|| "default".to_string());
-        let key = match keys.iter().position(|k| *k == key_name) {
-            Some(k) => k as KeyId,
-            None if declared => {
-                let close = close_matches(&key_name, keys.iter().map(String::as_str));
+        let key_name = g.key.as_deref().unwrap_or("default");
+        let key = match keys.id(key_name) {
+            Some(k) => k,
+            None if keys.declared => {
+                let close = close_matches(key_name, keys.names.iter().map(String::as_str));
                 let hint = if close.is_empty() {
                     String::new()
                 } else {
@@ -38,10 +37,7 @@ impl Validator<'_> {
                     format!("key {key_name:?} is not in the scenario's `keys` list{hint}"),
                 ));
             }
-            None => {
-                keys.push(key_name);
-                (keys.len() - 1) as KeyId
-            }
+            None => keys.add(key_name),
         };
         let workload = match &g.trace {
             Some(trace) => {

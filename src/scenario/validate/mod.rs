@@ -18,10 +18,13 @@ mod service;
 mod workload;
 
 use super::error::ScenarioError;
-use super::locate::{line_col, line_text, span_of};
+use super::locate::{field_at, fields, line_col, line_text, span_of, Field};
 use super::raw::RawScenario;
-use super::{Group, Scenario};
+use super::Scenario;
+use crate::policy::KeyId;
+use crate::suggest::{close_matches, shorten_quotes};
 use crate::time::{Clock, Nanos};
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// Longest run a scenario may ask for.
@@ -35,7 +38,7 @@ type Result<T> = std::result::Result<T, ScenarioError>;
 
 /// Reads and validates the scenario at `path`.
 pub fn load(path: &Path) -> Result<Scenario> {
-    let source = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+    let bytes = std::fs::read(path).map_err(|e| ScenarioError {
         path: path.to_path_buf(),
         line: 0,
         column: 0,
@@ -43,15 +46,70 @@ pub fn load(path: &Path) -> Result<Scenario> {
         message: format!("cannot read the scenario file: {e}"),
         source_line: None,
     })?;
+    let source =
+        String::from_utf8(bytes).map_err(|e| not_utf8(path, e.as_bytes(), e.utf8_error()))?;
     parse(&source, path)
+}
+
+/// A file that is not UTF-8, located at its first bad byte.
+fn not_utf8(path: &Path, bytes: &[u8], e: std::str::Utf8Error) -> ScenarioError {
+    let valid = std::str::from_utf8(&bytes[..e.valid_up_to()]).expect("valid up to here");
+    let (line, column) = line_col(valid, valid.len());
+    let line_end = bytes[valid.len()..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |i| valid.len() + i);
+    let line_start = valid.rfind('\n').map_or(0, |i| i + 1);
+    ScenarioError {
+        path: path.to_path_buf(),
+        line,
+        column,
+        field: String::new(),
+        message: format!(
+            "the file is not UTF-8: byte 0x{:02X} cannot start a character here; save the scenario as UTF-8",
+            bytes[valid.len()]
+        ),
+        source_line: Some(String::from_utf8_lossy(&bytes[line_start..line_end]).into_owned()),
+    }
 }
 
 /// Validates scenario `source`, read from `path` (used in messages and to
 /// resolve trace paths).
 pub fn parse(source: &str, path: &Path) -> Result<Scenario> {
     let v = Validator { src: source, path };
+    if let Err(e) = toml_edit::ImDocument::parse(source) {
+        let message = e.message().trim().replace('\n', "; ");
+        return Err(v.at(
+            e.span().map(|s| s.start),
+            "",
+            format!("TOML syntax error: {message}"),
+        ));
+    }
     let raw: RawScenario = toml::from_str(source).map_err(|e| v.toml_error(&e))?;
     v.scenario(raw)
+}
+
+/// The scenario's key names in [`KeyId`] order, with an index to look them up
+/// (a scenario may have as many keys as groups).
+#[derive(Default)]
+struct Keys {
+    names: Vec<String>,
+    ids: HashMap<String, KeyId>,
+    /// The scenario lists its keys: a group may use no other.
+    declared: bool,
+}
+
+impl Keys {
+    fn id(&self, name: &str) -> Option<KeyId> {
+        self.ids.get(name).copied()
+    }
+
+    fn add(&mut self, name: &str) -> KeyId {
+        let id = self.names.len() as KeyId;
+        self.names.push(name.to_string());
+        self.ids.insert(name.to_string(), id);
+        id
+    }
 }
 
 struct Validator<'a> {
@@ -67,7 +125,7 @@ impl Validator<'_> {
             line,
             column,
             field: field.to_string(),
-            message,
+            message: shorten_quotes(&message),
             source_line: if line > 0 {
                 line_text(self.src, line)
             } else {
@@ -83,20 +141,39 @@ impl Validator<'_> {
         self.at(Some(offset), field, message.into())
     }
 
+    /// A structure error serde found (a wrong type, an unknown or missing
+    /// key), named by the field it is in rather than the text at its offset.
+    /// In an inline table serde points at the whole table; the key it means
+    /// is found by name (an unknown key) or by the value it quotes (a wrong
+    /// type).
     fn toml_error(&self, e: &toml::de::Error) -> ScenarioError {
-        let span = e.span();
-        let field = span
-            .clone()
-            .map(|s| self.src[s].trim().trim_matches('"').to_string())
-            .filter(|f| f.len() < 40 && !f.contains('\n'))
-            .unwrap_or_default();
-        let message = e.message().trim().to_string();
-        let message = if message.contains("untagged enum RawSize") {
-            "expected a whole number of tokens, or a table such as { dist = \"lognormal\", median = 800, p95 = 4000 } (dist is constant, uniform or lognormal)".to_string()
-        } else {
-            message
+        let message = e.message().trim();
+        let Some(offset) = e.span().map(|s| s.start) else {
+            return self.at(None, "", message.to_string());
         };
-        self.at(span.map(|s| s.start), &field, message)
+        let fields = fields(self.src);
+        let Some(mut at) = field_at(&fields, offset) else {
+            return self.at(Some(offset), "", message.to_string());
+        };
+        let inside = |f: &&Field| f.path.starts_with(&at.path) && f.path.len() > at.path.len();
+        let mut start = offset;
+        if let Some(name) = unknown_field(message) {
+            let path = format!("{}.{name}", at.path);
+            if let Some(child) = fields.iter().find(|f| f.path == path) {
+                at = child;
+                start = child.key.start;
+            }
+        } else if let Some(rest) = message.strip_prefix("invalid type: ") {
+            if let Some(child) = fields
+                .iter()
+                .filter(inside)
+                .find(|f| rest.starts_with(&format!("{},", f.described)))
+            {
+                at = child;
+                start = child.value.start;
+            }
+        }
+        self.at(Some(start), &at.path, toml_message(message))
     }
 
     fn scenario(&self, raw: RawScenario) -> Result<Scenario> {
@@ -163,21 +240,23 @@ impl Validator<'_> {
         if raw.groups.is_empty() {
             return Err(self.err("groups", "the workload is empty: add at least one [[groups]] table with a model, an arrival process and a strategy"));
         }
-        let mut keys: Vec<String> = Vec::new();
+        let mut keys = Keys::default();
         for (i, k) in raw.keys.iter().enumerate() {
             if k.trim().is_empty() {
                 return Err(self.err(&format!("keys[{i}]"), "a key name cannot be empty"));
             }
-            if keys.contains(k) {
+            if keys.id(k).is_some() {
                 return Err(self.err(&format!("keys[{i}]"), format!("key {k:?} is listed twice")));
             }
-            keys.push(k.clone());
+            keys.add(k);
         }
-        let declared_keys = !keys.is_empty();
-        let mut groups = Vec::new();
+        keys.declared = !keys.names.is_empty();
+        let mut groups = Vec::with_capacity(raw.groups.len());
+        // Group names seen so far, for the uniqueness check in linear time.
+        let mut names: HashSet<&str> = HashSet::with_capacity(raw.groups.len());
         for (i, g) in raw.groups.iter().enumerate() {
-            let group = self.group(i, g, &policy, &mut keys, declared_keys)?;
-            if groups.iter().any(|o: &Group| o.name == group.name) {
+            let group = self.group(i, g, &policy, &mut keys)?;
+            if !names.insert(g.name.as_str()) {
                 return Err(self.err(
                     &format!("groups[{i}].name"),
                     format!(
@@ -188,6 +267,7 @@ impl Validator<'_> {
             }
             groups.push(group);
         }
+        let keys = keys.names;
         let compare = raw
             .compare
             .as_ref()
@@ -263,6 +343,41 @@ impl Validator<'_> {
     }
 }
 
+/// The name in serde's "unknown field `name`, expected ..." message.
+fn unknown_field(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("unknown field `")?;
+    Some(&rest[..rest.find('`')?])
+}
+
+/// serde's message in the scenario's words: Rust type names become what to
+/// write, and an unknown key gets the closest expected one.
+fn toml_message(message: &str) -> String {
+    if message.contains("untagged enum RawSize") {
+        return "expected a whole number of tokens, or a table such as { dist = \"lognormal\", median = 800, p95 = 4000 } (dist is constant, uniform or lognormal)".to_string();
+    }
+    let message = message
+        .replace("expected i64", "expected a whole number")
+        .replace("expected f64", "expected a number");
+    let Some(name) = unknown_field(&message) else {
+        return message;
+    };
+    let expected = message
+        .split_once(", expected ")
+        .map_or("", |(_, list)| list);
+    let options: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    let close: Vec<String> = close_matches(name, options.iter().copied())
+        .iter()
+        .map(|o| format!("`{o}`"))
+        .collect();
+    if close.is_empty() {
+        return message;
+    }
+    format!(
+        "unknown field `{name}`{}; expected {expected}",
+        crate::suggest::did_you_mean(&close)
+    )
+}
+
 /// The folder a scenario's outputs go to by default: reports/<name>/.
 pub fn default_out_dir(scenario: &Scenario) -> PathBuf {
     PathBuf::from("reports").join(&scenario.name)
@@ -292,5 +407,28 @@ mod tests {
         let late = start_of("2554-07-21T23:00:00Z").unwrap_err().to_string();
         assert!(late.contains("2554-07-21"), "{late}");
         assert!(start_of("2554-07-21T22:00:00Z").is_ok());
+    }
+
+    /// Names and keys are checked through sets, so a scenario with many
+    /// groups validates in linear time (this took minutes when each group
+    /// was compared with every earlier one).
+    #[test]
+    fn twenty_thousand_groups_validate_and_a_duplicate_is_located() {
+        let group = |i: usize| {
+            format!(
+                "[[groups]]\nname = \"g{i}\"\nkey = \"k{i}\"\nmodel = \"llama-3.3-70b\"\narrival = {{ process = \"poisson\", rate = \"1/min\" }}\ninput_tokens = 10\noutput_tokens = 10\n"
+            )
+        };
+        let mut text = String::from("duration = \"1m\"\n");
+        for i in 0..20_000 {
+            text.push_str(&group(i));
+        }
+        let sc = crate::scenario::parse(&text, Path::new("many.toml")).unwrap();
+        assert_eq!((sc.groups.len(), sc.keys.len()), (20_000, 20_000));
+        text.push_str(&group(7));
+        let e = crate::scenario::parse(&text, Path::new("many.toml")).unwrap_err();
+        assert_eq!(e.field, "groups[20000].name");
+        assert_eq!(e.line, 1 + 20_000 * 7 + 2);
+        assert!(e.message.contains("two groups are called \"g7\""), "{e}");
     }
 }

@@ -3,6 +3,7 @@
 
 use super::{Result, Validator};
 use crate::policy::catalogue::{resolve, ModelEntry};
+use crate::policy::import::MAX_AMOUNT;
 use crate::policy::presets::{preset, DEFAULT_PRESET, PRESETS};
 use crate::policy::{
     Counts, HeaderUnits, LimitSpec, LockoutConfig, ModelType, Policy, TpmAccounting, WindowAlgo,
@@ -140,7 +141,7 @@ impl Validator<'_> {
             ),
         ] {
             if let Some(v) = value {
-                let amount = self.count(&f(name), v, 1, i64::MAX)?;
+                let amount = self.count(&f(name), v, 1, MAX_AMOUNT as i64)?;
                 limits
                     .get_or_insert_with(Vec::new)
                     .push(LimitSpec { amount, ..spec });
@@ -154,7 +155,7 @@ impl Validator<'_> {
                     _ => Counts::Tokens,
                 };
                 let window = self.positive_duration(&lf("window"), &l.window)?;
-                let amount = self.count(&lf("amount"), l.amount, 1, i64::MAX)?;
+                let amount = self.count(&lf("amount"), l.amount, 1, MAX_AMOUNT as i64)?;
                 limits.get_or_insert_with(Vec::new).push(LimitSpec {
                     counts,
                     window,
