@@ -362,3 +362,27 @@ fn policy_import_refuses_what_a_scenario_would() {
     bad.extend_from_slice(&[0xE9, b'"', b'}', b']', b'}', b'}']);
     expect_import_refused(&bad, &["rate_limits.json:2:20:", "not UTF-8"]);
 }
+
+/// A 100k-character trace cell is quoted as a short excerpt, not whole.
+#[test]
+fn a_huge_trace_cell_is_quoted_as_an_excerpt() {
+    let t = support::TempDir::new("errors-huge-cell");
+    let trace = t.path().join("trace.csv");
+    let huge = "9".repeat(100_000) + "x";
+    std::fs::write(
+        &trace,
+        format!("arrival_s,key,model,input_tokens,output_tokens\n0,k,llama-3.3-70b,{huge},10\n"),
+    )
+    .unwrap();
+    let sc = t.path().join("s.toml");
+    std::fs::write(
+        &sc,
+        "name = \"huge\"\nduration = \"1m\"\n[[groups]]\nname = \"g\"\ntrace = \"trace.csv\"\n",
+    )
+    .unwrap();
+    let o = support::ratesim(&["validate", sc.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("input_tokens"), "{err}");
+    assert!(err.len() < 2_000, "the message quotes {} bytes", err.len());
+}

@@ -310,8 +310,12 @@ fn csv_error(path: &Path, e: csv::Error) -> TraceError {
 }
 
 /// A cell as text, for error messages.
+/// A cell as quoted in an error: at most a short excerpt of a huge one.
 fn shown(cell: &[u8]) -> String {
-    format!("{:?}", String::from_utf8_lossy(cell))
+    format!(
+        "{:?}",
+        crate::suggest::excerpt(&String::from_utf8_lossy(cell))
+    )
 }
 
 fn parse_seconds(cell: &[u8]) -> Result<f64, String> {

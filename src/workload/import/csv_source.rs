@@ -288,7 +288,12 @@ impl<R: Read> RecordSource for CsvSource<R> {
 /// Relative seconds, read exactly as the canonical [`crate::workload::TraceReader`]
 /// reads them (an `f64` rounded to the nanosecond), so both readers agree.
 fn parse_seconds(field: &str, text: &str) -> Result<u64, String> {
-    let expected = || format!("expected a non-negative number of seconds, found {text:?}");
+    let expected = || {
+        format!(
+            "expected a non-negative number of seconds, found {:?}",
+            crate::suggest::excerpt(text)
+        )
+    };
     let seconds: f64 = text.parse().map_err(|_| expected())?;
     if !seconds.is_finite() {
         return Err(expected());

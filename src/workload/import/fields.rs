@@ -126,7 +126,10 @@ pub(super) fn tokens(value: Option<&Scalar<'_>>) -> Result<u32, String> {
             }
         }
         Some(Scalar::Str(s)) => token_text(s, true),
-        Some(other) => Err(format!("expected a whole number of tokens, found {other}")),
+        Some(other) => Err(format!(
+            "expected a whole number of tokens, found {}",
+            crate::suggest::excerpt(&other.to_string())
+        )),
     }
 }
 
@@ -145,9 +148,14 @@ pub(super) fn token_text(text: &str, lenient: bool) -> Result<u32, String> {
         t
     };
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("expected a whole number of tokens, found {t:?}"));
+        return Err(format!(
+            "expected a whole number of tokens, found {:?}",
+            crate::suggest::excerpt(t)
+        ));
     }
-    digits.parse().map_err(|_| too_many(&format!("{t:?}")))
+    digits
+        .parse()
+        .map_err(|_| too_many(&format!("{:?}", crate::suggest::excerpt(t))))
 }
 
 fn too_many(shown: &str) -> String {

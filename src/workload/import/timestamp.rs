@@ -78,7 +78,8 @@ fn unit_scale(value: f64) -> u64 {
 fn parse_epoch(t: &str) -> Result<u64, String> {
     let bad = || {
         format!(
-            "expected an ISO 8601 date-time (2026-04-20T12:34:56Z) or an epoch number, found {t:?}"
+            "expected an ISO 8601 date-time (2026-04-20T12:34:56Z) or an epoch number, found {:?}",
+            crate::suggest::excerpt(t)
         )
     };
     if t.is_empty() {
@@ -117,7 +118,8 @@ fn parse_epoch(t: &str) -> Result<u64, String> {
 fn parse_date_time(t: &str) -> Result<u64, String> {
     let bad = |what: &dyn fmt::Display| {
         format!(
-            "expected an ISO 8601 date-time like 2026-04-20T12:34:56.789Z, found {t:?} ({what})"
+            "expected an ISO 8601 date-time like 2026-04-20T12:34:56.789Z, found {:?} ({what})",
+            crate::suggest::excerpt(t)
         )
     };
     let text = match [" UTC", "UTC", " Z"].iter().find_map(|z| t.strip_suffix(z)) {
