@@ -109,12 +109,7 @@ pub fn run_to_dir(
         )?
     };
     if rate_limit_log {
-        let models: Vec<String> = scenario
-            .policy
-            .models
-            .iter()
-            .map(|m| m.id.clone())
-            .collect();
+        let models = scenario.policy.model_ids();
         let json = report::ratelimit_log::rate_limit_log_json(
             &hits,
             &outcome.keys,

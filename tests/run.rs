@@ -309,3 +309,26 @@ fn a_trace_groups_lockout_is_read_from_the_keys_its_rows_use() {
     let series: u64 = o.series.rows.iter().flatten().map(|iv| iv.locked_ns).sum();
     assert!(series > 0);
 }
+
+/// Regression: lockout shading on run charts said "any key" and shaded
+/// groups on other keys. Each key's blocks are shaded under its own name,
+/// and only a key that was locked gets a legend entry.
+#[test]
+fn run_charts_shade_lockouts_per_key_with_the_key_named() {
+    let t = TempDir::new("run-shading");
+    let sc = ratesim::scenario::load(&repo("scenarios/quickstart.toml")).unwrap();
+    let report = ratesim::runner::run_to_dir(&sc, sc.seed, t.path(), false, false).unwrap();
+    let o = &report.outcome;
+    let locked: Vec<&str> = o
+        .keys
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| o.lockouts.iter().any(|b| b.key as usize == *k))
+        .map(|(_, n)| n.as_str())
+        .collect();
+    assert_eq!(locked, ["batch"], "quickstart locks only the batch key");
+    let svg = std::fs::read_to_string(t.path().join("throughput.svg")).unwrap();
+    assert!(svg.contains("abuse lockout: key batch"));
+    assert!(!svg.contains("key prod"), "key prod was never locked");
+    assert!(!svg.contains("any key"));
+}

@@ -103,11 +103,7 @@ pub fn run(Args { action }: Args) -> Result<()> {
                 sort,
                 arrivals,
             };
-            let models: Vec<String> = default_policy()
-                .models
-                .iter()
-                .map(|m| m.id.clone())
-                .collect();
+            let models = default_policy().model_ids();
             let (dir, name) = out_file(&out)?;
             let mut staged = ratesim::output::InPlace::new(dir);
             let mut stream = staged
@@ -163,7 +159,7 @@ pub fn run(Args { action }: Args) -> Result<()> {
                 Some(p) => load(&p)?.policy,
                 None => default_policy(),
             };
-            let models: Vec<String> = policy.models.iter().map(|m| m.id.clone()).collect();
+            let models = policy.model_ids();
             let rows =
                 import::open_file(&trace, format, ImportOptions::default(), models, Vec::new())
                     .map_err(input)?;

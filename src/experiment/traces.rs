@@ -16,12 +16,7 @@ pub fn open(
     seed: u64,
     speed: f64,
 ) -> Result<Vec<Box<dyn TraceSource>>, TraceError> {
-    let models: Vec<String> = scenario
-        .policy
-        .models
-        .iter()
-        .map(|m| m.id.clone())
-        .collect();
+    let models = scenario.policy.model_ids();
     let mut out: Vec<Box<dyn TraceSource>> = Vec::new();
     for g in &scenario.groups {
         if let Workload::Trace {

@@ -259,6 +259,11 @@ pub struct Policy {
 }
 
 impl Policy {
+    /// Every model's id, in model order (what traces and logs are keyed by).
+    pub fn model_ids(&self) -> Vec<String> {
+        self.models.iter().map(|m| m.id.clone()).collect()
+    }
+
     /// The account tier of the preset the models were resolved against
     /// (`rateLimitTier` in the provider's rate-limit log). A policy built by
     /// hand with a name no preset has gets the default preset's tier.
