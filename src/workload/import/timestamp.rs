@@ -171,6 +171,28 @@ fn drop_sub_nanos(t: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use crate::time::{Clock, Nanos};
+
+    /// Every timestamp ratesim writes (the rate-limit log's RFC 3339
+    /// milliseconds) reads back as the same instant, across the whole
+    /// accepted range, 1970 to the last instant a run may reach.
+    #[test]
+    fn written_timestamps_round_trip() {
+        let clock = Clock { start_unix_ms: 0 };
+        let last_ms = u64::MAX / 1_000_000;
+        let mut ms = 0u64;
+        let mut checked = 0;
+        while ms <= last_ms {
+            let text = clock.rfc3339_millis(Nanos(ms * 1_000_000));
+            assert_eq!(parse_timestamp(&text), Ok(ms * 1_000_000), "{text}");
+            checked += 1;
+            ms = ms * 3 + 7_919;
+        }
+        let text = clock.rfc3339_millis(Nanos(last_ms * 1_000_000));
+        assert_eq!(parse_timestamp(&text), Ok(last_ms * 1_000_000), "{text}");
+        assert!(checked > 20);
+    }
+
     use super::*;
 
     /// 2026-04-20T12:00:00Z in seconds.
