@@ -22,5 +22,6 @@ pub mod service;
 pub mod stats;
 pub mod strategy;
 pub mod suggest;
+pub mod threshold;
 pub mod time;
 pub mod workload;

@@ -92,3 +92,93 @@ fn plan_check_exits_3_when_today_misses_the_objective() {
         }
     }
 }
+
+#[test]
+fn thresholds_from_the_scenario_and_the_command_line_gate_a_run() {
+    let t = TempDir::new("gates-thresholds");
+    let text = std::fs::read_to_string(repo("tests/fixtures/small.toml")).unwrap();
+    // The fixture's groups overrun their RPM: share_429 is about 0.6.
+    let failing =
+        format!("{text}\n[thresholds]\ntotal = [\"share_429<=1%\"]\nsteady = [\"p99<=1h\"]\n");
+    let holding = format!("{text}\n[thresholds]\ntotal = [\"share_429<=90%\", \"gave_up<100\"]\n");
+    for (name, body, code) in [("fail", &failing, 3), ("hold", &holding, 0)] {
+        let sc = t.path().join(format!("{name}.toml"));
+        std::fs::write(&sc, body).unwrap();
+        let out = t.path().join(name);
+        let o = ratesim(&["run", sc.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(code), "{name}: {err}");
+        assert!(
+            out.join("summary.csv").exists(),
+            "the report is written either way"
+        );
+        if code == 3 {
+            assert!(err.contains("1 of 2 threshold(s) crossed"), "{err}");
+            assert!(
+                err.contains("total: share_429<=1%: share_429 is 0.5"),
+                "{err}"
+            );
+        }
+    }
+    // On the command line, with a group; an unknown figure is bad input.
+    let sc = repo("tests/fixtures/small.toml");
+    let out = t.path().join("flags");
+    let o = ratesim(&[
+        "run",
+        sc.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--threshold",
+        "bursty:gave_up<=0",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = ratesim(&[
+        "run",
+        sc.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--threshold",
+        "shar_429<=1%",
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("did you mean share_429"), "{err}");
+    // A group the scenario lacks is located in the file.
+    let bad = t.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        format!("{text}\n[thresholds]\nnobody = [\"gave_up<=0\"]\n"),
+    )
+    .unwrap();
+    let o = ratesim(&["validate", bad.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("thresholds.nobody") && err.contains("no group is called"),
+        "{err}"
+    );
+}
+
+/// README's CI example: quickstart's chat group holds both gates.
+#[test]
+fn the_readme_gate_on_quickstart_holds() {
+    let t = TempDir::new("gates-readme");
+    let q = repo("scenarios/quickstart.toml");
+    let o = ratesim(&[
+        "run",
+        q.to_str().unwrap(),
+        "--out",
+        t.path().join("out").to_str().unwrap(),
+        "--threshold",
+        "chat:share_429<=1%",
+        "--threshold",
+        "chat:p99<=30s",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("all 2 threshold(s) hold"));
+}

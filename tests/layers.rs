@@ -16,6 +16,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("stats", 0),
     ("response", 1),
     ("objective", 1),
+    ("threshold", 1),
     ("policy", 2),
     ("service", 3),
     ("workload", 3),

@@ -44,6 +44,8 @@ pub struct Scenario {
     pub compare: Option<CompareSpec>,
     /// The `[plan]` table, if the scenario has one.
     pub plan: Option<PlanSpec>,
+    /// The `[thresholds]` table: CI gates `run` checks after the run.
+    pub thresholds: Vec<crate::threshold::Threshold>,
 }
 
 /// What `ratesim plan` holds the load to and how it sweeps; `None` fields

@@ -29,6 +29,9 @@ pub struct RawScenario {
     pub groups: Vec<RawGroup>,
     pub compare: Option<RawCompare>,
     pub plan: Option<RawPlan>,
+    /// `[thresholds]`: `total` or a group's name to a list of terms.
+    #[serde(default)]
+    pub thresholds: BTreeMap<String, Vec<String>>,
 }
 
 /// `[plan]`: the objective and sweep of `ratesim plan`.

@@ -278,7 +278,28 @@ impl Validator<'_> {
             .as_ref()
             .map(|p| self.plan(p, duration))
             .transpose()?;
+        let mut thresholds = Vec::new();
+        for (scope, terms) in &raw.thresholds {
+            if scope != "total" && !groups.iter().any(|g| &g.name == scope) {
+                let names: Vec<&str> = groups.iter().map(|g| g.name.as_str()).collect();
+                return Err(self.err(
+                    &format!("thresholds.{scope}"),
+                    format!(
+                        "no group is called {scope:?}: use `total` or one of {}",
+                        names.join(", ")
+                    ),
+                ));
+            }
+            for (i, term) in terms.iter().enumerate() {
+                let group = (scope != "total").then_some(scope.as_str());
+                thresholds.push(
+                    crate::threshold::Threshold::parse(group, term)
+                        .map_err(|e| self.err(&format!("thresholds.{scope}[{i}]"), e))?,
+                );
+            }
+        }
         Ok(Scenario {
+            thresholds,
             name,
             description: raw.description,
             path: self.path.to_path_buf(),
