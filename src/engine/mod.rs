@@ -10,11 +10,11 @@
 //! indices, so the hot loop allocates nothing once the slab has grown to the
 //! peak number of requests in flight.
 
+mod finish;
 pub mod queue;
 
 use crate::outcome::{
-    Fate, GroupStats, LimitHit, LockoutBlock, OutageWindow, Outcome, PairStats, RequestRecord,
-    RequestSink, TimeSeries,
+    Fate, GroupStats, LimitHit, Outcome, PairStats, RequestRecord, RequestSink, TimeSeries,
 };
 use crate::policy::limiter::{Admission, Limiter};
 use crate::policy::{KeyId, ModelId, TpmAccounting};
@@ -595,95 +595,6 @@ impl Sim<'_, '_> {
                     self.queue.push(at, Ev::Worker(g as u32, r.worker));
                 }
             }
-        }
-    }
-
-    fn finish(mut self, seed: u64, events: u64) -> Outcome {
-        let horizon = self.sc.horizon();
-        for slot in 0..self.reqs.len() {
-            if self.live[slot] {
-                let r = &self.reqs[slot];
-                self.stats[r.group as usize].in_flight += 1;
-                self.pairs[r.pair as usize].stats.in_flight += 1;
-                self.record(slot as u32, horizon, Fate::InFlight);
-            }
-        }
-        let mut lockouts: Vec<LockoutBlock> = Vec::new();
-        for k in 0..self.keys.len() {
-            let (blocks, culprits) = self.limiter.blocks(k as KeyId);
-            for (&(start, end), groups) in blocks.iter().zip(culprits) {
-                if start < horizon {
-                    lockouts.push(LockoutBlock {
-                        key: k as KeyId,
-                        start,
-                        end: end.min(horizon),
-                        groups: groups.clone(),
-                    });
-                }
-            }
-        }
-        let interval = self.series.interval.0;
-        for (g, group) in self.sc.groups.iter().enumerate() {
-            // A synthetic group's key, or every key a trace group's rows used.
-            let keys = &mut self.group_keys[g];
-            if keys.is_empty() {
-                keys.push(group.key);
-            }
-            let blocks: Vec<&LockoutBlock> =
-                lockouts.iter().filter(|b| keys.contains(&b.key)).collect();
-            self.stats[g].locked_out = Nanos(blocks.iter().map(|b| b.length().0).sum());
-            for (i, iv) in self.series.rows[g].iter_mut().enumerate() {
-                let (a, b) = (i as u64 * interval, (i as u64 + 1) * interval);
-                let locked: u64 = blocks
-                    .iter()
-                    .map(|blk| blk.end.0.min(b).saturating_sub(blk.start.0.max(a)))
-                    .sum();
-                iv.locked_ns = locked.min(interval);
-            }
-        }
-        let mut total = GroupStats::default();
-        for s in &self.stats {
-            let conserved =
-                s.succeeded + s.gave_up_total() + s.refused_total() + s.unservable + s.in_flight;
-            assert_eq!(s.arrivals, conserved, "conservation violated: arrivals != succeeded + gave up + refused + unservable + in flight (a bug in ratesim)");
-            total.merge(s);
-        }
-        total.locked_out = Nanos(lockouts.iter().map(|b| b.length().0).sum());
-        let mut pairs = self.pairs;
-        pairs.sort_by_key(|p| (p.key, p.model));
-        for p in &mut pairs {
-            p.stats.locked_out = Nanos(
-                lockouts
-                    .iter()
-                    .filter(|b| b.key == p.key)
-                    .map(|b| b.length().0)
-                    .sum(),
-            );
-        }
-        let outages = self
-            .sc
-            .service
-            .outages
-            .iter()
-            .filter(|o| o.start < horizon)
-            .map(|o| OutageWindow {
-                start: o.start,
-                end: o.end.min(horizon),
-                status: o.status,
-            })
-            .collect();
-        Outcome {
-            seed,
-            groups: self.stats,
-            total,
-            pairs,
-            limits: self.limiter.limit_stats(horizon),
-            lockouts,
-            outages,
-            series: self.series,
-            keys: self.keys,
-            events,
-            horizon,
         }
     }
 }
