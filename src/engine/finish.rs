@@ -37,7 +37,7 @@ impl Sim<'_, '_> {
         for (g, group) in self.sc.groups.iter().enumerate() {
             // A synthetic group's key, or every key a trace group's rows used.
             let keys = &mut self.group_keys[g];
-            if keys.is_empty() {
+            if matches!(group.workload, crate::scenario::Workload::Synthetic(_)) {
                 keys.push(group.key);
             }
             let blocks: Vec<&LockoutBlock> =

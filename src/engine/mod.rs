@@ -81,7 +81,7 @@ struct Sim<'s, 'k> {
     pairs: Vec<PairStats>,
     /// `key * models + model` to an index in `pairs` (`NO_PAIR` until used).
     pair_index: Vec<u32>,
-    /// The keys each group's requests used (a trace group's rows name theirs).
+    /// The keys each trace group's rows used (a synthetic group uses its own).
     group_keys: Vec<Vec<KeyId>>,
     series: TimeSeries,
     keys: Vec<String>,
@@ -245,6 +245,10 @@ impl Sim<'_, '_> {
     fn on_arrival(&mut self, g: usize, now: Nanos) -> Result<(), TraceError> {
         let slot = match self.groups[g].pending.take() {
             Some(row) => {
+                // A trace row names its key; synthetic groups use the group's.
+                if !self.group_keys[g].contains(&row.key) {
+                    self.group_keys[g].push(row.key);
+                }
                 let slot = self.alloc(Req {
                     id: 0,
                     group: g as u32,
@@ -331,9 +335,6 @@ impl Sim<'_, '_> {
         let g = req.group as usize;
         req.att.prev_delay = self.sc.groups[g].strategy.backoff.initial_prev();
         req.pair = self.pair_of(req.key, req.model);
-        if !self.group_keys[g].contains(&req.key) {
-            self.group_keys[g].push(req.key);
-        }
         self.stats[g].arrivals += 1;
         self.pairs[req.pair as usize].stats.arrivals += 1;
         self.series.at(g, req.att.arrival).offered += 1;
