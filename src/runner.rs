@@ -97,16 +97,19 @@ pub fn run_to_dir(
             source: e.into(),
         })?;
         outcome
-    } else {
+    } else if rate_limit_log {
         experiment::simulate(
             &variant,
             seed,
             &mut HitLog {
                 inner: &mut NoSink,
                 hits: &mut hits,
-                keep: rate_limit_log,
+                keep: true,
             },
         )?
+    } else {
+        // Nothing streams, so independent groups may run on every core.
+        experiment::simulate_split(scenario, seed, rayon::current_num_threads())?
     };
     if rate_limit_log {
         let models = scenario.policy.model_ids();

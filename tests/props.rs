@@ -77,7 +77,7 @@ fn group() -> impl Strategy<Value = GroupGen> {
         0..STRATEGIES.len(),
         0..ARRIVALS.len(),
         1u32..400,
-        0u8..2,
+        0u8..3,
     )
         .prop_map(|(model, strategy, arrival, rate, key)| GroupGen {
             model,
@@ -107,6 +107,12 @@ proptest! {
         let b = simulate_quiet(&sc, seed).unwrap();
         prop_assert_eq!(summary_csv(&sc, &a), summary_csv(&sc, &b));
         prop_assert_eq!(timeseries_csv(&sc, &a), timeseries_csv(&sc, &b));
+        // Independent groups run on separate engines give the same outcome,
+        // to the last counter, whatever the number of engines.
+        for threads in [2, 3] {
+            let split = ratesim::experiment::simulate_split(&sc, seed, threads).unwrap();
+            prop_assert_eq!(format!("{split:?}"), format!("{a:?}"));
+        }
         for s in a.groups.iter().chain([&a.total]) {
             prop_assert_eq!(s.arrivals, s.succeeded + s.gave_up_total() + s.refused_total() + s.unservable + s.in_flight);
             prop_assert!(s.attempts >= s.succeeded + s.gave_up_total());

@@ -52,6 +52,8 @@ impl Sim<'_, '_> {
                 iv.locked_ns = locked.min(interval);
             }
         }
+        let cells = std::mem::take(&mut self.cells);
+        cells.fold_into(&mut self.stats, &mut self.pairs);
         let mut total = GroupStats::default();
         for s in &self.stats {
             let conserved =

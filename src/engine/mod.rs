@@ -10,6 +10,7 @@
 //! indices, so the hot loop allocates nothing once the slab has grown to the
 //! peak number of requests in flight.
 
+mod cells;
 mod finish;
 pub mod queue;
 
@@ -51,6 +52,8 @@ struct Req {
     spread: f64,
     /// Index of the request's (key, model) counters in `Sim::pairs`.
     pair: u32,
+    /// Its (group, pair) cell in `Sim::cells`.
+    cell: u32,
     unservable: bool,
     rejected: u32,
     rejected_by: [u32; CAUSES],
@@ -81,6 +84,8 @@ struct Sim<'s, 'k> {
     pairs: Vec<PairStats>,
     /// `key * models + model` to an index in `pairs` (`NO_PAIR` until used).
     pair_index: Vec<u32>,
+    /// Completion times per (group, pair).
+    cells: cells::Cells,
     /// The keys each trace group's rows used (a synthetic group uses its own).
     group_keys: Vec<Vec<KeyId>>,
     series: TimeSeries,
@@ -99,6 +104,21 @@ pub fn simulate<'k>(
     seed: u64,
     traces: Vec<Box<dyn TraceSource + 'k>>,
     sink: &'k mut dyn RequestSink,
+) -> Result<Outcome, TraceError> {
+    simulate_groups(scenario, seed, traces, sink, None)
+}
+
+/// [`simulate`] with only the groups `only[g]` sending (all when `None`):
+/// the others are counted as idle. A set of groups that shares no key with
+/// the rest runs exactly as it does in the whole scenario, since every random
+/// stream, client and limiter belongs to one group or one key; this is what
+/// lets [`crate::experiment`] run independent partitions on separate threads.
+pub fn simulate_groups<'k>(
+    scenario: &Scenario,
+    seed: u64,
+    traces: Vec<Box<dyn TraceSource + 'k>>,
+    sink: &'k mut dyn RequestSink,
+    only: Option<&[bool]>,
 ) -> Result<Outcome, TraceError> {
     let mut traces = traces.into_iter();
     let groups = scenario
@@ -142,6 +162,7 @@ pub fn simulate<'k>(
         pairs: Vec::new(),
         group_keys: vec![Vec::new(); scenario.groups.len()],
         pair_index: vec![NO_PAIR; scenario.keys.len() * scenario.policy.models.len()],
+        cells: cells::Cells::default(),
         series: TimeSeries::new(scenario.groups.len(), scenario.interval, scenario.horizon()),
         keys: scenario.keys.clone(),
         reqs: Vec::with_capacity(1024),
@@ -150,14 +171,17 @@ pub fn simulate<'k>(
         next_id: 0,
         sink,
     };
-    sim.start()?;
+    sim.start(only)?;
     let events = sim.run()?;
     Ok(sim.finish(seed, events))
 }
 
 impl Sim<'_, '_> {
-    fn start(&mut self) -> Result<(), TraceError> {
+    fn start(&mut self, only: Option<&[bool]>) -> Result<(), TraceError> {
         for g in 0..self.groups.len() {
+            if only.is_some_and(|o| !o[g]) {
+                continue;
+            }
             match &self.sc.groups[g].workload {
                 Workload::Synthetic(s) => match &s.arrival {
                     Arrival::Open(_) => self.schedule_next_arrival(g),
@@ -262,6 +286,7 @@ impl Sim<'_, '_> {
                     unservable: false,
                     rejected: 0,
                     pair: 0,
+                    cell: 0,
                     rejected_by: [0; CAUSES],
                     att: Attempts {
                         arrival: now,
@@ -320,6 +345,7 @@ impl Sim<'_, '_> {
             unservable: false,
             rejected: 0,
             pair: 0,
+            cell: 0,
             rejected_by: [0; CAUSES],
             att: Attempts {
                 arrival: now,
@@ -335,6 +361,7 @@ impl Sim<'_, '_> {
         let g = req.group as usize;
         req.att.prev_delay = self.sc.groups[g].strategy.backoff.initial_prev();
         req.pair = self.pair_of(req.key, req.model);
+        req.cell = self.cells.index(req.group, req.pair);
         self.stats[g].arrivals += 1;
         self.pairs[req.pair as usize].stats.arrivals += 1;
         self.series.at(g, req.att.arrival).offered += 1;
@@ -527,8 +554,8 @@ impl Sim<'_, '_> {
                 s.succeeded += 1;
                 s.tokens_in += u64::from(r.input);
                 s.tokens_out += u64::from(r.output);
-                s.completion.saturating_record(ms);
             }
+            self.cells.record(r.cell, ms);
             self.series.at(g, now).successes += 1;
             self.end(slot, now, Fate::Succeeded);
             return;

@@ -12,9 +12,11 @@
 //! time series.
 
 pub mod cost;
+mod partition;
 mod traces;
 mod variant;
 
+pub use partition::{partitions, simulate_split};
 pub use variant::{outage_window, Variant};
 
 use crate::engine;

@@ -16,6 +16,12 @@ use hdrhistogram::Histogram;
 /// stay in cache (it is updated once per success) while resolving 0.1%.
 const HIST_MAX_MS: u64 = 400 * 86_400 * 1_000;
 
+/// An empty completion-time histogram, in milliseconds (every one shares
+/// these bounds, so any two add up).
+pub fn new_completion_histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, HIST_MAX_MS, 3).expect("static histogram bounds are valid")
+}
+
 /// Counters of one client group (or of all of them).
 #[derive(Clone, Debug)]
 pub struct GroupStats {
@@ -74,8 +80,7 @@ impl Default for GroupStats {
             backoff_wait: Nanos::ZERO,
             tokens_in: 0,
             tokens_out: 0,
-            completion: Histogram::new_with_bounds(1, HIST_MAX_MS, 3)
-                .expect("static histogram bounds are valid"),
+            completion: new_completion_histogram(),
             locked_out: Nanos::ZERO,
         }
     }

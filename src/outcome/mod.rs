@@ -13,7 +13,7 @@ pub mod counters;
 pub mod request;
 pub mod series;
 
-pub use counters::GroupStats;
+pub use counters::{new_completion_histogram, GroupStats};
 pub use request::{Fate, LimitHit, NoSink, RequestRecord, RequestSink};
 pub use series::{IntervalStats, TimeSeries};
 
