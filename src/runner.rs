@@ -56,6 +56,14 @@ impl RequestSink for HitLog<'_> {
     fn key_added(&mut self, name: &str) {
         self.inner.key_added(name);
     }
+
+    fn wants_headers(&self) -> bool {
+        self.inner.wants_headers()
+    }
+
+    fn keeps_records(&self) -> bool {
+        self.inner.keeps_records()
+    }
 }
 
 /// What `ratesim run` produced.

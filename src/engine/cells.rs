@@ -22,12 +22,32 @@ struct Cell {
 pub(super) struct Cells {
     /// For each pair, the (group, cell) entries of the groups that used it.
     of_pair: Vec<Vec<(u32, u32)>>,
+    /// Each group's last (pair, cell): most groups send to one pair only.
+    last: Vec<(u32, u32)>,
     cells: Vec<Cell>,
 }
 
 impl Cells {
     /// The cell of (`group`, `pair`), created on first use.
+    #[inline]
     pub(super) fn index(&mut self, group: u32, pair: u32) -> u32 {
+        match self.last.get(group as usize) {
+            Some(&(p, cell)) if p == pair => cell,
+            _ => self.find(group, pair),
+        }
+    }
+
+    fn find(&mut self, group: u32, pair: u32) -> u32 {
+        let cell = self.find_or_add(group, pair);
+        let g = group as usize;
+        if self.last.len() <= g {
+            self.last.resize(g + 1, (u32::MAX, 0));
+        }
+        self.last[g] = (pair, cell);
+        cell
+    }
+
+    fn find_or_add(&mut self, group: u32, pair: u32) -> u32 {
         let p = pair as usize;
         if self.of_pair.len() <= p {
             self.of_pair.resize_with(p + 1, Vec::new);

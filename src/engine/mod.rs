@@ -58,7 +58,6 @@ struct Req {
     rejected: u32,
     rejected_by: [u32; CAUSES],
     att: Attempts,
-    response: Option<Response>,
 }
 
 struct GroupRt<'a> {
@@ -68,6 +67,11 @@ struct GroupRt<'a> {
     sizes_rng: Rng,
     service_rng: Rng,
     strategy_rng: Rng,
+    /// Whether its answers carry the `x-ratelimit-*` headers: when its
+    /// client reads them or the sink keeps them.
+    headers: bool,
+    /// What its schedule treats as the delay before the first retry.
+    initial_prev: Nanos,
     trace: Option<Box<dyn TraceSource + 'a>>,
     /// Trace-local key id to scenario key id.
     trace_keys: Vec<KeyId>,
@@ -91,10 +95,15 @@ struct Sim<'s, 'k> {
     series: TimeSeries,
     keys: Vec<String>,
     reqs: Vec<Req>,
+    /// The last answer of each slot's request, apart from `reqs` so the
+    /// request copies of the hot loop stay small.
+    answers: Vec<Option<Response>>,
     free: Vec<u32>,
     live: Vec<bool>,
     next_id: u64,
     sink: &'k mut dyn RequestSink,
+    /// Whether the sink keeps request records at all.
+    keep_records: bool,
 }
 
 /// Runs `scenario` under `seed`. `traces` holds one opened source for each
@@ -121,6 +130,7 @@ pub fn simulate_groups<'k>(
     only: Option<&[bool]>,
 ) -> Result<Outcome, TraceError> {
     let mut traces = traces.into_iter();
+    let sink_headers = sink.wants_headers();
     let groups = scenario
         .groups
         .iter()
@@ -147,6 +157,8 @@ pub fn simulate_groups<'k>(
                 sizes_rng: rng::stream(seed, &g.name, Purpose::Sizes),
                 service_rng: rng::stream(seed, &g.name, Purpose::Service),
                 strategy_rng: rng::stream(seed, &g.name, Purpose::Strategy),
+                headers: sink_headers || g.strategy.reads_headers(),
+                initial_prev: g.strategy.backoff.initial_prev(),
                 trace,
                 trace_keys: Vec::new(),
                 pending: None,
@@ -166,9 +178,11 @@ pub fn simulate_groups<'k>(
         series: TimeSeries::new(scenario.groups.len(), scenario.interval, scenario.horizon()),
         keys: scenario.keys.clone(),
         reqs: Vec::with_capacity(1024),
+        answers: Vec::with_capacity(1024),
         free: Vec::with_capacity(1024),
         live: Vec::with_capacity(1024),
         next_id: 0,
+        keep_records: sink.keeps_records(),
         sink,
     };
     sim.start(only)?;
@@ -292,7 +306,6 @@ impl Sim<'_, '_> {
                         arrival: now,
                         ..Attempts::default()
                     },
-                    response: None,
                 });
                 let spread = self.sc.policy.models[row.model as usize].latency.spread;
                 self.reqs[slot as usize].spread =
@@ -351,7 +364,6 @@ impl Sim<'_, '_> {
                 arrival: now,
                 ..Attempts::default()
             },
-            response: None,
         })
     }
 
@@ -359,7 +371,7 @@ impl Sim<'_, '_> {
         req.id = self.next_id;
         self.next_id += 1;
         let g = req.group as usize;
-        req.att.prev_delay = self.sc.groups[g].strategy.backoff.initial_prev();
+        req.att.prev_delay = self.groups[g].initial_prev;
         req.pair = self.pair_of(req.key, req.model);
         req.cell = self.cells.index(req.group, req.pair);
         self.stats[g].arrivals += 1;
@@ -368,11 +380,13 @@ impl Sim<'_, '_> {
         match self.free.pop() {
             Some(slot) => {
                 self.reqs[slot as usize] = req;
+                self.answers[slot as usize] = None;
                 self.live[slot as usize] = true;
                 slot
             }
             None => {
                 self.reqs.push(req);
+                self.answers.push(None);
                 self.live.push(true);
                 (self.reqs.len() - 1) as u32
             }
@@ -455,7 +469,11 @@ impl Sim<'_, '_> {
                 self.limiter.refuse(r.key, r.model, limit);
                 (Admission::Limited(limit), Headers::default())
             }
-            _ => self.limiter.admit(now, r.key, r.model, charge),
+            _ if self.groups[g].headers => self.limiter.admit(now, r.key, r.model, charge),
+            _ => (
+                self.limiter.decide(now, r.key, r.model, charge),
+                Headers::default(),
+            ),
         };
         let (status, cause, retry_after, latency) = match admission {
             Admission::Limited(_) | Admission::LockedOut => (
@@ -526,7 +544,7 @@ impl Sim<'_, '_> {
         }
         req.att.sent += 1;
         req.unservable = unservable;
-        req.response = Some(Response {
+        self.answers[slot as usize] = Some(Response {
             status,
             cause,
             headers,
@@ -539,7 +557,7 @@ impl Sim<'_, '_> {
     fn on_answer(&mut self, slot: u32, now: Nanos) {
         let r = self.reqs[slot as usize];
         let g = r.group as usize;
-        let response = r.response.expect("an answer follows an attempt");
+        let response = self.answers[slot as usize].expect("an answer follows an attempt");
         let info = self.send_info(&r);
         if response.status.is_success() {
             self.groups[g].client.on_success(now, &info, &response);
@@ -586,6 +604,9 @@ impl Sim<'_, '_> {
     }
 
     fn record(&mut self, slot: u32, now: Nanos, fate: Fate) {
+        if !self.keep_records {
+            return;
+        }
         let r = &self.reqs[slot as usize];
         self.sink.record(&RequestRecord {
             id: r.id,
@@ -600,7 +621,7 @@ impl Sim<'_, '_> {
             rejected_429: r.rejected,
             rejected_by_cause: r.rejected_by,
             fate,
-            last: r.response,
+            last: self.answers[slot as usize],
         });
     }
 

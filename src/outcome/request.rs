@@ -73,6 +73,19 @@ pub trait RequestSink {
     /// Called when a trace brings a key name the scenario lacks; it gets the
     /// next [`KeyId`] (so sinks can name keys while streaming); ignored by default.
     fn key_added(&mut self, _name: &str) {}
+
+    /// Whether the records need the headers of each request's last answer
+    /// even where no client reads them (true unless a sink keeps nothing):
+    /// the engine skips computing headers nobody looks at.
+    fn wants_headers(&self) -> bool {
+        true
+    }
+
+    /// Whether `record` does anything (the engine skips building records
+    /// for a sink that keeps none).
+    fn keeps_records(&self) -> bool {
+        true
+    }
 }
 
 /// A sink that keeps nothing.
@@ -80,6 +93,14 @@ pub struct NoSink;
 
 impl RequestSink for NoSink {
     fn record(&mut self, _: &RequestRecord) {}
+
+    fn wants_headers(&self) -> bool {
+        false
+    }
+
+    fn keeps_records(&self) -> bool {
+        false
+    }
 }
 
 impl RequestSink for Vec<RequestRecord> {

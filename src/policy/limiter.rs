@@ -126,12 +126,24 @@ impl Limiter {
         model: ModelId,
         tokens: u64,
     ) -> (Admission, Headers) {
+        let admission = self.decide(now, key, model, tokens);
+        let specs = &self.limits[model as usize];
+        let windows = &mut self.keys[key as usize].windows[model as usize];
+        let headers = headers(windows, specs, now, self.clock, self.header_units);
+        (admission, headers)
+    }
+
+    /// [`Limiter::admit`] without the headers, for clients that never read
+    /// them: the same decision and the same state afterwards (reading a
+    /// window's remaining amount and reset only brings it up to `now`, which
+    /// the decision already did).
+    pub fn decide(&mut self, now: Nanos, key: KeyId, model: ModelId, tokens: u64) -> Admission {
         let specs = &self.limits[model as usize];
         let state = &mut self.keys[key as usize];
         let windows = &mut state.windows[model as usize];
         ensure_windows(windows, specs, self.algo, self.offset);
 
-        let admission = if state.lockout.blocked(now) {
+        if state.lockout.blocked(now) {
             Admission::LockedOut
         } else {
             let charge = |spec: &LimitSpec| match spec.counts {
@@ -154,9 +166,7 @@ impl Limiter {
                     Admission::Admitted
                 }
             }
-        };
-        let headers = headers(windows, specs, now, self.clock, self.header_units);
-        (admission, headers)
+        }
     }
 
     /// Charges `tokens` of output against the model's token limits when a

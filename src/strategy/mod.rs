@@ -114,6 +114,14 @@ impl StrategySpec {
         }
     }
 
+    /// Whether any part of the client reads the `x-ratelimit-*` headers
+    /// (`Retry-After` is carried apart and always sent).
+    pub fn reads_headers(&self) -> bool {
+        self.backoff.reads_headers()
+            || self.hints.as_ref().is_some_and(|h| h.reset)
+            || self.pacer.as_ref().is_some_and(PacerSpec::reads_headers)
+    }
+
     /// A strategy made of a schedule and a retry policy only.
     pub fn plain(name: &str, backoff: BackoffSpec, retry: RetryPolicy) -> StrategySpec {
         StrategySpec {

@@ -44,6 +44,10 @@ impl Backoff for HeaderAware {
         (Nanos::ZERO, self.cap)
     }
 
+    fn reads_headers(&self) -> bool {
+        true
+    }
+
     fn params(&self) -> Vec<(&'static str, String)> {
         vec![
             ("base", toml_duration(self.base)),

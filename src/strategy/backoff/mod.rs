@@ -41,6 +41,12 @@ pub trait Backoff: fmt::Debug + Send + Sync {
         Nanos::ZERO
     }
 
+    /// Whether the delay depends on the `x-ratelimit-*` headers (the engine
+    /// computes them only for clients that read them).
+    fn reads_headers(&self) -> bool {
+        false
+    }
+
     /// Its parameters as TOML `key = value` pairs (the kind excluded).
     fn params(&self) -> Vec<(&'static str, String)>;
 }
@@ -144,6 +150,11 @@ impl BackoffSpec {
 
     pub fn range(&self, retry: u32) -> (Nanos, Nanos) {
         self.schedule.range(retry)
+    }
+
+    /// See [`Backoff::reads_headers`].
+    pub fn reads_headers(&self) -> bool {
+        self.schedule.reads_headers()
     }
 
     /// The delay a decorrelated schedule treats as the "previous" one before the first retry.

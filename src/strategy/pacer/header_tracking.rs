@@ -44,6 +44,10 @@ impl PacerKind for HeaderTrackingSpec {
         })
     }
 
+    fn reads_headers(&self) -> bool {
+        true
+    }
+
     fn params(&self) -> Vec<(&'static str, String)> {
         let limits = match (self.requests, self.tokens) {
             (true, true) => "both",

@@ -56,6 +56,10 @@ pub trait PacerKind: fmt::Debug + Send + Sync {
     fn build(&self) -> Box<dyn Pacer>;
     /// Its parameters as TOML `key = value` pairs (kind and `retries` excluded).
     fn params(&self) -> Vec<(&'static str, String)>;
+    /// Whether the pacer reads the `x-ratelimit-*` headers.
+    fn reads_headers(&self) -> bool {
+        false
+    }
 }
 
 /// The pacer kinds a `pacer` table may name.
@@ -130,6 +134,11 @@ impl PacerSpec {
 
     pub fn build(&self) -> Box<dyn Pacer> {
         self.spec.build()
+    }
+
+    /// Whether the pacer reads the `x-ratelimit-*` headers.
+    pub fn reads_headers(&self) -> bool {
+        self.spec.reads_headers()
     }
 
     /// Whether retries wait at the pacer too, or only first attempts.
