@@ -14,7 +14,10 @@ use ratesim::policy::limiter::Limiter;
 use ratesim::policy::presets::preset;
 use ratesim::policy::{Policy, WindowAlgo};
 use ratesim::time::{Clock, Nanos};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::path::Path;
+use std::time::Instant;
 
 fn queue(c: &mut Criterion) {
     let mut g = c.benchmark_group("queue");
@@ -44,7 +47,66 @@ fn queue(c: &mut Criterion) {
             BatchSize::LargeInput,
         )
     });
+    // The floor: a bare std BinaryHeap of packed u64 keys doing the same
+    // hold loop, nothing else. See `floor_ratio` for the ratio printed.
+    g.bench_function("raw BinaryHeap floor, depth 1000", |b| {
+        b.iter_batched(
+            || floor_heap(1000),
+            |mut h| {
+                hold(&mut h, n);
+                h
+            },
+            BatchSize::LargeInput,
+        )
+    });
     g.finish();
+}
+
+/// A heap of `depth` packed (time << 20 | seq) keys.
+fn floor_heap(depth: u64) -> BinaryHeap<Reverse<u64>> {
+    let mut h = BinaryHeap::with_capacity(2 * depth as usize);
+    for i in 0..depth {
+        h.push(Reverse((i.wrapping_mul(7_919) % 1_000_000) << 20 | i));
+    }
+    h
+}
+
+/// `n` hold operations: pop the earliest, push one a little later.
+fn hold(h: &mut BinaryHeap<Reverse<u64>>, n: u64) {
+    for i in 0..n {
+        let Reverse(key) = h.pop().unwrap();
+        let next = (key >> 20) + 1 + (i.wrapping_mul(2_654_435_761) % 1_000_000);
+        h.push(Reverse(next << 20 | (i & 0xfffff)));
+    }
+}
+
+/// Prints the engine's events per second on `sc` next to the raw heap
+/// floor's operations per second, measured back to back (best of 3 each),
+/// and their ratio: the share of its queue's speed the engine keeps.
+fn floor_ratio(name: &str, sc: &ratesim::scenario::Scenario) {
+    let best = |f: &mut dyn FnMut() -> u64| {
+        (0..3)
+            .map(|_| {
+                let t = Instant::now();
+                let ops = f();
+                ops as f64 / t.elapsed().as_secs_f64()
+            })
+            .fold(0.0f64, f64::max)
+    };
+    let engine = best(&mut || simulate_quiet(sc, sc.seed).unwrap().events);
+    let events = simulate_quiet(sc, sc.seed).unwrap().events;
+    let floor = best(&mut || {
+        let mut h = floor_heap(1000);
+        hold(&mut h, events);
+        black_box(h.len() as u64);
+        events
+    });
+    println!(
+        "{name}: engine {:.2}M events/s, raw BinaryHeap floor {:.2}M ops/s at depth 1000: {:.0}% of the floor",
+        engine / 1e6,
+        floor / 1e6,
+        100.0 * engine / floor
+    );
 }
 
 fn policy(c: &mut Criterion) {
@@ -111,6 +173,7 @@ fn scenario(c: &mut Criterion) {
         g.bench_function(name, |b| b.iter(|| simulate_quiet(sc, sc.seed).unwrap()));
     }
     g.finish();
+    floor_ratio("10k-rpm, 10 models, 1 hour", &hour);
 }
 
 criterion_group!(benches, queue, policy, scenario);
