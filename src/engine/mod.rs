@@ -84,6 +84,8 @@ struct Sim<'s, 'k> {
     /// The keys each trace group's rows used (a synthetic group uses its own).
     group_keys: Vec<Vec<KeyId>>,
     series: TimeSeries,
+    /// Per (key, model) pair, rows in `pairs` order.
+    pair_series: TimeSeries,
     keys: Vec<String>,
     reqs: Vec<Req>,
     free: Vec<u32>,
@@ -143,6 +145,7 @@ pub fn simulate<'k>(
         group_keys: vec![Vec::new(); scenario.groups.len()],
         pair_index: vec![NO_PAIR; scenario.keys.len() * scenario.policy.models.len()],
         series: TimeSeries::new(scenario.groups.len(), scenario.interval, scenario.horizon()),
+        pair_series: TimeSeries::new(0, scenario.interval, scenario.horizon()),
         keys: scenario.keys.clone(),
         reqs: Vec::with_capacity(1024),
         free: Vec::with_capacity(1024),
@@ -338,6 +341,9 @@ impl Sim<'_, '_> {
         self.stats[g].arrivals += 1;
         self.pairs[req.pair as usize].stats.arrivals += 1;
         self.series.at(g, req.att.arrival).offered += 1;
+        self.pair_series
+            .at(req.pair as usize, req.att.arrival)
+            .offered += 1;
         match self.free.pop() {
             Some(slot) => {
                 self.reqs[slot as usize] = req;
@@ -362,6 +368,8 @@ impl Sim<'_, '_> {
                 model,
                 stats: GroupStats::default(),
             });
+            let intervals = self.series.intervals();
+            self.pair_series.push_row(intervals);
         }
         self.pair_index[i]
     }
@@ -439,6 +447,7 @@ impl Sim<'_, '_> {
             ),
             Admission::Admitted => {
                 self.series.at(g, now).tokens_admitted += charge;
+                self.pair_series.at(r.pair as usize, now).tokens_admitted += charge;
                 match svc.serve(now, &mut self.groups[g].service_rng) {
                     Served::Ok => (
                         Status::Ok,
@@ -478,15 +487,18 @@ impl Sim<'_, '_> {
         let stats = &mut self.stats[g];
         let pair = &mut self.pairs[r.pair as usize].stats;
         let iv = self.series.at(g, now);
+        let piv = self.pair_series.at(r.pair as usize, now);
         stats.attempts += 1;
         pair.attempts += 1;
         iv.attempts += 1;
+        piv.attempts += 1;
         match (status, cause) {
             (Status::TooMany, Some(c)) => {
                 let c = c.index();
                 stats.rejected[c] += 1;
                 pair.rejected[c] += 1;
                 iv.rejected[c] += 1;
+                piv.rejected[c] += 1;
                 req.rejected += 1;
                 req.rejected_by[c] += 1;
             }
@@ -494,6 +506,7 @@ impl Sim<'_, '_> {
                 stats.errors_5xx += 1;
                 pair.errors_5xx += 1;
                 iv.errors_5xx += 1;
+                piv.errors_5xx += 1;
             }
             _ => {}
         }
@@ -530,6 +543,7 @@ impl Sim<'_, '_> {
                 s.completion.saturating_record(ms);
             }
             self.series.at(g, now).successes += 1;
+            self.pair_series.at(r.pair as usize, now).successes += 1;
             self.end(slot, now, Fate::Succeeded);
             return;
         }

@@ -7,23 +7,33 @@ use crate::plan::{PlanResult, Scope, ScopeStats, Sweep};
 use crate::policy::Counts;
 use crate::report::charts::{Bar, BarChart, Chart, LineChart, Series};
 use crate::scenario::Scenario;
+use crate::stats::Estimate;
 
-/// Mean of `f` over replications at each grid factor, for one scope.
+/// Mean of `f` over replications at each grid factor, for one scope, with
+/// its 95% band (when there are replications to spread).
 fn curve(
     res: &PlanResult,
     sweep: &Sweep,
     scope: Scope,
     f: impl Fn(&ScopeStats) -> f64,
-) -> Vec<(f64, f64)> {
-    res.settings
-        .factors
-        .iter()
-        .map(|&x| {
-            let pts = sweep.at(x);
-            let y = pts.iter().map(|p| f(&p.scope(scope))).sum::<f64>() / pts.len().max(1) as f64;
-            (x, y)
-        })
-        .collect()
+    name: String,
+) -> Series {
+    let mut points = Vec::new();
+    let mut band = Vec::new();
+    for &x in &res.settings.factors {
+        let values: Vec<f64> = sweep.at(x).iter().map(|p| f(&p.scope(scope))).collect();
+        let e = Estimate::of(&values);
+        points.push((x, e.mean));
+        if values.len() > 1 {
+            band.push((x, e.low().max(0.0), e.high()));
+        }
+    }
+    Series {
+        name,
+        points,
+        band,
+        style: None,
+    }
 }
 
 fn markers(res: &PlanResult) -> Vec<(f64, String)> {
@@ -47,16 +57,10 @@ pub fn plan_charts(sc: &Scenario, res: &PlanResult) -> Vec<(&'static str, Chart)
         let mut v: Vec<Series> = res
             .models
             .iter()
-            .map(|&m| Series {
-                name: model_name(m),
-                points: curve(res, &res.main, Scope::Model(m), f),
-            })
+            .map(|&m| curve(res, &res.main, Scope::Model(m), f, model_name(m)))
             .collect();
         if with_all {
-            v.push(Series {
-                name: "all traffic".into(),
-                points: curve(res, &res.main, Scope::All, f),
-            });
+            v.push(curve(res, &res.main, Scope::All, f, "all traffic".into()));
         }
         v
     };
@@ -214,6 +218,7 @@ pub fn plan_charts(sc: &Scenario, res: &PlanResult) -> Vec<(&'static str, Chart)
             y_label: "admitted / capacity over the run (%)".into(),
             bars,
             colour_by_label: false,
+            ..BarChart::default()
         }),
     ));
     out.push(("growth", growth_chart(sc, res)));
@@ -273,24 +278,24 @@ fn growth_chart(sc: &Scenario, res: &PlanResult) -> Chart {
             Some((_, date)) => (Vec::new(), format!("after {date}")),
             None => (Vec::new(), "never at this growth".to_string()),
         };
-        series.push(Series {
-            name: format!(
+        series.push(Series::new(
+            format!(
                 "{id} breaks at {}{}: {when}",
                 if above { "≥ " } else { "" },
                 factor_label(at)
             ),
             points,
-        });
+        ));
     }
-    series.push(Series {
-        name: format!("projected load, +{:.0}%/month", 100.0 * s.growth),
-        points: (0..=(end * 4.0) as u32)
+    series.push(Series::new(
+        format!("projected load, +{:.0}%/month", 100.0 * s.growth),
+        (0..=(end * 4.0) as u32)
             .map(|i| {
                 let t = f64::from(i) / 4.0;
                 (t, (1.0 + s.growth).powf(t))
             })
             .collect(),
-    });
+    ));
     Chart::Line(LineChart {
         title: format!(
             "Traffic growth at {:.0}% a month from {}: {}",
