@@ -594,3 +594,131 @@ mod run_charts {
         );
     }
 }
+
+mod compare_charts {
+    //! The charts of `ratesim compare` on the quickstart comparison.
+
+    use ratesim::compare::{run_with_threads, Plan};
+    use ratesim::report::charts::Chart;
+    use ratesim::report::compare::compare_charts;
+
+    #[test]
+    fn each_strategy_gets_a_panel_and_lockout_is_the_share_of_replications_locked() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quickstart.toml");
+        let sc = ratesim::scenario::load(&path).unwrap();
+        let spec = sc.compare.clone().unwrap();
+        let plan = Plan {
+            strategies: spec.strategies,
+            replications: 4,
+            groups: spec.groups,
+            base_seed: sc.seed,
+        };
+        let c = run_with_threads(&sc, &plan, None, &|| {}).unwrap();
+        let charts = compare_charts(&sc, &c);
+        let get = |stem: &str| &charts.iter().find(|x| x.0 == stem).expect(stem).1;
+        let names: Vec<&str> = plan.strategies.iter().map(|s| s.name.as_str()).collect();
+        let Chart::Panels(rate) = get("rate_429") else {
+            panic!("rate_429 is not small multiples")
+        };
+        let titles: Vec<&str> = rate.panels.iter().map(|p| p.title.as_str()).collect();
+        assert_eq!(titles, names, "one panel per strategy, in order");
+        for (s, panel) in rate.panels.iter().enumerate() {
+            let locked = &panel.series[1];
+            assert_eq!(locked.name, "replications locked out");
+            let runs = c.runs_of(s);
+            // Each bin: the share of replications with a locked key in it.
+            let bins: Vec<_> = runs
+                .iter()
+                .map(|r| ratesim::report::timecharts::Bins::of(&r.series, c.interval))
+                .collect();
+            for (i, p) in locked.points.iter().enumerate() {
+                let n = bins.iter().filter(|b| b.bins[i].locked_ns > 0).count();
+                let want = 100.0 * n as f64 / runs.len() as f64;
+                assert!((p.1 - want).abs() < 1e-9, "{}: bin {i}", names[s]);
+            }
+            // The 429 share carries its band across replications.
+            assert!(!panel.series[0].band.is_empty(), "{}: no band", names[s]);
+        }
+        let Chart::Scatter(t) = get("tradeoff") else {
+            panic!("tradeoff is not a scatter")
+        };
+        let labels: Vec<&str> = t.points.iter().map(|p| p.label.as_str()).collect();
+        assert_eq!(labels, names);
+        for (s, p) in t.points.iter().enumerate() {
+            let runs = c.runs_of(s);
+            let share = runs
+                .iter()
+                .map(|r| 100.0 * r.stats.success_share())
+                .sum::<f64>()
+                / runs.len() as f64;
+            assert!(
+                (p.y.mean - share).abs() < 1e-9,
+                "{}: y {} vs {share}",
+                names[s],
+                p.y.mean
+            );
+            assert!(p.x.low <= p.x.mean && p.x.mean <= p.x.high);
+        }
+    }
+}
+
+mod plan_charts {
+    //! What the plan's utilisation chart reads: each limit's busiest minutes.
+
+    use ratesim::outcome::TimeSeries;
+    use ratesim::policy::Counts;
+
+    #[test]
+    fn busiest_minutes_are_the_admitted_count_of_the_fullest_minute_over_the_limit() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quickstart.toml");
+        let sc = ratesim::scenario::load(&path).unwrap();
+        let o = ratesim::experiment::simulate_quiet(&sc, sc.seed).unwrap();
+        let per_minute = (60 / o.pair_series.interval.as_secs_f64() as usize).max(1);
+        // By hand: the fullest minute of every (key, model) RPM limit.
+        let mut want: Vec<(u32, f64)> = Vec::new();
+        for l in o.limits.iter().filter(|l| l.limit.label() == "RPM") {
+            let i = o
+                .pairs
+                .iter()
+                .position(|p| p.key == l.key && p.model == l.model)
+                .unwrap();
+            let max = o.pair_series.rows[i]
+                .chunks(per_minute)
+                .map(|c| c.iter().map(TimeSeries::admitted).sum::<u32>())
+                .max()
+                .unwrap();
+            let u = f64::from(max) / l.limit.amount as f64;
+            match want.iter_mut().find(|w| w.0 == l.model) {
+                Some(w) => w.1 = w.1.max(u),
+                None => want.push((l.model, u)),
+            }
+        }
+        let point = ratesim::plan::point_of(1.0, 0, sc.seed, o.clone());
+        for (model, max) in want {
+            let u = point
+                .limits
+                .iter()
+                .find(|u| {
+                    u.model == model
+                        && u.limit.counts == Counts::Requests
+                        && u.limit.label() == "RPM"
+                })
+                .unwrap();
+            let (p95, busiest) = u.minutes.expect("an RPM limit has minutes");
+            assert!(
+                (busiest - max).abs() < 1e-12,
+                "model {model}: {busiest} vs {max}"
+            );
+            assert!(
+                p95 <= busiest && busiest <= 1.0 + 1e-12,
+                "a minute over its limit"
+            );
+            assert!(
+                busiest >= u.utilisation,
+                "the busiest minute is below the mean"
+            );
+        }
+    }
+}

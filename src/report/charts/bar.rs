@@ -31,7 +31,8 @@ pub(super) fn draw_bar_chart<DB: DrawingBackend>(
         hi = 1.0;
     }
     // Headroom for the value printed above each bar (below, if negative).
-    let pad = (hi - lo) * 0.12;
+    // Grouped bars keep their legend above the tallest bar.
+    let pad = (hi - lo) * if c.group_names.is_empty() { 0.12 } else { 0.3 };
     hi += pad;
     if lo < 0.0 {
         lo -= pad;
@@ -70,12 +71,14 @@ pub(super) fn draw_bar_chart<DB: DrawingBackend>(
             continue;
         }
         let x = i as f64;
-        let colour = if c.colour_by_label {
-            palette(i)
-        } else {
-            palette(0)
+        let colour = match c.group_names.len() {
+            0 if c.colour_by_label => palette(i),
+            0 => palette(0),
+            n => palette(i % n),
         };
-        let rect = Rectangle::new([(x - 0.3, 0.0), (x + 0.3, bar.value)], colour.filled());
+        // Bars of a group nearly touch, so the groups stand apart.
+        let half = if c.group_names.is_empty() { 0.3 } else { 0.42 };
+        let rect = Rectangle::new([(x - half, 0.0), (x + half, bar.value)], colour.filled());
         chart.draw_series(std::iter::once(rect))?;
 
         let whisker = bar
@@ -104,6 +107,22 @@ pub(super) fn draw_bar_chart<DB: DrawingBackend>(
             value_style.pos(Pos::new(HPos::Center, v_pos)),
         );
         chart.draw_series(std::iter::once(EmptyElement::at((x, y)) + text))?;
+    }
+    // Grouped bars: which colour is which, in the upper right.
+    let legend = (FONT, TICK_SIZE).into_font().color(&BLACK);
+    let right = area.dim_in_pixel().0 as i32 - MARGIN_RIGHT as i32 - 10;
+    for (j, name) in c.group_names.iter().enumerate() {
+        let y = 20 + 24 * j as i32;
+        let w = area.estimate_text_size(name, &legend)?.0 as i32;
+        area.draw(&Rectangle::new(
+            [(right - w - 34, y - 8), (right - w - 10, y + 8)],
+            palette(j).filled(),
+        ))?;
+        area.draw(&Text::new(
+            name.as_str(),
+            (right - w, y),
+            legend.pos(Pos::new(HPos::Left, VPos::Center)),
+        ))?;
     }
     Ok(())
 }

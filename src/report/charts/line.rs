@@ -216,6 +216,7 @@ pub(super) fn draw_line_chart<DB: DrawingBackend>(
     let y = y_range(
         y_values
             .chain(c.hlines.iter().map(|h| h.0))
+            .chain(c.y_reach)
             .chain(c.y_max)
             .map(|y| c.y_max.map_or(y, |m| y.min(m))),
         c.y_min_zero,
@@ -394,7 +395,8 @@ where
         (r.start, r.end)
     };
     // Values above a fixed top are drawn at the top, not off the plot.
-    let clamp = |(x, y): (f64, f64)| (x, if y.is_nan() { y } else { y.clamp(y_lo, y_hi) });
+    let top = c.y_max.map_or(y_hi, |m| m.min(y_hi));
+    let clamp = |(x, y): (f64, f64)| (x, if y.is_nan() { y } else { y.clamp(y_lo, top) });
 
     let edges = c
         .vlines

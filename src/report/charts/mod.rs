@@ -131,6 +131,9 @@ pub struct LineChart {
     /// percentage); ticks above it are left unlabelled and higher values
     /// are drawn at the top.
     pub y_max: Option<f64>,
+    /// The y axis reaches at least this (one scale for panels that are
+    /// compared), its ticks labelled.
+    pub y_reach: Option<f64>,
     /// Put the legend in the lower right (for rising curves such as CDFs).
     pub legend_lower_right: bool,
 }
@@ -166,6 +169,10 @@ pub struct BarChart {
     pub bars: Vec<Bar>,
     /// Bar `i` in [`palette`]`(i)` instead of all bars in `palette(0)`.
     pub colour_by_label: bool,
+    /// Bars come in groups of this many, bar `j` of each group in
+    /// `palette(j)` and named in a legend (e.g. mean, p95 minute, max
+    /// minute). Empty: no groups.
+    pub group_names: Vec<String>,
 }
 
 /// A value with its 95% confidence interval.

@@ -121,8 +121,7 @@ pub fn compare_charts(scenario: &Scenario, c: &Comparison) -> Vec<(&'static str,
         .filter(|v| v.is_finite())
         .fold(0.0f64, f64::max);
     for p in &mut throughput {
-        p.y_max = Some(top.max(1.0));
-        p.hlines = vec![];
+        p.y_reach = Some(top.max(1.0));
     }
     let share = |b: &Bins, i: usize| {
         let s = &b.bins[i];
@@ -156,7 +155,6 @@ pub fn compare_charts(scenario: &Scenario, c: &Comparison) -> Vec<(&'static str,
                         ..locked
                     },
                 ],
-                step: true,
                 y_min_zero: true,
                 y_max: Some(100.0),
                 x_range: run_range(c.horizon),

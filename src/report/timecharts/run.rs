@@ -16,6 +16,7 @@
 
 use super::{bin_note, lockout_shades, outage_shade, run_range, Bins};
 use crate::outcome::{IntervalStats, Outcome, TimeSeries};
+use crate::policy::describe::thousands;
 use crate::policy::limiter::LimitStats;
 use crate::policy::{Counts, LimitSpec, WindowAlgo};
 use crate::report::charts::{Chart, LineChart, Panels, Series};
@@ -47,9 +48,13 @@ fn per_minute(l: &LimitSpec) -> f64 {
 fn limit_label(l: &LimitSpec) -> String {
     let label = l.label();
     if l.window == Nanos::MINUTE {
-        format!("{label} limit {}", l.amount)
+        format!("{label} limit {}", thousands(l.amount))
     } else {
-        format!("{label} limit {} = {:.0}/min", l.amount, per_minute(l))
+        format!(
+            "{label} limit {} = {}/min",
+            thousands(l.amount),
+            thousands(per_minute(l).round() as u64)
+        )
     }
 }
 
