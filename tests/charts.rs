@@ -640,6 +640,14 @@ mod compare_charts {
             // The 429 share carries its band across replications.
             assert!(!panel.series[0].band.is_empty(), "{}: no band", names[s]);
         }
+        // The compared image batch sends to one key and model: its RPM is drawn.
+        let Chart::Panels(tp) = get("throughput") else {
+            panic!("throughput is not small multiples")
+        };
+        for p in &tp.panels {
+            let line = p.hlines.iter().find(|h| h.0 == 20.0).expect("RPM line");
+            assert_eq!(line.1, "RPM limit 20 (key batch · z-image-turbo)");
+        }
         let Chart::Scatter(t) = get("tradeoff") else {
             panic!("tradeoff is not a scatter")
         };

@@ -11,13 +11,16 @@
 use super::{estimates, merged_stats};
 use crate::compare::Comparison;
 use crate::outcome::{GroupStats, IntervalStats};
+use crate::policy::Counts;
 use crate::report::charts::{
     Bar, BarChart, Chart, Ci, LineChart, Panels, Point, ScatterChart, Series,
 };
 use crate::report::summary::METRICS;
+use crate::report::timecharts::run::{limit_label, per_minute};
 use crate::report::timecharts::{bin_note, run_range, Bins};
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, Workload};
 use crate::stats::Estimate;
+use crate::time::Nanos;
 
 /// Per bin, the mean of `f` over `bins` (one per replication) and its band.
 fn mean_band(bins: &[Bins], f: impl Fn(&Bins, usize) -> f64) -> Series {
@@ -53,6 +56,41 @@ fn metric(c: &Comparison, s: usize, name: &str) -> Estimate {
         .iter()
         .position(|m| m.0 == name)
         .expect("metric exists")]
+}
+
+/// The request limits (per minute) of the one (key, model) pair the
+/// compared groups send to, named with the pair; none when they send to
+/// several (a limit applies per key and model, so no single line would be
+/// the one their requests meet) or replay a trace.
+fn compared_limits(sc: &Scenario, c: &Comparison) -> Vec<(f64, String)> {
+    let mut pairs = Vec::new();
+    for &g in &c.plan.groups {
+        match &sc.groups[g].workload {
+            Workload::Synthetic(s) => {
+                pairs.extend(s.models.iter().map(|m| (sc.groups[g].key, m.0)))
+            }
+            Workload::Trace { .. } => return Vec::new(),
+        }
+    }
+    pairs.sort_unstable();
+    pairs.dedup();
+    let [(key, model)] = pairs[..] else {
+        return Vec::new();
+    };
+    let m = &sc.policy.models[model as usize];
+    m.limits
+        .iter()
+        .filter(|l| l.counts == Counts::Requests && l.window < Nanos::from_secs(86_400))
+        .map(|l| {
+            let name = format!(
+                "{} (key {} · {})",
+                limit_label(l),
+                sc.keys[key as usize],
+                m.id
+            );
+            (per_minute(l), name)
+        })
+        .collect()
 }
 
 /// The charts of a comparison as (file stem, chart).
@@ -120,8 +158,10 @@ pub fn compare_charts(scenario: &Scenario, c: &Comparison) -> Vec<(&'static str,
         })
         .filter(|v| v.is_finite())
         .fold(0.0f64, f64::max);
+    let limits = compared_limits(scenario, c);
     for p in &mut throughput {
         p.y_reach = Some(top.max(1.0));
+        p.hlines = limits.clone();
     }
     let share = |b: &Bins, i: usize| {
         let s = &b.bins[i];

@@ -39,13 +39,13 @@ struct Pair<'a> {
 }
 
 /// A limit's amount per minute, for drawing on a per-minute axis.
-fn per_minute(l: &LimitSpec) -> f64 {
+pub fn per_minute(l: &LimitSpec) -> f64 {
     l.amount as f64 * 60.0 / l.window.as_secs_f64()
 }
 
 /// "RPM 500" or "R/10s 20 = 120/min": the limit as the provider states it
 /// and, when its window is not a minute, in the chart's unit.
-fn limit_label(l: &LimitSpec) -> String {
+pub fn limit_label(l: &LimitSpec) -> String {
     let label = l.label();
     if l.window == Nanos::MINUTE {
         format!("{label} limit {}", thousands(l.amount))
