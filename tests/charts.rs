@@ -595,6 +595,72 @@ mod run_charts {
     }
 }
 
+mod daily_and_sub_minute_limits {
+    //! A model with a daily limit and a 10 s window (no bundled scenario
+    //! has either): the daily chart counts admitted requests against RPD,
+    //! and the 10 s limit is drawn in requests per minute.
+
+    use ratesim::report::charts::Chart;
+    use ratesim::report::timecharts::run::run_charts;
+
+    const SCENARIO: &str = r#"
+name = "daily"
+seed = 5
+duration = "10m"
+interval = "30s"
+
+[policy.lockout]
+enabled = false
+
+[[policy.models]]
+id = "qwen3-5-9b"
+rpd = 300
+limits = [{ counts = "requests", window = "10s", amount = 20 }]
+
+[[groups]]
+name = "steady"
+key = "a"
+model = "qwen3-5-9b"
+arrival = { process = "constant", rate = "60/min" }
+input_tokens = 100
+output_tokens = 100
+strategy = { kind = "none" }
+"#;
+
+    #[test]
+    fn daily_limits_count_admitted_requests_and_short_windows_are_per_minute() {
+        let dir = std::env::temp_dir().join(format!("ratesim-daily-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("daily.toml");
+        std::fs::write(&path, SCENARIO).unwrap();
+        let sc = ratesim::scenario::load(&path).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        let o = ratesim::experiment::simulate_quiet(&sc, sc.seed).unwrap();
+        let charts = run_charts(&sc, &o);
+        let get = |stem: &str| &charts.iter().find(|c| c.0 == stem).expect(stem).1;
+        let Chart::Line(daily) = get("daily") else {
+            panic!("one pair, one daily panel")
+        };
+        assert_eq!(daily.hlines, vec![(300.0, "RPD limit 300".to_string())]);
+        let rpd = o.limits.iter().find(|l| l.limit.label() == "RPD").unwrap();
+        let last = daily.series[0].points.last().unwrap().1;
+        assert_eq!(
+            last, rpd.admitted as f64,
+            "the count ends at what RPD admitted"
+        );
+        assert_eq!(rpd.admitted, 300, "60/min for 10 min overruns 300 a day");
+        let Chart::Line(tp) = get("throughput") else {
+            panic!("one pair, one throughput panel")
+        };
+        assert!(
+            tp.hlines
+                .contains(&(120.0, "R/10s limit 20 = 120/min".to_string())),
+            "{:?}",
+            tp.hlines
+        );
+    }
+}
+
 mod compare_charts {
     //! The charts of `ratesim compare` on the quickstart comparison.
 
