@@ -107,7 +107,7 @@ fn charts_have_one_series_per_strategy_and_the_report_stands_alone() {
             "report.html must not reference {forbidden}"
         );
     }
-    assert_eq!(html.matches("<svg").count(), 5, "every chart is inlined");
+    assert_eq!(html.matches("<svg").count(), 6, "every chart is inlined");
     for n in names {
         assert!(html.contains(n));
     }

@@ -62,8 +62,28 @@ impl Sim<'_, '_> {
             total.merge(s);
         }
         total.locked_out = Nanos(lockouts.iter().map(|b| b.length().0).sum());
-        let mut pairs = self.pairs;
-        pairs.sort_by_key(|p| (p.key, p.model));
+        // Pairs (and their series rows) were made in order of first use.
+        let mut order: Vec<usize> = (0..self.pairs.len()).collect();
+        order.sort_by_key(|&i| (self.pairs[i].key, self.pairs[i].model));
+        let mut pairs: Vec<_> = order.iter().map(|&i| self.pairs[i].clone()).collect();
+        let mut pair_series = crate::outcome::TimeSeries {
+            interval: self.pair_series.interval,
+            rows: order
+                .iter()
+                .map(|&i| std::mem::take(&mut self.pair_series.rows[i]))
+                .collect(),
+        };
+        for (p, row) in pairs.iter().zip(&mut pair_series.rows) {
+            for (i, iv) in row.iter_mut().enumerate() {
+                let (a, b) = (i as u64 * interval, (i as u64 + 1) * interval);
+                let locked: u64 = lockouts
+                    .iter()
+                    .filter(|blk| blk.key == p.key)
+                    .map(|blk| blk.end.0.min(b).saturating_sub(blk.start.0.max(a)))
+                    .sum();
+                iv.locked_ns = locked.min(interval);
+            }
+        }
         for p in &mut pairs {
             p.stats.locked_out = Nanos(
                 lockouts
@@ -94,6 +114,7 @@ impl Sim<'_, '_> {
             lockouts,
             outages,
             series: self.series,
+            pair_series,
             keys: self.keys,
             events,
             horizon,

@@ -93,6 +93,8 @@ struct Sim<'s, 'k> {
     /// The keys each trace group's rows used (a synthetic group uses its own).
     group_keys: Vec<Vec<KeyId>>,
     series: TimeSeries,
+    /// Per (key, model) pair, rows in `pairs` order.
+    pair_series: TimeSeries,
     keys: Vec<String>,
     reqs: Vec<Req>,
     /// The last answer of each slot's request, apart from `reqs` so the
@@ -176,6 +178,7 @@ pub fn simulate_groups<'k>(
         pair_index: vec![NO_PAIR; scenario.keys.len() * scenario.policy.models.len()],
         cells: cells::Cells::default(),
         series: TimeSeries::new(scenario.groups.len(), scenario.interval, scenario.horizon()),
+        pair_series: TimeSeries::new(0, scenario.interval, scenario.horizon()),
         keys: scenario.keys.clone(),
         reqs: Vec::with_capacity(1024),
         answers: Vec::with_capacity(1024),
@@ -377,6 +380,9 @@ impl Sim<'_, '_> {
         self.stats[g].arrivals += 1;
         self.pairs[req.pair as usize].stats.arrivals += 1;
         self.series.at(g, req.att.arrival).offered += 1;
+        self.pair_series
+            .at(req.pair as usize, req.att.arrival)
+            .offered += 1;
         match self.free.pop() {
             Some(slot) => {
                 self.reqs[slot as usize] = req;
@@ -403,6 +409,8 @@ impl Sim<'_, '_> {
                 model,
                 stats: GroupStats::default(),
             });
+            let intervals = self.series.intervals();
+            self.pair_series.push_row(intervals);
         }
         self.pair_index[i]
     }
@@ -484,6 +492,7 @@ impl Sim<'_, '_> {
             ),
             Admission::Admitted => {
                 self.series.at(g, now).tokens_admitted += charge;
+                self.pair_series.at(r.pair as usize, now).tokens_admitted += charge;
                 match svc.serve(now, &mut self.groups[g].service_rng) {
                     Served::Ok => (
                         Status::Ok,
@@ -523,15 +532,18 @@ impl Sim<'_, '_> {
         let stats = &mut self.stats[g];
         let pair = &mut self.pairs[r.pair as usize].stats;
         let iv = self.series.at(g, now);
+        let piv = self.pair_series.at(r.pair as usize, now);
         stats.attempts += 1;
         pair.attempts += 1;
         iv.attempts += 1;
+        piv.attempts += 1;
         match (status, cause) {
             (Status::TooMany, Some(c)) => {
                 let c = c.index();
                 stats.rejected[c] += 1;
                 pair.rejected[c] += 1;
                 iv.rejected[c] += 1;
+                piv.rejected[c] += 1;
                 req.rejected += 1;
                 req.rejected_by[c] += 1;
             }
@@ -539,6 +551,7 @@ impl Sim<'_, '_> {
                 stats.errors_5xx += 1;
                 pair.errors_5xx += 1;
                 iv.errors_5xx += 1;
+                piv.errors_5xx += 1;
             }
             _ => {}
         }
@@ -575,6 +588,7 @@ impl Sim<'_, '_> {
             }
             self.cells.record(r.cell, ms);
             self.series.at(g, now).successes += 1;
+            self.pair_series.at(r.pair as usize, now).successes += 1;
             self.end(slot, now, Fate::Succeeded);
             return;
         }

@@ -73,6 +73,9 @@ pub struct Outcome {
     pub lockouts: Vec<LockoutBlock>,
     pub outages: Vec<OutageWindow>,
     pub series: TimeSeries,
+    /// The same counts per (key, model) pair, rows indexed like `pairs`
+    /// (what a chart that draws the pair's limits plots).
+    pub pair_series: TimeSeries,
     /// Key names in KeyId order (trace replays may add keys).
     pub keys: Vec<String>,
     /// Events popped from the queue.

@@ -1,5 +1,6 @@
-//! Per-interval counts of a run, per group: the time series behind
-//! timeseries.csv and the charts.
+//! Per-interval counts of a run, per group and per (key, model) pair: the
+//! time series behind timeseries.csv and the charts (limits apply per key
+//! and model, so a chart that draws a limit reads the pair's row).
 
 use crate::response::CAUSES;
 use crate::time::Nanos;
@@ -34,7 +35,9 @@ impl IntervalStats {
     }
 }
 
-/// Per-interval stats of every group: `rows[group][interval]`.
+/// Per-interval stats of every group (`rows[group][interval]`), or of
+/// every (key, model) pair (`rows[pair][interval]`, indexed like
+/// [`crate::outcome::Outcome::pairs`]).
 #[derive(Clone, Debug, PartialEq)]
 pub struct TimeSeries {
     pub interval: Nanos,
@@ -55,6 +58,29 @@ impl TimeSeries {
         let row = &mut self.rows[group];
         let i = ((t.0 / self.interval.0) as usize).min(row.len() - 1);
         &mut row[i]
+    }
+
+    /// Adds a row of empty intervals as long as the others (a pair seen
+    /// for the first time); returns its index.
+    pub fn push_row(&mut self, intervals: usize) -> usize {
+        self.rows.push(vec![IntervalStats::default(); intervals]);
+        self.rows.len() - 1
+    }
+
+    /// Requests the limiter admitted in `s`: attempts minus the 429s it
+    /// answered itself (overload 429s come from the service after admission).
+    pub fn admitted(s: &IntervalStats) -> u32 {
+        use crate::response::Cause;
+        let refused: u32 = [
+            Cause::Requests,
+            Cause::RequestsPerDay,
+            Cause::Tokens,
+            Cause::Lockout,
+        ]
+        .iter()
+        .map(|c| s.rejected[c.index()])
+        .sum();
+        s.attempts - refused
     }
 
     pub fn intervals(&self) -> usize {

@@ -4,7 +4,7 @@
 
 use super::Measured;
 use crate::experiment::{self, ExperimentError, Variant};
-use crate::outcome::{GroupStats, LockoutBlock, Outcome};
+use crate::outcome::{GroupStats, LockoutBlock, Outcome, TimeSeries};
 use crate::policy::{KeyId, LimitSpec, ModelId};
 use crate::response::CAUSES;
 use crate::scenario::Scenario;
@@ -89,6 +89,43 @@ pub struct LimitUse {
     pub refused: u64,
     /// Keys that sent to the model.
     pub keys: u32,
+    /// The busiest key's busiest minutes: the 95th percentile and the
+    /// maximum over the run's minutes of admitted / the limit's amount per
+    /// minute. None for limits of more than a minute, or when the series'
+    /// interval does not divide a minute.
+    pub minutes: Option<(f64, f64)>,
+}
+
+/// The (p95, max) per-minute utilisation of `u` from its pair's series.
+fn busiest_minutes(o: &Outcome, u: &crate::policy::limiter::LimitStats) -> Option<(f64, f64)> {
+    let interval = o.pair_series.interval.0;
+    if u.limit.window > crate::time::Nanos::MINUTE || 60_000_000_000 % interval != 0 {
+        return None;
+    }
+    let i = o
+        .pairs
+        .iter()
+        .position(|p| p.key == u.key && p.model == u.model)?;
+    let per_minute = u.limit.amount as f64 * 6e10 / u.limit.window.0 as f64;
+    let mut minutes: Vec<f64> = o.pair_series.rows[i]
+        .chunks((60_000_000_000 / interval) as usize)
+        .map(|c| {
+            let admitted: f64 = c
+                .iter()
+                .map(|s| match u.limit.counts {
+                    crate::policy::Counts::Requests => f64::from(TimeSeries::admitted(s)),
+                    crate::policy::Counts::Tokens => s.tokens_admitted as f64,
+                })
+                .sum();
+            admitted / per_minute
+        })
+        .collect();
+    if minutes.is_empty() {
+        return None;
+    }
+    minutes.sort_by(f64::total_cmp);
+    let p95 = minutes[((minutes.len() as f64 * 0.95).ceil() as usize).clamp(1, minutes.len()) - 1];
+    Some((p95, minutes[minutes.len() - 1]))
 }
 
 /// One simulated point of a sweep.
@@ -156,6 +193,7 @@ pub fn point_of(factor: f64, replication: u32, seed: u64, o: Outcome) -> Point {
     let mut limits: Vec<LimitUse> = Vec::new();
     for u in &o.limits {
         let util = u.utilisation();
+        let minutes = busiest_minutes(&o, u);
         match limits
             .iter_mut()
             .find(|l| l.model == u.model && l.limit == u.limit)
@@ -164,6 +202,10 @@ pub fn point_of(factor: f64, replication: u32, seed: u64, o: Outcome) -> Point {
                 l.utilisation = l.utilisation.max(util);
                 l.refused += u.refused;
                 l.keys += 1;
+                l.minutes = match (l.minutes, minutes) {
+                    (Some(a), Some(b)) => Some((a.0.max(b.0), a.1.max(b.1))),
+                    (a, b) => a.or(b),
+                };
             }
             None => limits.push(LimitUse {
                 model: u.model,
@@ -171,6 +213,7 @@ pub fn point_of(factor: f64, replication: u32, seed: u64, o: Outcome) -> Point {
                 utilisation: util,
                 refused: u.refused,
                 keys: 1,
+                minutes,
             }),
         }
     }

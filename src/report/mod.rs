@@ -35,45 +35,7 @@ pub fn run_files(
             summary::utilisation_csv(scenario, outcome),
         ),
     ];
-    let lines: Vec<timecharts::Line<'_>> = scenario
-        .groups
-        .iter()
-        .zip(&outcome.series.rows)
-        .map(|(g, rows)| timecharts::Line {
-            name: g.name.clone(),
-            intervals: rows,
-            runs: 1,
-        })
-        .collect();
-    // Every key a group uses, in key order, each shaded in its own colour.
-    let mut keys: Vec<u32> = (0..outcome.keys.len() as u32).collect();
-    keys.retain(|k| outcome.lockouts.iter().any(|b| b.key == *k));
-    let mut shaded = timecharts::lockout_shades(&outcome.lockouts, &keys, &outcome.keys, "");
-    shaded.extend(timecharts::outage_shade(&outcome.outages));
-    let interval = outcome.series.interval;
-    let title = |what: &str| format!("{what}: {} (seed {})", scenario.name, outcome.seed);
-    let to_render = vec![
-        (
-            "throughput",
-            timecharts::throughput(
-                &title("Throughput"),
-                &lines,
-                interval,
-                outcome.horizon,
-                &shaded,
-            ),
-        ),
-        (
-            "rate_429",
-            timecharts::rate_429(
-                &title("429 rate"),
-                &lines,
-                interval,
-                outcome.horizon,
-                &shaded,
-            ),
-        ),
-    ];
+    let to_render = timecharts::run::run_charts(scenario, outcome);
     files.extend(charts::render_files(to_render)?.0);
     Ok(files)
 }

@@ -408,8 +408,12 @@ fn scenario_lines(scenario: &Scenario, c: &Comparison) -> Vec<String> {
 
 /// The file stems of the charts, in report order.
 pub const CHARTS: &[(&str, &str)] = &[
-    ("throughput", "Throughput over time"),
-    ("rate_429", "429 rate over time"),
+    ("tradeoff", "Success share against attempts per success"),
+    ("throughput", "Throughput over time, one panel per strategy"),
+    (
+        "rate_429",
+        "429 share and lockout over time, one panel per strategy",
+    ),
     ("completion_cdf", "Completion time"),
     ("attempts", "Attempts per request"),
     ("wasted_work", "Wasted work"),

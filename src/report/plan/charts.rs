@@ -4,26 +4,37 @@
 
 use super::{factor_label, minutes};
 use crate::plan::{PlanResult, Scope, ScopeStats, Sweep};
+use crate::policy::describe::thousands;
 use crate::policy::Counts;
-use crate::report::charts::{Bar, BarChart, Chart, LineChart, Series};
+use crate::report::charts::{Bar, BarChart, Chart, LineChart, Panels, Series};
 use crate::scenario::Scenario;
+use crate::stats::Estimate;
 
-/// Mean of `f` over replications at each grid factor, for one scope.
+/// Mean of `f` over replications at each grid factor, for one scope, with
+/// its 95% band (when there are replications to spread).
 fn curve(
     res: &PlanResult,
     sweep: &Sweep,
     scope: Scope,
     f: impl Fn(&ScopeStats) -> f64,
-) -> Vec<(f64, f64)> {
-    res.settings
-        .factors
-        .iter()
-        .map(|&x| {
-            let pts = sweep.at(x);
-            let y = pts.iter().map(|p| f(&p.scope(scope))).sum::<f64>() / pts.len().max(1) as f64;
-            (x, y)
-        })
-        .collect()
+    name: String,
+) -> Series {
+    let mut points = Vec::new();
+    let mut band = Vec::new();
+    for &x in &res.settings.factors {
+        let values: Vec<f64> = sweep.at(x).iter().map(|p| f(&p.scope(scope))).collect();
+        let e = Estimate::of(&values);
+        points.push((x, e.mean));
+        if values.len() > 1 {
+            band.push((x, e.low().max(0.0), e.high()));
+        }
+    }
+    Series {
+        name,
+        points,
+        band,
+        style: None,
+    }
 }
 
 fn markers(res: &PlanResult) -> Vec<(f64, String)> {
@@ -47,16 +58,10 @@ pub fn plan_charts(sc: &Scenario, res: &PlanResult) -> Vec<(&'static str, Chart)
         let mut v: Vec<Series> = res
             .models
             .iter()
-            .map(|&m| Series {
-                name: model_name(m),
-                points: curve(res, &res.main, Scope::Model(m), f),
-            })
+            .map(|&m| curve(res, &res.main, Scope::Model(m), f, model_name(m)))
             .collect();
         if with_all {
-            v.push(Series {
-                name: "all traffic".into(),
-                points: curve(res, &res.main, Scope::All, f),
-            });
+            v.push(curve(res, &res.main, Scope::All, f, "all traffic".into()));
         }
         v
     };
@@ -143,25 +148,13 @@ pub fn plan_charts(sc: &Scenario, res: &PlanResult) -> Vec<(&'static str, Chart)
         ),
         (
             "share_429",
-            Chart::Line(LineChart {
-                title: format!("429 share vs offered load: {sub}"),
-                x_label: x_label.clone(),
-                y_label: "429 share of attempts (%)".into(),
-                series: per_model(&|s| 100.0 * s.share_429(), true),
-                hlines: res
-                    .settings
-                    .objective
-                    .max_share_429
-                    .map(|x| (100.0 * x, format!("objective ≤ {}%", 100.0 * x)))
-                    .into_iter()
-                    .collect(),
-                markers: markers(res),
-                x_log: true,
-                x_range: range,
-                y_min_zero: true,
-                y_max: Some(100.0),
-                ..LineChart::default()
-            }),
+            share_429_chart(
+                res,
+                &sub,
+                &x_label,
+                range,
+                per_model(&|s| 100.0 * s.share_429(), true),
+            ),
         ),
         (
             "p99",
@@ -194,43 +187,114 @@ pub fn plan_charts(sc: &Scenario, res: &PlanResult) -> Vec<(&'static str, Chart)
                 .map(move |(l, u)| (m, l, u))
         })
         .collect();
+    // The busiest minutes of each limit at today's load, the mean over
+    // replications: a limit used 40% over the run may be full in its peaks.
+    let today = res.today();
+    let peaks = |m: u32, l: &crate::policy::LimitSpec| -> Option<(f64, f64)> {
+        let v: Vec<(f64, f64)> = today
+            .iter()
+            .flat_map(|p| p.limits.iter())
+            .filter(|u| u.model == m && u.limit == *l)
+            .filter_map(|u| u.minutes)
+            .collect();
+        (!v.is_empty()).then(|| {
+            let n = v.len() as f64;
+            (
+                v.iter().map(|p| p.0).sum::<f64>() / n,
+                v.iter().map(|p| p.1).sum::<f64>() / n,
+            )
+        })
+    };
     // Model ids are cut so the labels under the bars do not run into each
-    // other: about 9 px a character in a slot of 1,050 px / bars.
+    // other: about 9 px a character in a slot of 1,050 px / groups.
     let room = (1050 / used.len().max(1) / 9).saturating_sub(5).max(6);
+    let bar = |label: String, value: f64| Bar {
+        label,
+        value: 100.0 * value,
+        low: None,
+        high: None,
+    };
     let bars: Vec<Bar> = used
         .iter()
-        .map(|&(m, l, u)| Bar {
-            label: format!("{} {}", short(&model_name(m), room), l.label()),
-            value: 100.0 * u,
-            low: None,
-            high: None,
+        .flat_map(|&(m, l, u)| {
+            let (p95, max) = peaks(m, &l).unwrap_or((f64::NAN, f64::NAN));
+            [
+                bar(String::new(), u),
+                bar(
+                    format!("{} {}", short(&model_name(m), room), l.label()),
+                    p95,
+                ),
+                bar(String::new(), max),
+            ]
         })
         .collect();
     out.push((
         "utilisation",
         Chart::Bar(BarChart {
             title: format!("Limit utilisation at today's load: {}", sc.name),
+            subtitle: format!(
+                "busiest key · mean of {k} replication(s) · request (R..) and token (T..) limits named under each group"
+            ),
             x_label: "model and limit (busiest key)".into(),
-            y_label: "admitted / capacity over the run (%)".into(),
+            y_label: "admitted / capacity (%)".into(),
             bars,
-            colour_by_label: false,
+            group_names: vec![
+                "mean over the run".into(),
+                "p95 minute".into(),
+                "busiest minute".into(),
+            ],
+            ..BarChart::default()
         }),
     ));
     out.push(("growth", growth_chart(sc, res)));
     out
 }
 
-/// A whole number with thousands separators: 2000000 -> "2,000,000".
-pub(crate) fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
+/// The 429 share against load on the full scale and, when the objective
+/// caps it, beside it on a scale where the threshold is visible (a 1%
+/// objective is a hairline on 0–100%).
+fn share_429_chart(
+    res: &PlanResult,
+    sub: &str,
+    x_label: &str,
+    range: Option<(f64, f64)>,
+    series: Vec<Series>,
+) -> Chart {
+    let objective = res.settings.objective.max_share_429.map(|x| 100.0 * x);
+    let full = LineChart {
+        title: "full scale".into(),
+        x_label: x_label.to_string(),
+        y_label: "429 share of attempts (%)".into(),
+        series,
+        hlines: objective
+            .map(|x| (x, format!("objective ≤ {x}%")))
+            .into_iter()
+            .collect(),
+        markers: markers(res),
+        x_log: true,
+        x_range: range,
+        y_min_zero: true,
+        y_max: Some(100.0),
+        ..LineChart::default()
+    };
+    let title = format!("429 share vs offered load: {sub}");
+    match objective {
+        Some(x) if x * 4.0 < 100.0 => {
+            let top = x * 4.0;
+            let zoom = LineChart {
+                title: format!("near the objective: 0–{top}% (higher values drawn at the top)"),
+                y_max: Some(top),
+                ..full.clone()
+            };
+            Chart::Panels(Panels {
+                title,
+                subtitle: String::new(),
+                panels: vec![full, zoom],
+                columns: 1,
+            })
         }
-        out.push(c);
+        _ => Chart::Line(LineChart { title, ..full }),
     }
-    out
 }
 
 /// A model id cut to at most `max` characters, an ellipsis marking the cut.
@@ -263,33 +327,47 @@ fn growth_chart(sc: &Scenario, res: &PlanResult) -> Chart {
             Some((0.0, _)) => (vec![(0.0, at)], "already past".to_string()),
             Some((months, date)) if months <= 60.0 => {
                 end = end.max(months.ceil());
-                let when = if above {
-                    format!("not before {date}")
+                // A break point above the sweep is only a lower bound: the
+                // date is open-ended, drawn as a line running on from it.
+                if above {
+                    (
+                        vec![(months, at), (f64::INFINITY, at)],
+                        format!("not before {date} →"),
+                    )
                 } else {
-                    date.to_string()
-                };
-                (vec![(months, at)], when)
+                    (vec![(months, at)], date.to_string())
+                }
             }
             Some((_, date)) => (Vec::new(), format!("after {date}")),
             None => (Vec::new(), "never at this growth".to_string()),
         };
-        series.push(Series {
-            name: format!(
+        series.push(Series::new(
+            format!(
                 "{id} breaks at {}{}: {when}",
                 if above { "≥ " } else { "" },
                 factor_label(at)
             ),
             points,
-        });
+        ));
+    }
+    // Open-ended bounds run to the right edge, known only now.
+    for p in series.iter_mut().flat_map(|s| s.points.iter_mut()) {
+        if p.0.is_infinite() {
+            p.0 = end;
+        }
     }
     series.push(Series {
-        name: format!("projected load, +{:.0}%/month", 100.0 * s.growth),
-        points: (0..=(end * 4.0) as u32)
-            .map(|i| {
-                let t = f64::from(i) / 4.0;
-                (t, (1.0 + s.growth).powf(t))
-            })
-            .collect(),
+        // Black and solid: the curve the break points sit on.
+        style: Some(6),
+        ..Series::new(
+            format!("projected load, +{:.0}%/month", 100.0 * s.growth),
+            (0..=(end * 4.0) as u32)
+                .map(|i| {
+                    let t = f64::from(i) / 4.0;
+                    (t, (1.0 + s.growth).powf(t))
+                })
+                .collect(),
+        )
     });
     Chart::Line(LineChart {
         title: format!(
@@ -311,10 +389,16 @@ fn growth_chart(sc: &Scenario, res: &PlanResult) -> Chart {
 pub const CHARTS: &[(&str, &str)] = &[
     (
         "goodput",
-        "Goodput vs offered load (dashed: each model's binding limit over all its keys, in requests per minute; goodput falling as load rises means retries and lockouts eat the capacity)",
+        "Goodput vs offered load, shaded: 95% band over replications (dashed: each model's binding limit over all its keys, in requests per minute; goodput falling as load rises means retries and lockouts eat the capacity)",
     ),
-    ("share_429", "429 share vs offered load"),
+    (
+        "share_429",
+        "429 share vs offered load (below: scaled to the objective, so the threshold is visible)",
+    ),
     ("p99", "p99 completion time vs offered load"),
-    ("utilisation", "Utilisation of each limit at today's load"),
+    (
+        "utilisation",
+        "Utilisation of each limit at today's load: over the run, in its p95 minute and in its busiest minute",
+    ),
     ("growth", "When growth reaches each break point"),
 ];
