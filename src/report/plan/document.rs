@@ -1,31 +1,18 @@
 //! The text of a plan: the blocks (paragraphs, lists, tables) of the report
-//! and their two renderings, report.md and report.html, the verdict
-//! `ratesim plan` prints, and the helpers that word percentages and break
-//! points.
+//! (rendered by `render`), the verdict `ratesim plan` prints, and the
+//! helpers that word percentages and break points.
 //!
 //! The report opens with what a reader came for: a banner when today's load
 //! already fails the objective, the answer, the recommendations; what was
 //! simulated and the detail follow. A break point with its interval is one
 //! unbreakable token, so a table cell never splits it over lines.
 
-use super::charts::CHARTS;
+use super::render::Block;
 use super::{factor_label, offered_today, scopes};
 use crate::objective::{Measured, Term};
 use crate::plan::{BreakPoint, Mechanism, PlanResult, Point, Scope};
-use crate::report::html::{self, escape, inline};
 use crate::report::numbers::{fixed, one_token, thousands};
 use crate::scenario::Scenario;
-use std::fmt::Write as _;
-
-/// A block of the report: a paragraph, a list or a table.
-enum Block {
-    /// A warning the reader must not miss, at the top.
-    Banner(String),
-    Heading(String),
-    Para(String),
-    List(Vec<String>),
-    Table(Vec<String>, Vec<Vec<String>>),
-}
 
 fn pct(x: f64) -> String {
     if x == 0.0 {
@@ -114,7 +101,7 @@ fn today_fails(res: &PlanResult) -> String {
     )
 }
 
-fn blocks(sc: &Scenario, res: &PlanResult) -> Vec<Block> {
+pub(super) fn blocks(sc: &Scenario, res: &PlanResult) -> Vec<Block> {
     let s = &res.settings;
     let k = s.replications;
     let obj = &s.objective;
@@ -488,89 +475,6 @@ fn blocks(sc: &Scenario, res: &PlanResult) -> Vec<Block> {
     ]));
     b.push(Block::Para("Data beside this report: plan.csv (every simulated run and scope) and breakpoints.csv (every break point with its interval).".into()));
     b
-}
-
-/// report.md, with the charts as PNG links beside it.
-pub fn report_md(sc: &Scenario, res: &PlanResult) -> String {
-    let mut md = format!("# Capacity plan: {}\n\n", sc.name);
-    for block in blocks(sc, res) {
-        match block {
-            Block::Banner(t) => {
-                let _ = write!(md, "> ⚠ {t}\n\n");
-            }
-            Block::Heading(h) => {
-                let _ = write!(md, "## {h}\n\n");
-            }
-            Block::Para(p) => {
-                let _ = write!(md, "{p}\n\n");
-            }
-            Block::List(items) => {
-                for i in items {
-                    let _ = writeln!(md, "- {i}");
-                }
-                md.push('\n');
-            }
-            Block::Table(head, rows) => {
-                let _ = writeln!(md, "| {} |", head.join(" | "));
-                let _ = writeln!(md, "|---|{}", "---:|".repeat(head.len() - 1));
-                for r in rows {
-                    let _ = writeln!(md, "| {} |", r.join(" | "));
-                }
-                md.push('\n');
-            }
-        }
-    }
-    md += "## Charts\n\n";
-    for (stem, title) in CHARTS {
-        let _ = writeln!(md, "### {title}\n\n![{title}]({stem}.png)\n");
-    }
-    md
-}
-
-/// One self-contained HTML page: no scripts, no fetches, SVG charts inline.
-pub fn report_html(sc: &Scenario, res: &PlanResult, svgs: &[(&str, String)]) -> String {
-    let mut h = String::new();
-    for block in blocks(sc, res) {
-        match block {
-            Block::Banner(t) => {
-                let _ = writeln!(h, "<p class=\"banner\" role=\"alert\">⚠ {}</p>", inline(&t));
-            }
-            Block::Heading(t) => {
-                let _ = writeln!(h, "<h2>{}</h2>", escape(&t));
-            }
-            Block::Para(p) => {
-                let _ = writeln!(h, "<p>{}</p>", inline(&p));
-            }
-            Block::List(items) => {
-                h += "<ul>\n";
-                for i in items {
-                    let _ = writeln!(h, "<li>{}</li>", inline(&i));
-                }
-                h += "</ul>\n";
-            }
-            Block::Table(head, rows) => {
-                h += "<table>\n<tr>";
-                for c in head {
-                    let _ = write!(h, "<th>{}</th>", escape(&c));
-                }
-                h += "</tr>\n";
-                for r in rows {
-                    h += "<tr>";
-                    for c in r {
-                        let _ = write!(h, "<td>{}</td>", inline(&c));
-                    }
-                    h += "</tr>\n";
-                }
-                h += "</table>\n";
-            }
-        }
-    }
-    h += &html::charts(CHARTS, svgs);
-    html::page(
-        &format!("Capacity plan: {}", sc.name),
-        "p.banner{background:#fdecea;border:2px solid #c62828;color:#7f1010;padding:.6em .9em;font-size:1.1em}",
-        &h,
-    )
 }
 
 /// The lines `ratesim plan` prints: the overall and per-model break points.
