@@ -289,3 +289,19 @@ fn a_preset_is_defined_by_its_summary() {
         "{md}"
     );
 }
+
+/// With one replication there is no interval to give, and the answer says so.
+#[test]
+fn a_single_replication_answer_has_no_intervals() {
+    let sc = fixture();
+    let mut p = plan(&sc);
+    p.replications = 1;
+    let c = run_with_threads(&sc, &p, None, &|| {}).unwrap();
+    let md = ratesim::report::compare::report_md(&sc, &c);
+    let answer = md.split("\n\n").nth(1).unwrap();
+    assert!(answer.starts_with("**Use "), "{answer}");
+    assert!(
+        answer.contains("(one replication, so no confidence intervals)") && !answer.contains('±'),
+        "{answer}"
+    );
+}

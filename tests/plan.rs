@@ -261,8 +261,15 @@ candidates = [{ kind = "none" }]
     assert!(res.breakpoint(Scope::All).unreachable());
     let md = report_md(&sc, &res);
     assert!(md.contains("out of reach"), "{md}");
-    // Today's load already fails: a banner says so before anything else.
+    // Today's load already fails: a banner says so before anything else,
+    // and the terminal verdict too.
     assert!(!res.meets_today());
+    let said = ratesim::report::plan::verdict(&sc, &res);
+    assert!(
+        said.iter()
+            .any(|l| l.starts_with("today's load already fails the objective")),
+        "{said:?}"
+    );
     assert!(
         md.starts_with(
             "# Capacity plan: hopeless\n\n> ⚠ **The objective already fails at today's load**: 2 of 2 simulated runs"
