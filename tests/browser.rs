@@ -284,6 +284,18 @@ fn the_compare_report_renders_in_a_browser_with_its_answer_first() {
     assert!(lead["text"].as_str().unwrap().starts_with("Use "), "{lead}");
     assert!(num(lead, "top") + num(lead, "height") <= FOLD, "{lead}");
     screenshot(&report, "quickstart-compare", dir.path());
+    // The longest preset names still fit the ranking table in the window.
+    let long = dir.path().join("long");
+    run(&[
+        "compare",
+        "scenarios/quickstart.toml",
+        "--strategies",
+        "openai-cookbook-parallel-processor,tenacity-random-exponential,venice-docs-example",
+        "--out",
+        long.to_str().unwrap(),
+        "--quiet",
+    ]);
+    renders(&long.join("report.html"), dir.path(), "compare-long-names");
 }
 
 #[test]

@@ -518,7 +518,7 @@ pub fn report_html(scenario: &Scenario, c: &Comparison, svgs: &[(&str, String)])
     let title = format!("Strategy comparison: {}", scenario.name);
     html::page(
         &title,
-        "td.best{font-weight:bold;background:#eaf6ea}td{white-space:nowrap}p.answer{font-size:1.1em;border-left:4px solid #2a7;padding:.2em 0 .2em .8em}",
+        "td.best{font-weight:bold;background:#eaf6ea}td+td{white-space:nowrap}p.answer{font-size:1.1em;border-left:4px solid #2a7;padding:.2em 0 .2em .8em}",
         &h,
     )
 }
