@@ -196,3 +196,112 @@ fn a_strategy_that_abandons_requests_is_not_called_fastest() {
         );
     }
 }
+
+/// The report answers first: which strategy to use (the one that delivered
+/// the largest share, as compare_summary.csv has it), by how much with a
+/// paired interval, then one line per strategy compared; its numbers carry
+/// thousands separators and its intervals stay one token.
+#[test]
+fn the_report_opens_with_its_answer_and_defines_every_strategy() {
+    let sc = fixture();
+    let c = run_with_threads(&sc, &plan(&sc), None, &|| {}).unwrap();
+    let summary = String::from_utf8(compare_summary_csv(&c)).unwrap();
+    let mut lines = summary.lines();
+    let head: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let share = head
+        .iter()
+        .position(|h| *h == "success_share_mean")
+        .unwrap();
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    let best = rows
+        .iter()
+        .max_by(|a, b| {
+            let v = |r: &Vec<&str>| r[share].parse::<f64>().unwrap();
+            v(a).total_cmp(&v(b))
+        })
+        .unwrap()[0];
+    let md = ratesim::report::compare::report_md(&sc, &c);
+    let answer = md
+        .strip_prefix("# Strategy comparison: compare-small\n\n")
+        .and_then(|rest| rest.split("\n\n").next())
+        .unwrap();
+    assert!(
+        answer.starts_with(&format!("**Use {best}** for burst: it delivered ")),
+        "{answer}"
+    );
+    assert!(answer.contains("more than the runner-up"), "{answer}");
+    assert!(answer.contains("paired\u{a0}95%\u{a0}CI"), "{answer}");
+    let defs = md
+        .split("## Strategies compared\n\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n\n").next())
+        .unwrap();
+    let defs: Vec<&str> = defs.lines().collect();
+    assert_eq!(defs.len(), rows.len(), "{defs:?}");
+    for (line, row) in defs.iter().zip(&rows) {
+        assert!(line.starts_with(&format!("- **{}**: ", row[0])), "{line}");
+    }
+    assert!(
+        defs[1]
+            .contains("`kind = \"full-jitter\", base = \"500ms\", cap = \"20s\", max_attempts = 6"),
+        "{}",
+        defs[1]
+    );
+    // qwen3-5-9b's token limit is in the millions: separated, like every
+    // number of four digits or more before the charts.
+    let text = md.split("## Charts").next().unwrap();
+    assert!(text.contains(",000 TPM"), "{text}");
+    let digits: Vec<bool> = text.chars().map(|ch| ch.is_ascii_digit()).collect();
+    assert!(
+        !digits.windows(4).any(|w| w.iter().all(|&d| d)),
+        "a number without thousands separators:\n{text}"
+    );
+    // A table cell's interval never breaks at a space.
+    let table: Vec<&str> = text.lines().filter(|l| l.starts_with("| ")).collect();
+    assert!(table.len() > rows.len(), "{text}");
+    for row in &table[1..] {
+        assert!(
+            !row.contains(" ± ") && row.contains("\u{a0}±\u{a0}"),
+            "{row}"
+        );
+    }
+}
+
+/// A preset compared under its own name is defined by its own summary line.
+#[test]
+fn a_preset_is_defined_by_its_summary() {
+    let sc = fixture();
+    let mut p = plan(&sc);
+    p.strategies = vec![
+        ratesim::strategy::presets::find("openai-python")
+            .unwrap()
+            .spec(),
+        p.strategies[0].clone(),
+    ];
+    p.replications = 2;
+    let c = run_with_threads(&sc, &p, None, &|| {}).unwrap();
+    let md = ratesim::report::compare::report_md(&sc, &c);
+    let summary = ratesim::strategy::presets::find("openai-python")
+        .unwrap()
+        .summary;
+    assert!(
+        md.contains(&format!("- **openai-python** (preset): {summary}.\n")),
+        "{md}"
+    );
+}
+
+/// With one replication there is no interval to give, and the answer says so.
+#[test]
+fn a_single_replication_answer_has_no_intervals() {
+    let sc = fixture();
+    let mut p = plan(&sc);
+    p.replications = 1;
+    let c = run_with_threads(&sc, &p, None, &|| {}).unwrap();
+    let md = ratesim::report::compare::report_md(&sc, &c);
+    let answer = md.split("\n\n").nth(1).unwrap();
+    assert!(answer.starts_with("**Use "), "{answer}");
+    assert!(
+        answer.contains("(one replication, so no confidence intervals)") && !answer.contains('±'),
+        "{answer}"
+    );
+}

@@ -261,11 +261,30 @@ candidates = [{ kind = "none" }]
     assert!(res.breakpoint(Scope::All).unreachable());
     let md = report_md(&sc, &res);
     assert!(md.contains("out of reach"), "{md}");
+    // Today's load already fails: a banner says so before anything else,
+    // and the terminal verdict too.
+    assert!(!res.meets_today());
+    let said = ratesim::report::plan::verdict(&sc, &res);
+    assert!(
+        said.iter()
+            .any(|l| l.starts_with("today's load already fails the objective")),
+        "{said:?}"
+    );
+    assert!(
+        md.starts_with(
+            "# Capacity plan: hopeless\n\n> ⚠ **The objective already fails at today's load**: 2 of 2 simulated runs"
+        ),
+        "{md}"
+    );
     // The report still renders in full, and the page stands alone.
     let files = ratesim::report::plan::plan_files(&sc, &res).unwrap();
     let html = files.iter().find(|(n, _)| n == "report.html").unwrap();
     let html = String::from_utf8(html.1.clone()).unwrap();
     assert!(html.contains("out of reach") && html.matches("<svg").count() == 5);
+    assert!(
+        html.contains("<h1>Capacity plan: hopeless</h1>\n<p class=\"banner\" role=\"alert\">⚠ <strong>The objective already fails"),
+        "{html}"
+    );
     for banned in ["http://", "https://", "<script", "src="] {
         assert!(!html.contains(banned), "report.html contains {banned}");
     }
@@ -368,6 +387,20 @@ fn a_break_caused_by_another_groups_lockout_names_the_lockout_and_its_culprit() 
     // Pacing the chat model cannot avoid a lockout others trip.
     let md = report_md(&sc, &res);
     assert!(md.contains("**Pacing cannot help** `qwen3-5-9b`"), "{md}");
+    // The answer and the recommendations come first, with no banner: the
+    // objective holds at today's load.
+    assert!(res.meets_today() && !md.contains("already fails"), "{md}");
+    let at = |h: &str| md.find(h).unwrap_or_else(|| panic!("no {h}"));
+    assert!(md.starts_with("# Capacity plan: plan-quickstart\n\n## The answer\n"));
+    assert!(at("## The answer") < at("## Recommendations"));
+    assert!(at("## Recommendations") < at("## What was simulated"));
+    assert!(at("## What was simulated") < at("## Per model"));
+    // A break point and its interval are one token, in the table too.
+    assert!(!md.contains("95% CI") && md.contains("×\u{a0}(95%\u{a0}CI\u{a0}"));
+    assert!(
+        md.contains("| 1.75×\u{a0}(95%\u{a0}CI\u{a0}1.60×\u{a0}to\u{a0}1.90×) |"),
+        "{md}"
+    );
     // On keys of their own the chat model holds to a clearly higher load.
     let own = res
         .own_keys_breakpoint(Scope::Model(chat))

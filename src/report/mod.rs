@@ -6,6 +6,7 @@ pub mod charts;
 pub mod compare;
 pub mod export;
 pub mod html;
+pub mod numbers;
 pub mod plan;
 pub mod ratelimit_log;
 pub mod requests;

@@ -1,6 +1,7 @@
 //! The outputs of `ratesim compare`: compare.csv, compare_summary.csv, the
 //! charts, report.md and a self-contained report.html.
 
+mod answer;
 mod charts;
 
 pub use charts::compare_charts;
@@ -9,6 +10,7 @@ use crate::compare::Comparison;
 use crate::outcome::GroupStats;
 use crate::report::charts::{self as chart, ChartError};
 use crate::report::html::{self, escape, inline};
+use crate::report::numbers::{fixed, one_token, thousands};
 use crate::report::summary::{csv_bytes, format_metrics, metric_values, METRICS};
 use crate::scenario::{Scenario, Workload};
 use crate::stats::Estimate;
@@ -41,13 +43,17 @@ pub fn compare_csv(c: &Comparison) -> Vec<u8> {
     csv_bytes(&header, &rows)
 }
 
-/// Mean and 95% CI of every metric of strategy `s`, in [`METRICS`] order.
-pub fn estimates(c: &Comparison, s: usize) -> Vec<Estimate> {
-    let per_run: Vec<Vec<f64>> = c
-        .runs_of(s)
+/// Every metric of strategy `s` in each replication, in [`METRICS`] order.
+fn run_values(c: &Comparison, s: usize) -> Vec<Vec<f64>> {
+    c.runs_of(s)
         .iter()
         .map(|r| metric_values(&r.stats, minutes(c)))
-        .collect();
+        .collect()
+}
+
+/// Mean and 95% CI of every metric of strategy `s`, in [`METRICS`] order.
+pub fn estimates(c: &Comparison, s: usize) -> Vec<Estimate> {
+    let per_run = run_values(c, s);
     (0..METRICS.len())
         .map(|m| Estimate::of(&per_run.iter().map(|v| v[m]).collect::<Vec<_>>()))
         .collect()
@@ -94,6 +100,8 @@ struct Column {
     higher_is_better: bool,
     decimals: usize,
     scale: f64,
+    /// Appended to a value where the answer words it.
+    unit: &'static str,
 }
 
 const COLUMNS: &[Column] = &[
@@ -103,6 +111,7 @@ const COLUMNS: &[Column] = &[
         higher_is_better: true,
         decimals: 1,
         scale: 1.0,
+        unit: " req/min",
     },
     Column {
         title: "429 share (%)",
@@ -110,6 +119,7 @@ const COLUMNS: &[Column] = &[
         higher_is_better: false,
         decimals: 1,
         scale: 100.0,
+        unit: "%",
     },
     Column {
         title: "delivered (%)",
@@ -117,6 +127,7 @@ const COLUMNS: &[Column] = &[
         higher_is_better: true,
         decimals: 1,
         scale: 100.0,
+        unit: "%",
     },
     Column {
         title: "p99 completion, all arrivals (s)",
@@ -124,6 +135,7 @@ const COLUMNS: &[Column] = &[
         higher_is_better: false,
         decimals: 2,
         scale: 1.0,
+        unit: " s",
     },
     Column {
         title: "attempts per success",
@@ -131,6 +143,7 @@ const COLUMNS: &[Column] = &[
         higher_is_better: false,
         decimals: 2,
         scale: 1.0,
+        unit: "",
     },
     Column {
         title: "locked out (s)",
@@ -138,6 +151,7 @@ const COLUMNS: &[Column] = &[
         higher_is_better: false,
         decimals: 0,
         scale: 1.0,
+        unit: " s",
     },
     Column {
         title: "gave up",
@@ -145,6 +159,7 @@ const COLUMNS: &[Column] = &[
         higher_is_better: false,
         decimals: 1,
         scale: 1.0,
+        unit: "",
     },
 ];
 
@@ -202,13 +217,13 @@ fn table(c: &Comparison, est: &[Vec<Estimate>]) -> Vec<(String, Vec<(String, boo
                     let text = if e.mean.is_infinite() {
                         "not reached".to_string()
                     } else if c.plan.replications > 1 {
-                        format!(
-                            "{:.d$} ± {:.d$}",
-                            e.mean * col.scale,
-                            e.half_width * col.scale
-                        )
+                        one_token(&format!(
+                            "{} ± {}",
+                            fixed(e.mean * col.scale, d),
+                            fixed(e.half_width * col.scale, d)
+                        ))
                     } else {
-                        format!("{:.d$}", e.mean * col.scale)
+                        fixed(e.mean * col.scale, d)
                     };
                     (text, (e.mean - b).abs() <= 1e-12 * b.abs().max(1.0))
                 })
@@ -243,10 +258,10 @@ pub fn verdict(c: &Comparison, est: &[Vec<Estimate>]) -> Vec<String> {
     let mut out = Vec::new();
     let b = &est[best];
     out.push(format!(
-        "{} delivers the most: {:.1}% of arrivals succeeded, {:.1} successful requests per minute.",
+        "{} delivers the most: {:.1}% of arrivals succeeded, {} successful requests per minute.",
         names[best],
         100.0 * b[share].mean,
-        b[g].mean
+        fixed(b[g].mean, 1)
     ));
     // Strategies whose delivered shares cannot be told apart, in runs of
     // the ranking: each cluster holds those within its leader's interval.
@@ -327,7 +342,7 @@ pub fn verdict(c: &Comparison, est: &[Vec<Estimate>]) -> Vec<String> {
     }
     let locked: Vec<String> = (0..names.len())
         .filter(|&s| est[s][lock].mean > 0.0)
-        .map(|s| format!("{} ({:.0} s)", names[s], est[s][lock].mean))
+        .map(|s| format!("{} ({} s)", names[s], fixed(est[s][lock].mean, 0)))
         .collect();
     if locked.is_empty() {
         out.push("No strategy tripped the abuse lockout.".to_string());
@@ -372,7 +387,7 @@ fn scenario_lines(scenario: &Scenario, c: &Comparison) -> Vec<String> {
                         let limits: Vec<String> = model
                             .limits
                             .iter()
-                            .map(|l| format!("{} {}", l.amount, l.label()))
+                            .map(|l| format!("{} {}", thousands(l.amount), l.label()))
                             .collect();
                         format!(
                             "{} ({})",
@@ -425,6 +440,15 @@ pub fn report_md(scenario: &Scenario, c: &Comparison) -> String {
         .map(|s| estimates(c, s))
         .collect();
     let mut md = format!("# Strategy comparison: {}\n\n", scenario.name);
+    let _ = write!(
+        md,
+        "{}\n\n## Strategies compared\n\n",
+        answer::answer(scenario, c, &est)
+    );
+    for s in &c.plan.strategies {
+        let _ = writeln!(md, "- {}", answer::definition(s));
+    }
+    md += "\n## Scenario\n\n";
     for l in scenario_lines(scenario, c) {
         let _ = writeln!(md, "{l}");
     }
@@ -460,7 +484,14 @@ pub fn report_html(scenario: &Scenario, c: &Comparison, svgs: &[(&str, String)])
     let est: Vec<Vec<Estimate>> = (0..c.plan.strategies.len())
         .map(|s| estimates(c, s))
         .collect();
-    let mut h = String::new();
+    let mut h = format!(
+        "<p class=\"answer\">{}</p>\n<h2>Strategies compared</h2>\n<ul>\n",
+        inline(&answer::answer(scenario, c, &est))
+    );
+    for s in &c.plan.strategies {
+        let _ = writeln!(h, "<li>{}</li>", inline(&answer::definition(s)));
+    }
+    h += "</ul>\n<h2>Scenario</h2>\n";
     for l in scenario_lines(scenario, c) {
         let _ = writeln!(h, "<p>{}</p>", inline(&l));
     }
@@ -489,7 +520,11 @@ pub fn report_html(scenario: &Scenario, c: &Comparison, svgs: &[(&str, String)])
     h += &html::charts(CHARTS, svgs);
     h += "<p>Data: compare.csv (one row per strategy and replication) and compare_summary.csv (means and 95% confidence half-widths), beside this file.</p>\n";
     let title = format!("Strategy comparison: {}", scenario.name);
-    html::page(&title, "td.best{font-weight:bold;background:#eaf6ea}", &h)
+    html::page(
+        &title,
+        "td.best{font-weight:bold;background:#eaf6ea}td+td{white-space:nowrap}p.answer{font-size:1.1em;border-left:4px solid #2a7;padding:.2em 0 .2em .8em}",
+        &h,
+    )
 }
 
 /// Every file `ratesim compare` writes, as (name, bytes).

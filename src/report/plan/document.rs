@@ -1,22 +1,18 @@
 //! The text of a plan: the blocks (paragraphs, lists, tables) of the report
-//! and their two renderings, report.md and report.html, the verdict
-//! `ratesim plan` prints, and the helpers that word percentages and break
-//! points.
+//! (rendered by `render`), the verdict `ratesim plan` prints, and the
+//! helpers that word percentages and break points.
+//!
+//! The report opens with what a reader came for: a banner when today's load
+//! already fails the objective, the answer, the recommendations; what was
+//! simulated and the detail follow. A break point with its interval is one
+//! unbreakable token, so a table cell never splits it over lines.
 
-use super::charts::CHARTS;
+use super::render::Block;
 use super::{factor_label, offered_today, scopes};
+use crate::objective::{Measured, Term};
 use crate::plan::{BreakPoint, Mechanism, PlanResult, Point, Scope};
-use crate::report::html::{self, escape, inline};
+use crate::report::numbers::{fixed, one_token, thousands};
 use crate::scenario::Scenario;
-use std::fmt::Write as _;
-
-/// A block of the report: a paragraph, a list or a table.
-enum Block {
-    Heading(String),
-    Para(String),
-    List(Vec<String>),
-    Table(Vec<String>, Vec<Vec<String>>),
-}
 
 fn pct(x: f64) -> String {
     if x == 0.0 {
@@ -28,7 +24,12 @@ fn pct(x: f64) -> String {
     }
 }
 
+/// A break point in words, with its interval: one token (non-breaking spaces).
 fn bp_text(bp: &BreakPoint, factors: &[f64]) -> String {
+    one_token(&bp_words(bp, factors))
+}
+
+fn bp_words(bp: &BreakPoint, factors: &[f64]) -> String {
     let n = bp.searches.len();
     let (lo, hi) = (factors[0], *factors.last().expect("non-empty"));
     if bp.unreachable() {
@@ -64,30 +65,52 @@ fn headroom(bp: &BreakPoint) -> String {
     }
 }
 
-fn blocks(sc: &Scenario, res: &PlanResult) -> Vec<Block> {
+/// The banner of a plan whose objective already fails at today's load: how
+/// many of today's runs break it, and each broken term's mean today against
+/// its ceiling.
+fn today_fails(res: &PlanResult) -> String {
+    let obj = &res.settings.objective;
+    let measured: Vec<Measured> = res.today().iter().map(|p| p.all.measured()).collect();
+    let k = measured.len();
+    let failing = measured.iter().filter(|m| !obj.meets(m)).count();
+    let mean = |f: fn(&Measured) -> f64| measured.iter().map(f).sum::<f64>() / k as f64;
+    let terms: Vec<String> = Term::ALL
+        .into_iter()
+        .filter(|t| measured.iter().any(|m| obj.broken(m).contains(t)))
+        .map(|t| match t {
+            Term::Share429 => format!(
+                "429 share {} against at most {}",
+                pct(mean(|m| m.share_429)),
+                pct(obj.max_share_429.unwrap_or(0.0))
+            ),
+            Term::P99 => format!(
+                "p99 completion {} s against at most {}",
+                fixed(mean(|m| m.p99_s), 1),
+                obj.max_p99.map_or_else(String::new, |d| d.to_string())
+            ),
+            Term::GaveUp => format!(
+                "{} of requests given up against at most {}",
+                pct(mean(|m| m.gave_up_share)),
+                pct(obj.max_gave_up.unwrap_or(0.0))
+            ),
+        })
+        .collect();
+    format!(
+        "**The objective already fails at today's load**: {failing} of {k} simulated runs of today's traffic break it (mean over the runs: {}). There is no headroom to plan growth into; start with the recommendations.",
+        terms.join("; ")
+    )
+}
+
+pub(super) fn blocks(sc: &Scenario, res: &PlanResult) -> Vec<Block> {
     let s = &res.settings;
     let k = s.replications;
     let obj = &s.objective;
     let name = |scope: Scope| scope.name(sc);
     let mut b = Vec::new();
 
-    b.push(Block::Para(format!(
-        "Scenario **{}**{}: {} of traffic (then {} of drain) against policy `{}` with {} windows.",
-        sc.name,
-        if sc.description.is_empty() {
-            String::new()
-        } else {
-            format!(" — {}", sc.description)
-        },
-        sc.duration,
-        sc.drain,
-        sc.policy.preset,
-        sc.policy.window.name()
-    )));
-    b.push(Block::Para(format!(
-        "**The objective**: {obj}. A load **meets** it when the simulated {} of traffic stays within every term. \"Load ×2\" means twice today's traffic: every arrival rate doubled (closed-loop groups get twice the workers; recorded traces are replayed twice as fast). Each load was simulated {k} times with different random seeds (the same seeds at every load), so the numbers below come with 95% confidence intervals.",
-        sc.duration
-    )));
+    if !res.meets_today() {
+        b.push(Block::Banner(today_fails(res)));
+    }
 
     // The answer.
     b.push(Block::Heading("The answer".into()));
@@ -109,12 +132,6 @@ fn blocks(sc: &Scenario, res: &PlanResult) -> Vec<Block> {
     for &m in &res.models {
         let scope = Scope::Model(m);
         let bp = res.breakpoint(scope);
-        let binding = res.binding(scope);
-        let symptom = res
-            .symptoms(scope)
-            .first()
-            .map(|(t, n)| format!("; first symptom: {t} ({n} of {k} runs)"))
-            .unwrap_or_default();
         let cause = match res.mechanisms(sc, scope).first() {
             Some((m, n)) => format!("breaks by {} ({n} of {k} runs)", m.describe()),
             None => "does not break in the sweep".to_string(),
@@ -124,28 +141,179 @@ fn blocks(sc: &Scenario, res: &PlanResult) -> Vec<Block> {
             .filter(|_| matches!(res.mechanism(sc, scope), Some(Mechanism::Lockout { .. })))
             .map(|o| {
                 format!(
-                    " With every group on a key of its own (which also gives each group its own per-key limits) it meets the objective up to {}.",
+                    " With every group on a key of its own: up to {}.",
                     bp_text(o, &s.factors)
                 )
             })
             .unwrap_or_default();
         if bp.unreachable() {
             answer.push(format!(
-                "`{}`: **out of reach** — the objective is broken even at {}; it {cause}{symptom}. Its own limit that refuses first: {}.{split}",
+                "`{}`: **out of reach** even at {}; it {cause}.{split}",
                 name(scope),
                 factor_label(s.factors[0]),
-                binding.label()
             ));
         } else {
             answer.push(format!(
-                "`{}`: meets it up to {}; it {cause}{symptom}. Its own limit that refuses first: {}.{split}",
+                "`{}`: up to {}; it {cause}.{split}",
                 name(scope),
                 bp_text(bp, &s.factors),
-                binding.label()
             ));
         }
     }
     b.push(Block::List(answer));
+
+    // Recommendations.
+    b.push(Block::Heading("Recommendations".into()));
+    let mut recs = Vec::new();
+    // Strategy.
+    if !res.candidates.is_empty() {
+        let mut ranked: Vec<(&str, &BreakPoint)> = res
+            .candidates
+            .iter()
+            .map(|c| (c.label.as_str(), &c.breakpoints[0]))
+            .collect();
+        ranked.sort_by(|a, b| b.1.estimate.mean.total_cmp(&a.1.estimate.mean));
+        let (best, bbp) = ranked[0];
+        let list: Vec<String> = ranked
+            .iter()
+            .map(|(n, bp)| format!("{n} {}", bp_text(bp, &s.factors)))
+            .collect();
+        let vs_now = if bbp.estimate.mean > all.estimate.mean {
+            if bbp.estimate.low() > all.estimate.high() {
+                "clearly better than the configured strategies".to_string()
+            } else {
+                "better than the configured strategies, though within the uncertainty".to_string()
+            }
+        } else {
+            "no better than the configured strategies".to_string()
+        };
+        recs.push(format!(
+            "**Strategy**: `{best}` keeps the objective to the highest load, {} — {vs_now} ({}). All candidates, break point overall: {}.",
+            bp_text(bbp, &s.factors),
+            bp_text(all, &s.factors),
+            list.join("; ")
+        ));
+    }
+    // Pacing: only where a model's own limits are what refuses it; a pacer
+    // cannot avoid a lockout that other traffic on the key trips.
+    let mut pacing = Vec::new();
+    let mut not_pacing = Vec::new();
+    for &m in &res.models {
+        let z = res.zero_429(m);
+        let id = &sc.policy.models[m as usize].id;
+        let offered = offered_today(sc, res, Scope::Model(m));
+        match res.pacing_mechanism(sc, m) {
+            Some(mech) if !mech.pacing_helps() => {
+                not_pacing.push(format!("`{id}` ({})", mech.describe()));
+                continue;
+            }
+            _ => {}
+        }
+        if z.unreachable() {
+            pacing.push(format!(
+                "`{id}` sees 429s from its own limits even at {} today's rate ({} req/min): pace it with a client-side token bucket below its limit",
+                factor_label(s.factors[0]),
+                fixed(offered * s.factors[0], 1)
+            ));
+        } else {
+            let above = z.above_sweep() * 2 > z.searches.len();
+            pacing.push(format!(
+                "`{id}` {}{} req/min ({} today's)",
+                if above { "at least " } else { "" },
+                fixed(offered * z.estimate.mean, 1),
+                factor_label(z.estimate.mean)
+            ));
+        }
+    }
+    if !pacing.is_empty() {
+        recs.push(format!(
+            "**Pacing**: the highest steady offered rate with no 429 at all in every run, from the sweep: {}. A client-side pacer set at or below these rates (per model and key) avoids the 429s of these models' own limits with this traffic's burstiness.",
+            pacing.join("; ")
+        ));
+    }
+    if !not_pacing.is_empty() {
+        recs.push(format!(
+            "**Pacing cannot help** {}: the first 429s these models meet do not come from their own limits, so pacing their requests does not avoid them. Fix the retries of the groups named, or move them to a key of their own.",
+            not_pacing.join("; ")
+        ));
+    }
+    // Keys / limits.
+    let projected = s.projected_factor();
+    let mut limit_recs = Vec::new();
+    for scope in scopes(res) {
+        match res.limit_multiple(scope) {
+            Some(1) => {}
+            Some(m) => limit_recs.push(format!("`{}` ×{m}", name(scope))),
+            None => limit_recs.push(format!(
+                "`{}` more than ×{} (not met at any multiple tried)",
+                name(scope),
+                crate::plan::LIMIT_MULTIPLES.last().expect("non-empty")
+            )),
+        }
+    }
+    recs.push(if limit_recs.is_empty() {
+        format!(
+            "**Keys and limits**: today's limits meet the objective at the projected load ({} in {} months).",
+            factor_label(projected),
+            s.horizon_months
+        )
+    } else {
+        format!(
+            "**Keys and limits**: at the projected load ({} today's, {} months of growth), the objective needs every limit multiplied by: {}. That is the tier to ask for, or as many keys with the traffic split evenly over them (limits count per key; each key also gets its own abuse threshold). Simulated with every limit ×{}.",
+            factor_label(projected),
+            s.horizon_months,
+            limit_recs.join(", "),
+            crate::plan::LIMIT_MULTIPLES
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(", ×")
+        )
+    });
+    // Unservable.
+    let unservable: Vec<String> = res
+        .models
+        .iter()
+        .filter_map(|&m| {
+            let scope = Scope::Model(m);
+            let n = res.today_mean(scope, |s| s.unservable as f64);
+            (n > 0.0).then(|| {
+                let share = n / res.today_mean(scope, |s| s.arrivals as f64).max(1.0);
+                format!(
+                    "`{}`: {} requests per run ({}) are larger than its token limit on their own and can never pass; split them or cut max_tokens",
+                    name(scope),
+                    fixed(n, 1),
+                    pct(share)
+                )
+            })
+        })
+        .collect();
+    recs.push(if unservable.is_empty() {
+        "**Request sizes**: no request is too large for its model's token limit.".to_string()
+    } else {
+        format!("**Request sizes**: {}.", unservable.join("; "))
+    });
+    b.push(Block::List(recs));
+
+    // What was simulated.
+    b.push(Block::Heading("What was simulated".into()));
+    b.push(Block::Para(format!(
+        "Scenario **{}**{}: {} of traffic (then {} of drain) against policy `{}` with {} windows.",
+        sc.name,
+        if sc.description.is_empty() {
+            String::new()
+        } else {
+            format!(" — {}", sc.description)
+        },
+        sc.duration,
+        sc.drain,
+        sc.policy.preset,
+        sc.policy.window.name()
+    )));
+    b.push(Block::Para(format!(
+        "**The objective**: {obj}. A load **meets** it when the simulated {} of traffic stays within every term. \"Load ×2\" means twice today's traffic: every arrival rate doubled (closed-loop groups get twice the workers; recorded traces are replayed twice as fast). Each load was simulated {k} times with different random seeds (the same seeds at every load), so the numbers in this report come with 95% confidence intervals.",
+        sc.duration
+    )));
 
     // Per model table.
     b.push(Block::Heading("Per model".into()));
@@ -187,7 +355,7 @@ fn blocks(sc: &Scenario, res: &PlanResult) -> Vec<Block> {
         };
         rows.push(vec![
             name(scope),
-            format!("{:.1}", offered_today(sc, res, scope)),
+            fixed(offered_today(sc, res, scope), 1),
             bp_text(bp, &s.factors),
             headroom(bp),
             res.binding(scope).label().to_string(),
@@ -250,7 +418,9 @@ fn blocks(sc: &Scenario, res: &PlanResult) -> Vec<Block> {
     let when = o.map_or_else(String::new, |(a, e)| format!(" from {a} to {e}"));
     let rule = format!(
         "more than {} counted answers in {} block a key for {}",
-        sc.policy.lockout.threshold, sc.policy.lockout.window, sc.policy.lockout.block
+        thousands(sc.policy.lockout.threshold.into()),
+        sc.policy.lockout.window,
+        sc.policy.lockout.block
     );
     b.push(Block::Para(if !sc.policy.lockout.enabled {
         "The scenario disables the abuse lockout, so no outage can trigger it.".to_string()
@@ -261,161 +431,33 @@ fn blocks(sc: &Scenario, res: &PlanResult) -> Vec<Block> {
         )
     } else if only_outage.is_empty() && locked_without > 0 {
         format!(
-            "Today's load already trips the abuse lockout without any outage ({locked_without} of {k} runs, {mean_base:.0} s per run on average, keys {}); a {} 503 burst{when} makes it {mean_locked:.0} s ({locked_with} of {k} runs). Rule: {rule}.",
+            "Today's load already trips the abuse lockout without any outage ({locked_without} of {k} runs, {} s per run on average, keys {}); a {} 503 burst{when} makes it {} s ({locked_with} of {k} runs). Rule: {rule}.",
+            fixed(mean_base, 0),
             keys_without.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", "),
-            s.outage
+            s.outage,
+            fixed(mean_locked, 0)
         )
     } else {
         format!(
-            "**Yes: the configured strategies trip the abuse lockout during a 5xx burst.** With every admitted request answered 503 for {}{when} at today's load, {} locked out in {locked_with} of {k} runs ({mean_locked:.0} s of lockout per run on average{}). Rule: {rule}; fast, persistent retries of 5xx count toward it, longer backoff or a retry budget avoids it.",
+            "**Yes: the configured strategies trip the abuse lockout during a 5xx burst.** With every admitted request answered 503 for {}{when} at today's load, {} locked out in {locked_with} of {k} runs ({} s of lockout per run on average{}). Rule: {rule}; fast, persistent retries of 5xx count toward it, longer backoff or a retry budget avoids it.",
             s.outage,
             if only_outage.len() == 1 {
                 format!("key {} was", only_outage[0])
             } else {
                 format!("keys {} were", only_outage.join(", "))
             },
+            fixed(mean_locked, 0),
             if locked_without > 0 {
                 format!(
-                    "; without the outage only {} locked out, {mean_base:.0} s",
-                    keys_without.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+                    "; without the outage only {} locked out, {} s",
+                    keys_without.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", "),
+                    fixed(mean_base, 0)
                 )
             } else {
                 "; none without the outage".to_string()
             }
         )
     }));
-
-    // Recommendations.
-    b.push(Block::Heading("Recommendations".into()));
-    let mut recs = Vec::new();
-    // Strategy.
-    if !res.candidates.is_empty() {
-        let mut ranked: Vec<(&str, &BreakPoint)> = res
-            .candidates
-            .iter()
-            .map(|c| (c.label.as_str(), &c.breakpoints[0]))
-            .collect();
-        ranked.sort_by(|a, b| b.1.estimate.mean.total_cmp(&a.1.estimate.mean));
-        let (best, bbp) = ranked[0];
-        let list: Vec<String> = ranked
-            .iter()
-            .map(|(n, bp)| format!("{n} {}", bp_text(bp, &s.factors)))
-            .collect();
-        let vs_now = if bbp.estimate.mean > all.estimate.mean {
-            if bbp.estimate.low() > all.estimate.high() {
-                "clearly better than the configured strategies".to_string()
-            } else {
-                "better than the configured strategies, though within the uncertainty".to_string()
-            }
-        } else {
-            "no better than the configured strategies".to_string()
-        };
-        recs.push(format!(
-            "**Strategy**: `{best}` keeps the objective to the highest load, {} — {vs_now} ({}). All candidates, break point overall: {}.",
-            bp_text(bbp, &s.factors),
-            bp_text(all, &s.factors),
-            list.join("; ")
-        ));
-    }
-    // Pacing: only where a model's own limits are what refuses it; a pacer
-    // cannot avoid a lockout that other traffic on the key trips.
-    let mut pacing = Vec::new();
-    let mut not_pacing = Vec::new();
-    for &m in &res.models {
-        let z = res.zero_429(m);
-        let id = &sc.policy.models[m as usize].id;
-        let offered = offered_today(sc, res, Scope::Model(m));
-        match res.pacing_mechanism(sc, m) {
-            Some(mech) if !mech.pacing_helps() => {
-                not_pacing.push(format!("`{id}` ({})", mech.describe()));
-                continue;
-            }
-            _ => {}
-        }
-        if z.unreachable() {
-            pacing.push(format!(
-                "`{id}` sees 429s from its own limits even at {} today's rate ({:.1} req/min): pace it with a client-side token bucket below its limit",
-                factor_label(s.factors[0]),
-                offered * s.factors[0]
-            ));
-        } else {
-            let above = z.above_sweep() * 2 > z.searches.len();
-            pacing.push(format!(
-                "`{id}` {}{:.1} req/min ({} today's)",
-                if above { "at least " } else { "" },
-                offered * z.estimate.mean,
-                factor_label(z.estimate.mean)
-            ));
-        }
-    }
-    if !pacing.is_empty() {
-        recs.push(format!(
-            "**Pacing**: the highest steady offered rate with no 429 at all in every run, from the sweep: {}. A client-side pacer set at or below these rates (per model and key) avoids the 429s of these models' own limits with this traffic's burstiness.",
-            pacing.join("; ")
-        ));
-    }
-    if !not_pacing.is_empty() {
-        recs.push(format!(
-            "**Pacing cannot help** {}: the first 429s these models meet do not come from their own limits, so pacing their requests does not avoid them. Fix the retries of the groups named, or move them to a key of their own.",
-            not_pacing.join("; ")
-        ));
-    }
-    // Keys / limits.
-    let projected = s.projected_factor();
-    let mut limit_recs = Vec::new();
-    for scope in scopes(res) {
-        match res.limit_multiple(scope) {
-            Some(1) => {}
-            Some(m) => limit_recs.push(format!("`{}` ×{m}", name(scope))),
-            None => limit_recs.push(format!(
-                "`{}` more than ×{} (not met at any multiple tried)",
-                name(scope),
-                crate::plan::LIMIT_MULTIPLES.last().expect("non-empty")
-            )),
-        }
-    }
-    recs.push(if limit_recs.is_empty() {
-        format!(
-            "**Keys and limits**: today's limits meet the objective at the projected load ({} in {} months).",
-            factor_label(projected),
-            s.horizon_months
-        )
-    } else {
-        format!(
-            "**Keys and limits**: at the projected load ({} today's, {} months of growth), the objective needs every limit multiplied by: {}. That is the tier to ask for, or as many keys with the traffic split evenly over them (limits count per key; each key also gets its own abuse threshold). Simulated with every limit ×{}.",
-            factor_label(projected),
-            s.horizon_months,
-            limit_recs.join(", "),
-            crate::plan::LIMIT_MULTIPLES
-                .iter()
-                .map(u32::to_string)
-                .collect::<Vec<_>>()
-                .join(", ×")
-        )
-    });
-    // Unservable.
-    let unservable: Vec<String> = res
-        .models
-        .iter()
-        .filter_map(|&m| {
-            let scope = Scope::Model(m);
-            let n = res.today_mean(scope, |s| s.unservable as f64);
-            (n > 0.0).then(|| {
-                let share = n / res.today_mean(scope, |s| s.arrivals as f64).max(1.0);
-                format!(
-                    "`{}`: {n:.1} requests per run ({}) are larger than its token limit on their own and can never pass; split them or cut max_tokens",
-                    name(scope),
-                    pct(share)
-                )
-            })
-        })
-        .collect();
-    recs.push(if unservable.is_empty() {
-        "**Request sizes**: no request is too large for its model's token limit.".to_string()
-    } else {
-        format!("**Request sizes**: {}.", unservable.join("; "))
-    });
-    b.push(Block::List(recs));
 
     // Method.
     b.push(Block::Heading("How this was computed".into()));
@@ -435,83 +477,13 @@ fn blocks(sc: &Scenario, res: &PlanResult) -> Vec<Block> {
     b
 }
 
-/// report.md, with the charts as PNG links beside it.
-pub fn report_md(sc: &Scenario, res: &PlanResult) -> String {
-    let mut md = format!("# Capacity plan: {}\n\n", sc.name);
-    for block in blocks(sc, res) {
-        match block {
-            Block::Heading(h) => {
-                let _ = write!(md, "## {h}\n\n");
-            }
-            Block::Para(p) => {
-                let _ = write!(md, "{p}\n\n");
-            }
-            Block::List(items) => {
-                for i in items {
-                    let _ = writeln!(md, "- {i}");
-                }
-                md.push('\n');
-            }
-            Block::Table(head, rows) => {
-                let _ = writeln!(md, "| {} |", head.join(" | "));
-                let _ = writeln!(md, "|---|{}", "---:|".repeat(head.len() - 1));
-                for r in rows {
-                    let _ = writeln!(md, "| {} |", r.join(" | "));
-                }
-                md.push('\n');
-            }
-        }
-    }
-    md += "## Charts\n\n";
-    for (stem, title) in CHARTS {
-        let _ = writeln!(md, "### {title}\n\n![{title}]({stem}.png)\n");
-    }
-    md
-}
-
-/// One self-contained HTML page: no scripts, no fetches, SVG charts inline.
-pub fn report_html(sc: &Scenario, res: &PlanResult, svgs: &[(&str, String)]) -> String {
-    let mut h = String::new();
-    for block in blocks(sc, res) {
-        match block {
-            Block::Heading(t) => {
-                let _ = writeln!(h, "<h2>{}</h2>", escape(&t));
-            }
-            Block::Para(p) => {
-                let _ = writeln!(h, "<p>{}</p>", inline(&p));
-            }
-            Block::List(items) => {
-                h += "<ul>\n";
-                for i in items {
-                    let _ = writeln!(h, "<li>{}</li>", inline(&i));
-                }
-                h += "</ul>\n";
-            }
-            Block::Table(head, rows) => {
-                h += "<table>\n<tr>";
-                for c in head {
-                    let _ = write!(h, "<th>{}</th>", escape(&c));
-                }
-                h += "</tr>\n";
-                for r in rows {
-                    h += "<tr>";
-                    for c in r {
-                        let _ = write!(h, "<td>{}</td>", inline(&c));
-                    }
-                    h += "</tr>\n";
-                }
-                h += "</table>\n";
-            }
-        }
-    }
-    h += &html::charts(CHARTS, svgs);
-    html::page(&format!("Capacity plan: {}", sc.name), "", &h)
-}
-
 /// The lines `ratesim plan` prints: the overall and per-model break points.
 pub fn verdict(sc: &Scenario, res: &PlanResult) -> Vec<String> {
     let s = &res.settings;
     let mut out = vec![format!("objective: {}", s.objective)];
+    if !res.meets_today() {
+        out.push("today's load already fails the objective (see the report's banner)".to_string());
+    }
     for scope in scopes(res) {
         let bp = res.breakpoint(scope);
         let binding = match res.mechanism(sc, scope) {
@@ -521,7 +493,7 @@ pub fn verdict(sc: &Scenario, res: &PlanResult) -> Vec<String> {
         out.push(format!(
             "{}: break point {}{binding}",
             scope.name(sc),
-            bp_text(bp, &s.factors)
+            bp_words(bp, &s.factors)
         ));
     }
     out

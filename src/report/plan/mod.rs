@@ -3,16 +3,19 @@
 //! never seen ratesim.
 //!
 //! `csv` writes the two data files, `charts` the charts, `document` the
-//! text of report.md and report.html (and the terminal verdict); this file
+//! text of report.md and report.html (and the terminal verdict), `render`
+//! those two documents; this file
 //! assembles them and holds the small helpers they share.
 
 mod charts;
 mod csv;
 mod document;
+mod render;
 
 pub use self::charts::{plan_charts, CHARTS};
 pub use self::csv::{breakpoints_csv, plan_csv};
-pub use self::document::{report_html, report_md, verdict};
+pub use self::document::verdict;
+pub use self::render::{report_html, report_md};
 
 use super::charts::ChartError;
 use crate::plan::{PlanResult, Scope};
