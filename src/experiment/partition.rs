@@ -129,8 +129,13 @@ fn merge(masks: &[Vec<bool>], parts: Vec<Outcome>) -> Outcome {
     let rows: Vec<_> = (0..groups)
         .map(|g| parts[engine_of_group[g]].series.rows[g].clone())
         .collect();
-    let mut pairs: Vec<_> = parts.iter().flat_map(|p| p.pairs.iter().cloned()).collect();
-    pairs.sort_by_key(|p| (p.key, p.model));
+    // Pairs and their series rows, together, by (key, model).
+    let mut pairs: Vec<_> = parts
+        .iter()
+        .flat_map(|p| p.pairs.iter().cloned().zip(p.pair_series.rows.iter().cloned()))
+        .collect();
+    pairs.sort_by_key(|(p, _)| (p.key, p.model));
+    let (pairs, pair_rows): (Vec<_>, Vec<_>) = pairs.into_iter().unzip();
     // Each key's limits from its engine, in the single engine's order: by
     // key, then model, each pair's limits as the policy lists them.
     let mut limits: Vec<_> = parts
@@ -162,6 +167,7 @@ fn merge(masks: &[Vec<bool>], parts: Vec<Outcome>) -> Outcome {
     out.series.rows = rows;
     out.total = total;
     out.pairs = pairs;
+    out.pair_series.rows = pair_rows;
     out.limits = limits;
     out.lockouts = lockouts;
     out.events = events;

@@ -72,16 +72,23 @@ pub fn inline(s: &str) -> String {
 }
 
 /// An SVG document made fit to inline in HTML: no XML prolog, no namespace URLs.
+///
+/// The chart's own `viewBox` is kept (panel charts are taller than 700 px);
+/// one is added only to an SVG that has none.
 fn inline_svg(svg: &str) -> String {
     let start = svg.find("<svg").unwrap_or(0);
-    svg[start..]
-        .replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1)
+    let svg = &svg[start..];
+    let has_view_box = svg
+        .find('>')
+        .is_some_and(|end| svg[..end].contains("viewBox="));
+    let attrs = if has_view_box {
+        "<svg role=\"img\" style=\"max-width:100%;height:auto\""
+    } else {
+        "<svg role=\"img\" viewBox=\"0 0 1200 700\" style=\"max-width:100%;height:auto\""
+    };
+    svg.replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1)
         .replacen(" xmlns:xlink=\"http://www.w3.org/1999/xlink\"", "", 1)
-        .replacen(
-            "<svg",
-            "<svg role=\"img\" viewBox=\"0 0 1200 700\" style=\"max-width:100%;height:auto\"",
-            1,
-        )
+        .replacen("<svg", attrs, 1)
 }
 
 #[cfg(test)]
