@@ -35,7 +35,8 @@ enum Command {
     Plan(cli::plan::Args),
     /// Check a scenario without running it.
     Validate(cli::validate::Args),
-    /// Print the resolved limits of every model (or one), and the rule behind each.
+    /// Print the limit table, then every model's (or one's) resolved limits
+    /// and the rule behind each.
     Policy(cli::policy::Args),
     /// Convert recorded request logs to the canonical trace, or summarise a trace.
     Trace(cli::trace::Args),

@@ -18,8 +18,8 @@ pub enum Template {
     /// A chat service and a bursty summariser sharing one key, with
     /// thresholds and a comparison.
     ChatService,
-    /// A batch job on a key of its own sending faster than its limits, with
-    /// a comparison and a capacity plan.
+    /// An embedding job within its limit and thumbnails in bursts over
+    /// theirs, with a comparison and a capacity plan.
     BatchJob,
     /// Replay of a recorded trace (a sample is written beside it).
     TraceReplay,

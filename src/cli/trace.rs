@@ -56,7 +56,7 @@ enum Action {
         #[arg(long, value_name = "FORMAT", value_parser = formats())]
         from: Option<String>,
         /// Resolve models with this scenario's policy (default: the venice preset).
-        #[arg(long)]
+        #[arg(long, value_name = "FILE")]
         scenario: Option<PathBuf>,
     },
 }
