@@ -1,13 +1,14 @@
 //! The `ratesim` command line: parses arguments, calls the library, prints.
 //! Exit codes: 0 success, 2 bad input (scenario, trace, arguments), 3 a CI
-//! gate that did not pass (`plan --check`), 1 anything else.
+//! gate that did not pass (a threshold of `run` or `compare`, `plan
+//! --check`), 1 anything else.
 //!
 //! Each command lives in its own module under [`cli`]; this file only parses,
 //! dispatches and maps errors to exit codes.
 
 mod cli;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use cli::{GateFailed, InputError};
 use std::process::ExitCode;
 
@@ -30,16 +31,21 @@ enum Command {
     /// and write a ranked report with charts.
     Compare(cli::compare::Args),
     /// Capacity plan: sweep the offered load to find where the objective
-    /// breaks, per model and overall, and what to change (see docs/plan.md).
+    /// breaks, per model and overall, and what to change.
     Plan(cli::plan::Args),
     /// Check a scenario without running it.
     Validate(cli::validate::Args),
-    /// Print the resolved limits of every model (or one), and the rule behind each.
+    /// Print the limit table, then every model's (or one's) resolved limits
+    /// and the rule behind each.
     Policy(cli::policy::Args),
     /// Convert recorded request logs to the canonical trace, or summarise a trace.
     Trace(cli::trace::Args),
     /// List the client strategy presets, or print one's full composition.
     Strategies(cli::strategies::Args),
+    /// Write a commented starter scenario that validates and runs.
+    Init(cli::init::Args),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(cli::completions::Args),
 }
 
 fn main() -> ExitCode {
@@ -56,6 +62,8 @@ fn main() -> ExitCode {
         Command::Policy(args) => cli::policy::run(args),
         Command::Trace(args) => cli::trace::run(args),
         Command::Strategies(args) => cli::strategies::run(args),
+        Command::Init(args) => cli::init::run(args),
+        Command::Completions(args) => cli::completions::run(args, &mut Cli::command()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -78,5 +86,54 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    /// Every command, positional argument and option says what it is, and
+    /// no help text sends an installed binary's user to a path it lacks.
+    #[test]
+    fn every_command_and_argument_has_help() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            let path = format!("{path} {}", cmd.get_name());
+            if cmd.get_about().is_none() && path != "ratesim help" && !path.contains(" help ") {
+                missing.push(format!("{path}: no about"));
+            }
+            let mut texts: Vec<String> =
+                cmd.get_about().map(|a| a.to_string()).into_iter().collect();
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                if id == "help" || id == "version" {
+                    continue;
+                }
+                match arg.get_help() {
+                    Some(h) => texts.push(h.to_string()),
+                    None => missing.push(format!("{path} {id}: no help")),
+                }
+                if let Some(h) = arg.get_long_help() {
+                    texts.push(h.to_string());
+                }
+            }
+            for t in texts {
+                if t.contains("docs/") || t.contains(".md") {
+                    missing.push(format!("{path}: help points to a file: {t}"));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                walk(sub, &path, missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&Cli::command(), "", &mut missing);
+        assert!(missing.is_empty(), "{}", missing.join("\n"));
+    }
+
+    #[test]
+    fn the_command_definitions_are_consistent() {
+        Cli::command().debug_assert();
     }
 }

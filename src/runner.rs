@@ -19,7 +19,8 @@ pub enum RunError {
     Chart(#[from] crate::report::charts::ChartError),
     #[error("{0}")]
     Pool(String),
-    #[error("cannot write {path}: {source}")]
+    /// The OS error is the source, printed after this by `{:#}`, not in it.
+    #[error("cannot write {path}")]
     Io {
         path: PathBuf,
         source: std::io::Error,

@@ -182,3 +182,154 @@ fn the_readme_gate_on_quickstart_holds() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(String::from_utf8_lossy(&o.stdout).contains("all 2 threshold(s) hold"));
 }
+
+/// compare checks the thresholds on every strategy's means: one strategy
+/// that crosses one exits 3 and is named; all holding exits 0.
+#[test]
+fn compare_gates_every_strategy_on_its_means() {
+    let t = TempDir::new("gates-compare");
+    let sc = repo("tests/fixtures/compare.toml");
+    let run = |extra: &[&str]| {
+        let out = t.path().join("out");
+        let mut args = vec![
+            "compare",
+            sc.to_str().unwrap(),
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        ratesim(&args)
+    };
+    // no-retry gives up on every 429; the retrying strategies deliver more.
+    let o = run(&["--threshold", "gave_up<=0"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert!(err.contains("crossed by"), "{err}");
+    assert!(
+        err.contains("no-retry: total: gave_up<=0: gave_up is"),
+        "{err}"
+    );
+    assert!(t.path().join("out/compare_summary.csv").exists());
+    // The means in the message are compare_summary.csv's.
+    let mut csv = csv::Reader::from_path(t.path().join("out/compare_summary.csv")).unwrap();
+    let header = csv.headers().unwrap().clone();
+    let col = header.iter().position(|h| h == "gave_up_mean").unwrap();
+    let no_retry = csv
+        .records()
+        .map(Result::unwrap)
+        .find(|r| &r[0] == "no-retry")
+        .unwrap();
+    let mean: f64 = no_retry[col].parse().unwrap();
+    assert!(mean > 0.0);
+    let o = run(&["--threshold", "attempts_per_request<=100"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        out.contains("all 1 threshold(s) hold for every strategy"),
+        "{out}"
+    );
+    // A figure that does not exist is bad input, before any run.
+    let o = run(&["--threshold", "gaveup<=0"]);
+    assert_eq!(o.status.code(), Some(2));
+    // The scenario's [thresholds] count too.
+    let text = std::fs::read_to_string(&sc).unwrap();
+    let gated = t.path().join("gated.toml");
+    std::fs::write(
+        &gated,
+        format!("{text}\n[thresholds]\nburst = [\"gave_up<=0\"]\n"),
+    )
+    .unwrap();
+    let o = ratesim(&[
+        "compare",
+        gated.to_str().unwrap(),
+        "--quiet",
+        "--out",
+        t.path().join("gated").to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// README's compare gate: quickstart's image batch with Venice's own
+/// clients is never locked out and gives up on nothing.
+#[test]
+fn the_readme_compare_gate_on_quickstart_holds() {
+    let t = TempDir::new("gates-readme-compare");
+    let q = repo("scenarios/quickstart.toml");
+    let o = ratesim(&[
+        "compare",
+        q.to_str().unwrap(),
+        "--quiet",
+        "--out",
+        t.path().join("out").to_str().unwrap(),
+        "--strategies",
+        "venice-py,venice-docs-example",
+        "--threshold",
+        "locked_out_s<=0",
+        "--threshold",
+        "gave_up<=0",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("all 2 threshold(s) hold"));
+}
+
+/// --export-markdown's run table holds summary.csv's cells, a row per group
+/// and the total, under a line naming the scenario and seed.
+#[test]
+fn export_markdown_of_a_run_equals_summary_csv() {
+    let t = TempDir::new("gates-md");
+    let out = t.path().join("out");
+    let md_path = t.path().join("summary.md");
+    let small = repo("tests/fixtures/small.toml");
+    let o = ratesim(&[
+        "run",
+        small.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--export-markdown",
+        md_path.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let md = std::fs::read_to_string(&md_path).unwrap();
+    assert!(md.starts_with("# small: run summary\n"), "{md}");
+    assert!(md.contains("Scenario `small`, seed 99,"), "{md}");
+    let rows: Vec<Vec<&str>> = md
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| group"))
+        .map(|l| l.trim_matches('|').split(" | ").map(str::trim).collect())
+        .collect();
+    let mut csv = csv::Reader::from_path(out.join("summary.csv")).unwrap();
+    let header = csv.headers().unwrap().clone();
+    let records: Vec<csv::StringRecord> = csv.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), records.len(), "{md}");
+    let columns = [
+        "group",
+        "strategy",
+        "arrivals",
+        "succeeded",
+        "gave_up",
+        "refused_locally",
+        "rejected_429",
+        "share_429",
+        "goodput_rpm",
+        "completion_p50_s",
+        "completion_p99_s",
+        "locked_out_s",
+    ];
+    for (row, rec) in rows.iter().zip(&records) {
+        for (cell, name) in row.iter().zip(columns) {
+            let i = header.iter().position(|h| h == name).unwrap();
+            assert_eq!(*cell, &rec[i], "{name} in {md}");
+        }
+    }
+}

@@ -2,23 +2,33 @@
 //! replications; the ranked verdict on stdout, the report files on disk.
 
 use super::{
-    check_jobs, emit, input, limits, load, progress, run_error, write_file_atomically, write_files,
-    Batch,
+    check_jobs, emit, gates, input, limits, load, progress, run_error, write_file_atomically,
+    write_files, Batch,
 };
 use anyhow::Result;
+use ratesim::report::terminal;
 use ratesim::scenario::validate::default_out_dir;
 use std::path::PathBuf;
 use std::time::Instant;
 
 #[derive(clap::Args)]
 pub struct Args {
+    /// The scenario file (TOML); its [compare] table lists the strategies
+    /// and the groups that get them.
     scenario: PathBuf,
-    /// Strategy preset names, comma-separated (default: the scenario's [compare] list).
-    #[arg(long, value_delimiter = ',')]
+    /// Strategy preset names, comma-separated (default: the scenario's
+    /// [compare] list; `ratesim strategies` lists the presets).
+    #[arg(long, value_delimiter = ',', value_name = "NAMES")]
     strategies: Vec<String>,
     /// Replications per strategy (default: the scenario's, else 10).
     #[arg(long)]
     replications: Option<u32>,
+    /// A CI gate, checked with the scenario's [thresholds] on every
+    /// strategy's means across replications: `[GROUP:]FIGURE<=VALUE`, e.g.
+    /// `share_429<=1%`. Every strategy must hold every threshold, or the
+    /// command exits 3. Repeatable.
+    #[arg(long = "threshold", value_name = "TERM")]
+    thresholds: Vec<String>,
     #[command(flatten)]
     batch: Batch,
 }
@@ -28,6 +38,7 @@ pub fn run(args: Args) -> Result<()> {
         scenario: path,
         strategies: flag_strategies,
         replications,
+        thresholds: threshold_flags,
         batch:
             Batch {
                 seed,
@@ -36,9 +47,11 @@ pub fn run(args: Args) -> Result<()> {
                 quiet,
                 allow_large,
                 export_json,
+                export_markdown,
             },
     } = args;
     let sc = load(&path)?;
+    let thresholds = gates::gather(&sc, &threshold_flags)?;
     let spec = sc.compare.clone();
     let strategies = if flag_strategies.is_empty() {
         spec.as_ref()
@@ -85,7 +98,7 @@ pub fn run(args: Args) -> Result<()> {
     let dir = out.unwrap_or_else(|| default_out_dir(&sc).join("compare"));
     let total = (plan.strategies.len() as u64) * u64::from(replications);
     let bar = progress(total, quiet);
-    bar.set_message(format!("comparing {} strategies", plan.strategies.len()));
+    bar.set_message("compare");
     let wall = Instant::now();
     let comparison =
         ratesim::compare::run_with_threads(&sc, &plan, jobs, &|| bar.inc(1)).map_err(run_error)?;
@@ -96,6 +109,11 @@ pub fn run(args: Args) -> Result<()> {
     if let Some(path) = &export_json {
         let json = ratesim::report::export::compare_json(&sc, &comparison);
         write_file_atomically(path, &json)?;
+        written.push(path.clone());
+    }
+    if let Some(path) = &export_markdown {
+        let md = ratesim::report::markdown::compare_markdown(&sc, &comparison);
+        write_file_atomically(path, &md)?;
         written.push(path.clone());
     }
     let est: Vec<_> = (0..plan.strategies.len())
@@ -110,7 +128,7 @@ pub fn run(args: Args) -> Result<()> {
         plan.base_seed + u64::from(replications) - 1
     );
     for line in ratesim::report::compare::verdict(&comparison, &est) {
-        text += &format!("- {line}\n");
+        text += &terminal::bullet(&line, terminal::WIDTH);
     }
     text.push('\n');
     for f in &written {
@@ -118,9 +136,65 @@ pub fn run(args: Args) -> Result<()> {
     }
     let events: u64 = comparison.runs.iter().map(|r| r.events).sum();
     text += &format!(
-        "{total} runs, {events} events, {elapsed:.2} s wall on {} thread(s), {:.2}M events/s\n",
+        "{total} runs on {} thread(s), {}\n",
         jobs.unwrap_or_else(rayon::current_num_threads),
-        events as f64 / elapsed.max(1e-9) / 1e6
+        terminal::throughput(events, elapsed)
     );
-    emit(&text)
+    emit(&text)?;
+    check(&sc, &comparison, &est, &thresholds)
+}
+
+/// The thresholds on every strategy's means (see [`gates`] for which ones
+/// compare can check): a line on stdout when all hold, exit 3 otherwise.
+fn check(
+    sc: &ratesim::scenario::Scenario,
+    c: &ratesim::compare::Comparison,
+    est: &[Vec<ratesim::stats::Estimate>],
+    thresholds: &[ratesim::threshold::Threshold],
+) -> Result<()> {
+    let compared: Vec<&str> = c
+        .plan
+        .groups
+        .iter()
+        .map(|&g| sc.groups[g].name.as_str())
+        .collect();
+    let (checked, skipped): (Vec<_>, Vec<_>) = thresholds.iter().partition(|t| match &t.group {
+        None => true,
+        Some(g) => compared == [g.as_str()],
+    });
+    let mut text = String::new();
+    if !skipped.is_empty() {
+        let names: Vec<String> = skipped.iter().map(|t| t.to_string()).collect();
+        text += &format!(
+            "not checked (compare measures the compared groups, {}, together): {}\n",
+            compared.join(", "),
+            names.join("; ")
+        );
+    }
+    let mut failed = Vec::new();
+    let mut crossed = 0;
+    let mut failing = vec![false; est.len()];
+    for t in &checked {
+        let before = failed.len();
+        for (s, e) in est.iter().enumerate() {
+            if let Some(why) = gates::crossing(t, e[gates::metric_index(t)].mean) {
+                failed.push(format!("{}: {why}", c.plan.strategies[s].name));
+                failing[s] = true;
+            }
+        }
+        crossed += usize::from(failed.len() > before);
+    }
+    emit(&text)?;
+    let means = format!("means of {} replication(s)", c.plan.replications);
+    emit(&gates::verdict(
+        checked.len(),
+        crossed,
+        &failed,
+        &format!(" for every strategy, on the {means}"),
+        &format!(
+            " by {} of {} strategies, on the {means}",
+            failing.iter().filter(|f| **f).count(),
+            est.len()
+        ),
+    )?)
 }

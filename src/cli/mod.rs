@@ -3,6 +3,9 @@
 //! flags of the commands that run many simulations.
 
 pub mod compare;
+pub mod completions;
+pub mod gates;
+pub mod init;
 pub mod plan;
 pub mod policy;
 pub mod run;
@@ -53,12 +56,17 @@ pub struct Batch {
     #[arg(long)]
     pub quiet: bool,
     /// Run even when the work or memory estimate exceeds the documented
-    /// limits (docs/scenario.md, "Limits").
+    /// limits (the scenario documentation's "Limits").
     #[arg(long)]
     pub allow_large: bool,
-    /// Also write the summary as JSON to FILE (schema in docs/outputs.md).
+    /// Also write the summary as JSON to FILE (every figure per strategy,
+    /// mean and 95% half-width; schema 1).
     #[arg(long, value_name = "FILE")]
     pub export_json: Option<PathBuf>,
+    /// Also write the summary as Markdown to FILE (a table per strategy and
+    /// the findings), e.g. for $GITHUB_STEP_SUMMARY.
+    #[arg(long, value_name = "FILE")]
+    pub export_markdown: Option<PathBuf>,
 }
 
 /// The cost limits in force: the documented defaults, scaled by
@@ -157,7 +165,17 @@ pub fn emit(text: &str) -> Result<()> {
     Ok(())
 }
 
-/// A progress bar on stderr, hidden when stderr is not a terminal or when asked.
+/// The progress bar's layout: at most 80 columns with a message of up to
+/// [`PROGRESS_MSG`] characters and up to 99,999 runs (`{elapsed}` and
+/// `{eta}` print compactly, e.g. `12s`, `3m`).
+const PROGRESS_TEMPLATE: &str = "{msg} [{bar:24}] {pos}/{len} runs, {elapsed}, ~{eta} left";
+
+/// The longest progress message ("plan round 12/14").
+#[cfg(test)]
+const PROGRESS_MSG: usize = 16;
+
+/// A progress bar on stderr that knows its total before it starts, hidden
+/// when stderr is not a terminal or when asked.
 pub fn progress(total: u64, quiet: bool) -> indicatif::ProgressBar {
     use std::io::IsTerminal;
     if quiet || !std::io::stderr().is_terminal() {
@@ -165,11 +183,9 @@ pub fn progress(total: u64, quiet: bool) -> indicatif::ProgressBar {
     }
     let bar = indicatif::ProgressBar::new(total);
     bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{msg} [{bar:40}] {pos}/{len} runs, {elapsed} elapsed, ~{eta} left",
-        )
-        .expect("static template")
-        .progress_chars("=> "),
+        indicatif::ProgressStyle::with_template(PROGRESS_TEMPLATE)
+            .expect("static template")
+            .progress_chars("=> "),
     );
     bar
 }
@@ -220,4 +236,22 @@ pub fn preset_policy(table: &Preset) -> Result<Policy, CatalogueError> {
         lockout: Default::default(),
         header_units: Default::default(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    /// The bar at its widest: the longest message, 99,999 runs, four
+    /// characters of elapsed time and of ETA.
+    #[test]
+    fn the_progress_bar_fits_80_columns() {
+        let widest = super::PROGRESS_TEMPLATE
+            .replace("{msg}", &"m".repeat(super::PROGRESS_MSG))
+            .replace("{bar:24}", &"=".repeat(24))
+            .replace("{pos}", "99999")
+            .replace("{len}", "99999")
+            .replace("{elapsed}", "100h")
+            .replace("{eta}", "100h");
+        assert!(!widest.contains('{'), "{widest}");
+        assert!(widest.chars().count() <= 80, "{widest}");
+    }
 }

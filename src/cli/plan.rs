@@ -1,13 +1,22 @@
 //! `ratesim plan`: the capacity plan; the verdict on stdout, the report
 //! files on disk.
+//!
+//! The plan runs in rounds (the trace probe, the grid, each bisection step,
+//! the analysis runs, and the own-keys sweep when a shared key's lockout
+//! breaks a model), and only the finished round tells the next one's runs.
+//! So the progress bar shows one round at a time, its total known before it
+//! starts, under "plan round i/n" where n is the most rounds the plan can
+//! take; it never moves backwards.
 
 use super::{
     check_jobs, emit, input, limits, load, progress, run_error, write_file_atomically, write_files,
     Batch, GateFailed,
 };
 use anyhow::Result;
+use ratesim::report::terminal;
 use ratesim::scenario::validate::default_out_dir;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 #[derive(clap::Args)]
@@ -16,10 +25,12 @@ use std::time::Instant;
     mut_arg("jobs", |a| a.help("Threads to run simulations on (default: every core)")),
 )]
 pub struct Args {
+    /// The scenario file (TOML); its [plan] table holds the objective and
+    /// the sweep (every key is optional).
     scenario: PathBuf,
     /// Objective terms over the scenario's [plan] table, e.g.
     /// "share_429<=1%,p99<=60s,gave_up<=0" (a term may be "none").
-    #[arg(long)]
+    #[arg(long, value_name = "TERMS")]
     objective: Option<String>,
     /// Replications per load factor (default: the scenario's, else 8).
     #[arg(long)]
@@ -46,6 +57,7 @@ pub fn run(args: Args) -> Result<()> {
                 quiet,
                 allow_large,
                 export_json,
+                export_markdown,
             },
     } = args;
     let sc = load(&path)?;
@@ -69,10 +81,16 @@ pub fn run(args: Args) -> Result<()> {
     check_plan_cost(&sc, &settings, &limits(allow_large))?;
     let dir = out.unwrap_or_else(|| default_out_dir(&sc).join("plan"));
     let bar = progress(0, quiet);
-    bar.set_message("planning");
+    let rounds = max_rounds(&sc, &settings);
+    let round = AtomicU64::new(0);
     let wall = Instant::now();
     let result = ratesim::plan::run_with_threads(&sc, &settings, jobs, &|p| match p {
-        ratesim::plan::Progress::Planned(n) => bar.inc_length(n),
+        ratesim::plan::Progress::Planned(n) => {
+            let i = round.fetch_add(1, Ordering::Relaxed) + 1;
+            bar.reset();
+            bar.set_length(n);
+            bar.set_message(format!("plan round {i}/{rounds}"));
+        }
         ratesim::plan::Progress::Done => bar.inc(1),
     })
     .map_err(run_error)?;
@@ -84,6 +102,11 @@ pub fn run(args: Args) -> Result<()> {
         write_file_atomically(path, &ratesim::report::export::plan_json(&sc, &result))?;
         written.push(path.clone());
     }
+    if let Some(path) = &export_markdown {
+        let md = ratesim::report::markdown::plan_markdown(&sc, &result);
+        write_file_atomically(path, &md)?;
+        written.push(path.clone());
+    }
     let mut text = format!(
         "{}: capacity plan, {} replication(s) per load, seeds {}..{}\n\n",
         sc.name,
@@ -92,7 +115,7 @@ pub fn run(args: Args) -> Result<()> {
         settings.base_seed + u64::from(settings.replications) - 1
     );
     for line in ratesim::report::plan::verdict(&sc, &result) {
-        text += &format!("- {line}\n");
+        text += &terminal::bullet(&line, terminal::WIDTH);
     }
     text.push('\n');
     for f in &written {
@@ -121,6 +144,28 @@ pub fn run(args: Args) -> Result<()> {
         ))));
     }
     Ok(())
+}
+
+/// The most rounds a plan takes: the probe of trace groups' models, the
+/// grid, each bisection step, the analysis runs, and the own-keys sweep
+/// (its grid and bisection steps) when groups share a key.
+fn max_rounds(sc: &ratesim::scenario::Scenario, s: &ratesim::plan::Settings) -> u64 {
+    use ratesim::scenario::Workload;
+    let traces = sc
+        .groups
+        .iter()
+        .any(|g| matches!(g.workload, Workload::Trace { .. }));
+    let synthetic: Vec<_> = sc
+        .groups
+        .iter()
+        .filter(|g| matches!(g.workload, Workload::Synthetic(_)))
+        .collect();
+    let shared = synthetic
+        .iter()
+        .enumerate()
+        .any(|(i, g)| synthetic[..i].iter().any(|h| h.key == g.key));
+    let steps = u64::from(s.bisect_steps);
+    u64::from(traces) + 1 + steps + 1 + if shared { 1 + steps } else { 0 }
 }
 
 /// Refuses a plan whose runs would take too long or too much memory: every

@@ -1,24 +1,25 @@
-//! `ratesim policy`: print the resolved limit table, or import the provider's
-//! own JSON into `[[policy.models]]` entries.
+//! `ratesim policy`: print the limit table and every model's limits resolved
+//! against it, or import the provider's own JSON into `[[policy.models]]`
+//! entries.
 
 use super::{emit, input, load, out_file, preset_policy};
 use anyhow::{Context, Result};
 use clap::Subcommand;
-use ratesim::policy::describe::describe;
+use ratesim::policy::describe::{describe, describe_preset};
 use ratesim::policy::presets::{preset, DEFAULT_PRESET, PRESETS};
 use ratesim::suggest::close_matches;
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Only this model.
-    #[arg(long)]
+    /// Only this model's row (a model id of the catalogue or the scenario).
+    #[arg(long, value_name = "ID")]
     model: Option<String>,
     /// The limit table to resolve against (default: venice).
-    #[arg(long)]
+    #[arg(long, value_name = "NAME", value_parser = clap::builder::PossibleValuesParser::new(PRESETS.iter().map(|p| p.name)))]
     preset: Option<String>,
     /// Resolve with this scenario's policy (overrides and added models).
-    #[arg(long)]
+    #[arg(long, value_name = "FILE")]
     scenario: Option<PathBuf>,
     #[command(subcommand)]
     action: Option<Action>,
@@ -65,7 +66,15 @@ pub fn run(args: Args) -> Result<()> {
         .model
         .map(|m| policy.model_index(&m).map_err(input))
         .transpose()?;
-    emit(&describe(&policy, id))
+    let mut text = String::new();
+    if id.is_none() {
+        if let Some(table) = preset(&policy.preset) {
+            text += &describe_preset(table);
+            text += "\nthe model catalogue, resolved against it:\n";
+        }
+    }
+    text += &describe(&policy, id);
+    emit(&text)
 }
 
 fn import(file: &Path, out: Option<PathBuf>) -> Result<()> {

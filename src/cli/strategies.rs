@@ -5,7 +5,7 @@ use anyhow::Result;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The preset to print in full.
+    /// The preset to print in full (default: list them all).
     name: Option<String>,
 }
 

@@ -15,15 +15,23 @@ pub struct Args {
     action: Action,
 }
 
+/// The values of `--from`: every format's name.
+fn formats() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(Format::ALL.map(Format::name))
+}
+
 #[derive(Subcommand)]
 enum Action {
-    /// Convert a log export to the canonical CSV trace (docs/traces.md).
+    /// Convert a log export (LiteLLM, Helicone, OpenTelemetry, OpenAI batch)
+    /// to the canonical CSV trace.
     Convert {
+        /// The log file to read.
         input: PathBuf,
-        /// canonical, litellm-csv, litellm-json, helicone, otel, openai-batch.
-        #[arg(long)]
-        from: String,
-        #[arg(long)]
+        /// The input's format (default: told from the file's first bytes).
+        #[arg(long, value_name = "FORMAT", value_parser = formats())]
+        from: Option<String>,
+        /// The canonical trace CSV to write.
+        #[arg(long, value_name = "FILE")]
         out: PathBuf,
         /// Skip malformed rows (counted and listed) instead of stopping.
         #[arg(long)]
@@ -38,14 +46,17 @@ enum Action {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
-    /// Print duration, load per minute and model, the burstiest minute, token sizes
-    /// and the share of requests too big for their model's TPM.
+    /// Print duration, load per minute and model against its RPM and TPM, the
+    /// minutes over them, the burstiest minute, token sizes and the requests
+    /// too big for their model's TPM.
     Stats {
+        /// The trace: a canonical CSV or any log `convert` reads.
         trace: PathBuf,
-        #[arg(long, default_value = "canonical")]
-        from: String,
+        /// The trace's format (default: told from the file's first bytes).
+        #[arg(long, value_name = "FORMAT", value_parser = formats())]
+        from: Option<String>,
         /// Resolve models with this scenario's policy (default: the venice preset).
-        #[arg(long)]
+        #[arg(long, value_name = "FILE")]
         scenario: Option<PathBuf>,
     },
 }
@@ -56,7 +67,11 @@ fn default_policy() -> Policy {
 }
 
 pub fn run(Args { action }: Args) -> Result<()> {
-    let format = |name: &str| Format::from_name(name).map_err(input);
+    // A name clap checked, or the format the file's start shows.
+    let format = |name: &Option<String>, path: &std::path::Path| match name {
+        Some(n) => Format::from_name(n).map_err(input),
+        None => import::detect::detect(path).map_err(input),
+    };
     match action {
         Action::Convert {
             input: path,
@@ -67,7 +82,7 @@ pub fn run(Args { action }: Args) -> Result<()> {
             rate,
             seed,
         } => {
-            let format = format(&from)?;
+            let format = format(&from, &path)?;
             let arrivals = match (&rate, format) {
                 (Some(r), Format::OpenaiBatch) => {
                     let per_sec = match ratesim::time::parse_rate(r) {
@@ -149,7 +164,7 @@ pub fn run(Args { action }: Args) -> Result<()> {
             from,
             scenario,
         } => {
-            let format = format(&from)?;
+            let format = format(&from, &trace)?;
             if format == Format::OpenaiBatch {
                 return Err(input(
                     "an OpenAI batch file has no times; convert it with --rate first",

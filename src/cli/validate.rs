@@ -15,6 +15,7 @@ use std::path::PathBuf;
 
 #[derive(clap::Args)]
 pub struct Args {
+    /// The scenario file (TOML) to check, with every row of its traces.
     scenario: PathBuf,
 }
 

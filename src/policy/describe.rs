@@ -1,10 +1,14 @@
-//! `ratesim policy`: the resolved limit table as plain aligned text.
+//! `ratesim policy`: the limit table and the resolved catalogue as plain
+//! aligned text.
 //!
 //! Users need to see which limits a scenario actually applies and why (which
 //! rule of the resolution order produced each row) before trusting a
-//! simulation built on them. The output is plain text with aligned columns,
+//! simulation built on them. The table comes first, every class row of the
+//! preset, including classes no catalogue model uses (a model a user adds
+//! may), then each model with the class it resolved to. The output is plain text with aligned columns,
 //! so it reads the same in a terminal, a log and a code review.
 
+use crate::policy::presets::Preset;
 use crate::policy::{
     Counts, HeaderUnits, LimitSpec, ModelId, ModelType, Policy, ResolvedModel, Rule,
 };
@@ -69,6 +73,48 @@ pub fn describe(policy: &Policy, model: Option<ModelId>) -> String {
     out.push('\n');
     out.push_str(&table(&rows, 4));
     out
+}
+
+/// Every row of a limit table: each class with its RPM and TPM, and the
+/// models that fall to it ([`describe`] shows which model gets which).
+pub fn describe_preset(p: &Preset) -> String {
+    let limit = |x: Option<u64>| x.map_or("-".to_string(), thousands);
+    let mut rows: Vec<Vec<String>> = vec![["applies to", "class", "RPM", "TPM"]
+        .map(String::from)
+        .to_vec()];
+    let mut add = |what: &str, class: &str, rpm: u64, tpm: Option<u64>| {
+        rows.push(vec![
+            what.to_string(),
+            class.to_string(),
+            thousands(rpm),
+            limit(tpm),
+        ]);
+    };
+    let sizes = if p.embedding.is_some() {
+        "text (size)"
+    } else {
+        "text, embedding (size)"
+    };
+    for &(class, rpm, tpm) in p.size_classes {
+        add(sizes, class, rpm, tpm);
+    }
+    for &(class, rpm, tpm) in p.providers {
+        add("text (provider)", class, rpm, tpm);
+    }
+    if let Some((rpm, tpm)) = p.embedding {
+        add("embedding", "Embedding", rpm, tpm);
+    }
+    for &(class, rpm) in p.image_classes {
+        add("image", class, rpm, None);
+    }
+    add("tts", "TTS", p.tts_rpm, None);
+    add("asr", "ASR", p.asr_rpm, None);
+    format!(
+        "limit table {} ({}); video and music are not limited\n{}",
+        p.name,
+        p.description,
+        table(&rows, 2)
+    )
 }
 
 /// The one-line summary of the unpublished choices.

@@ -7,10 +7,12 @@ pub mod compare;
 pub mod export;
 pub mod html;
 pub mod numbers;
+pub mod markdown;
 pub mod plan;
 pub mod ratelimit_log;
 pub mod requests;
 pub mod summary;
+pub mod terminal;
 pub mod timecharts;
 pub mod timeseries;
 

@@ -1,11 +1,11 @@
-//! summary.csv, utilisation.csv and the terminal summary of one run.
+//! summary.csv and utilisation.csv of one run (the terminal summary is in
+//! [`super::terminal`]).
 
 use crate::outcome::GroupStats;
 use crate::outcome::Outcome;
 use crate::response::Cause;
 use crate::scenario::Scenario;
 use crate::strategy::{GiveUp, Refusal};
-use std::fmt::Write as _;
 
 /// The numeric columns of summary.csv (after `group`, `strategy`, `seed`), in
 /// order, with their decimals (`None` for counts). Documented in docs/outputs.md.
@@ -189,97 +189,4 @@ pub fn utilisation_csv(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
         })
         .collect();
     csv_bytes(&header, &rows)
-}
-
-fn pct(x: f64) -> String {
-    format!("{:.1}%", x * 100.0)
-}
-
-/// A table for the terminal: one column per group plus the total.
-pub fn summary_table(scenario: &Scenario, outcome: &Outcome) -> String {
-    let minutes = outcome.horizon.as_secs_f64() / 60.0;
-    let mut cols: Vec<(&str, &GroupStats)> = scenario
-        .groups
-        .iter()
-        .map(|g| g.name.as_str())
-        .zip(&outcome.groups)
-        .collect();
-    if cols.len() > 1 {
-        cols.push(("total", &outcome.total));
-    }
-    type Row = (&'static str, fn(&GroupStats, f64) -> String);
-    let rows: &[Row] = &[
-        ("arrivals", |s, _| s.arrivals.to_string()),
-        ("succeeded", |s, _| s.succeeded.to_string()),
-        ("gave up", |s, _| s.gave_up_total().to_string()),
-        ("refused by client", |s, _| s.refused_total().to_string()),
-        ("unservable", |s, _| s.unservable.to_string()),
-        ("in flight at end", |s, _| s.in_flight.to_string()),
-        ("attempts", |s, _| s.attempts.to_string()),
-        ("429 (rpm/rpd/tpm/lock/ovl)", |s, _| {
-            format!(
-                "{} ({}/{}/{}/{}/{})",
-                s.rejected_total(),
-                s.rejected_by(Cause::Requests),
-                s.rejected_by(Cause::RequestsPerDay),
-                s.rejected_by(Cause::Tokens),
-                s.rejected_by(Cause::Lockout),
-                s.rejected_by(Cause::Overloaded)
-            )
-        }),
-        ("5xx", |s, _| s.errors_5xx.to_string()),
-        ("429 share of attempts", |s, _| pct(s.share_429())),
-        ("attempts per request", |s, _| {
-            format!("{:.2} (max {})", s.attempts_per_request(), s.max_attempts)
-        }),
-        ("goodput req/min", |s, m| {
-            format!("{:.1}", s.succeeded as f64 / m)
-        }),
-        ("goodput tokens/min", |s, m| {
-            format!("{:.0}", (s.tokens_in + s.tokens_out) as f64 / m)
-        }),
-        ("completion p50/p99 (s)", |s, _| {
-            format!(
-                "{:.2} / {:.2}",
-                s.completion_quantile(0.5),
-                s.completion_quantile(0.99)
-            )
-        }),
-        ("completion max (s)", |s, _| {
-            format!("{:.2}", s.completion_max())
-        }),
-        ("locked out (s)", |s, _| {
-            format!("{:.0}", s.locked_out.as_secs_f64())
-        }),
-    ];
-    let label_w = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
-    let cells: Vec<Vec<String>> = cols
-        .iter()
-        .map(|(_, s)| rows.iter().map(|r| (r.1)(s, minutes)).collect())
-        .collect();
-    let widths: Vec<usize> = cols
-        .iter()
-        .zip(&cells)
-        .map(|((name, _), c)| {
-            c.iter()
-                .map(String::len)
-                .chain([name.len()])
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let mut out = String::new();
-    let _ = write!(out, "{:label_w$}", "");
-    for ((name, _), w) in cols.iter().zip(&widths) {
-        let _ = write!(out, "  {name:>w$}");
-    }
-    out.push('\n');
-    for (i, (label, _)) in rows.iter().enumerate() {
-        let _ = write!(out, "{label:label_w$}");
-        for (c, w) in cells.iter().zip(&widths) {
-            let _ = write!(out, "  {:>w$}", c[i]);
-        }
-        out.push('\n');
-    }
-    out
 }

@@ -225,8 +225,8 @@ pacer = { kind = "token-bucket", rpm = 60, burst = "0s", start = "empty", poll =
 /// `Retry-After`, else `2^(n-1)` s capped at 60 s with +-10% jitter; 3 retries.
 pub const VENICE_PY: Preset = Preset {
     name: "venice-py",
-    summary: "venice-py: pause at remaining-requests 0 until the reset; Retry-After else 2^(n-1) s (<= 60 s) +-10%, 3 retries",
-    source: "ratesim brief, \"Client strategies people actually run\": venice-py",
+    summary: "Venice Python client: pause at remaining-requests 0 until the reset; Retry-After else 2^(n-1) s (<= 60 s) +-10%, 3 retries",
+    source: "Venice's Python client as ratesim models it (it publishes no retry constants): no sends while x-ratelimit-remaining-requests is 0, until x-ratelimit-reset-requests; Retry-After honoured; else 1 s doubling to 60 s, +-10%; 3 retries",
     toml: r#"
 kind = "symmetric-jitter"
 initial = "1s"
@@ -246,7 +246,7 @@ pacer = { kind = "header-tracking", limits = "requests" }
 pub const VENICE_DOCS_EXAMPLE: Preset = Preset {
     name: "venice-docs-example",
     summary: "Venice docs example: 429 waits Retry-After or the reset + U(0, 250 ms); 5xx 0.5 s doubling to 30 s; 5 retries",
-    source: "ratesim brief, \"Client strategies people actually run\": Venice's own TS example",
+    source: "Venice's TypeScript rate-limit example: on a 429 wait Retry-After, else x-ratelimit-reset-requests minus now, plus U(0, 250 ms) jitter; on a 5xx 500 ms doubling to 30 s; 5 retries",
     toml: r#"
 kind = "exponential"
 base = "250ms"

@@ -45,6 +45,7 @@
 
 mod canonical;
 mod csv_source;
+pub mod detect;
 mod fields;
 mod helicone;
 mod json;

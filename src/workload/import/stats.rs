@@ -4,8 +4,9 @@
 //! Which limit will bind, and how hard? That is a question about the busiest
 //! minutes, not the average, so load is reported per model over 1-minute
 //! windows counted from the trace's time zero (mean, 95th percentile and
-//! maximum, empty minutes included), next to the model's RPM and TPM. These
-//! windows are not the provider's: fixed windows align to the wall clock, so
+//! maximum, empty minutes included), next to the model's RPM and TPM, and
+//! the minutes above either are counted and named. These windows are not
+//! the provider's: fixed windows align to the wall clock, so
 //! a burst split across two of them can pass where the trace's own minute
 //! shows it over the limit, and the reverse; the simulation settles it.
 //!
@@ -59,6 +60,11 @@ pub struct ModelLoad {
     pub tpm: Option<u64>,
     /// Requests larger than the model's smallest token limit.
     pub over_tpm: u64,
+    /// The minutes (indexes from the trace's time zero) whose requests
+    /// exceed the model's RPM, in order.
+    pub minutes_over_rpm: Vec<u64>,
+    /// The minutes whose tokens exceed the model's TPM, in order.
+    pub minutes_over_tpm: Vec<u64>,
 }
 
 /// A 1-minute window: `[index, index + 1)` minutes from the trace's time zero.
@@ -251,13 +257,27 @@ pub fn trace_stats(
         all: all.load(minutes),
         models: models
             .iter()
-            .map(|(&model, (per_model, over))| ModelLoad {
-                model,
-                id: policy.models[model as usize].id.clone(),
-                load: per_model.load(minutes),
-                rpm: limit(model, Counts::Requests, true),
-                tpm: limit(model, Counts::Tokens, true),
-                over_tpm: *over,
+            .map(|(&model, (per_model, over))| {
+                let rpm = limit(model, Counts::Requests, true);
+                let tpm = limit(model, Counts::Tokens, true);
+                let over_limit = |cap: Option<u64>, count: fn(&(u64, u64)) -> u64| {
+                    per_model
+                        .by_minute
+                        .iter()
+                        .filter(|(_, v)| cap.is_some_and(|c| count(v) > c))
+                        .map(|(&m, _)| m)
+                        .collect()
+                };
+                ModelLoad {
+                    model,
+                    id: policy.models[model as usize].id.clone(),
+                    load: per_model.load(minutes),
+                    rpm,
+                    tpm,
+                    over_tpm: *over,
+                    minutes_over_rpm: over_limit(rpm, |v| v.0),
+                    minutes_over_tpm: over_limit(tpm, |v| v.1),
+                }
             })
             .collect(),
         burstiest,
@@ -286,53 +306,115 @@ pub fn render(stats: &TraceStats) -> String {
     );
 
     out.push_str(&format!(
-        "per 1-minute window from the trace start ({} windows):\n",
+        "per 1-minute window from the trace start ({} windows), against the limits in force:\n\n",
         stats.minutes
     ));
-    let mut rows = vec![[
-        "model",
-        "requests",
-        "req/min",
-        "p95",
-        "max",
-        "RPM",
-        "tokens/min",
-        "p95",
-        "max",
-        "TPM",
-        "over TPM",
-    ]
-    .map(String::from)
-    .to_vec()];
-    let line = |name: &str, load: &Load, rpm: Option<u64>, tpm: Option<u64>, over: u64| {
-        let limit = |l: Option<u64>| l.map_or("-".to_string(), thousands);
+    let limit = |l: Option<u64>| l.map_or("-".to_string(), thousands);
+    let over = |minutes: &[u64], cap: Option<u64>| {
+        if cap.is_none() {
+            "-".to_string()
+        } else {
+            thousands(minutes.len() as u64)
+        }
+    };
+    let header = |what: &str, cap: &str| {
+        [what, "mean/min", "p95", "max", cap, "minutes over"]
+            .map(String::from)
+            .to_vec()
+    };
+    // Requests per minute with a decimal; tokens, in thousands, need none.
+    let cells = |total: u64, p: &PerMinute, cap: String, over: String| {
         vec![
-            name.to_string(),
-            thousands(load.requests),
-            format!("{:.1}", load.requests_per_minute.mean),
-            thousands(load.requests_per_minute.p95),
-            thousands(load.requests_per_minute.max),
-            limit(rpm),
-            thousands(load.tokens_per_minute.mean.round() as u64),
-            thousands(load.tokens_per_minute.p95),
-            thousands(load.tokens_per_minute.max),
-            limit(tpm),
-            thousands(over),
+            thousands(total),
+            if p.mean >= 1000.0 {
+                thousands(p.mean.round() as u64)
+            } else {
+                format!("{:.1}", p.mean)
+            },
+            thousands(p.p95),
+            thousands(p.max),
+            cap,
+            over,
         ]
     };
+    let mut requests_rows = vec![["model".to_string()]
+        .into_iter()
+        .chain(header("requests", "RPM"))
+        .collect::<Vec<_>>()];
+    let mut token_rows = vec![["model".to_string()]
+        .into_iter()
+        .chain(header("tokens", "TPM"))
+        .collect::<Vec<_>>()];
     for m in &stats.models {
-        rows.push(line(&m.id, &m.load, m.rpm, m.tpm, m.over_tpm));
+        let mut r = vec![m.id.clone()];
+        r.extend(cells(
+            m.load.requests,
+            &m.load.requests_per_minute,
+            limit(m.rpm),
+            over(&m.minutes_over_rpm, m.rpm),
+        ));
+        requests_rows.push(r);
+        let mut t = vec![m.id.clone()];
+        t.extend(cells(
+            m.load.tokens,
+            &m.load.tokens_per_minute,
+            limit(m.tpm),
+            over(&m.minutes_over_tpm, m.tpm),
+        ));
+        token_rows.push(t);
     }
     if stats.models.len() > 1 {
-        rows.push(line("all models", all, None, None, stats.over_tpm));
+        let mut r = vec!["all models".to_string()];
+        r.extend(cells(
+            all.requests,
+            &all.requests_per_minute,
+            "-".into(),
+            "-".into(),
+        ));
+        requests_rows.push(r);
+        let mut t = vec!["all models".to_string()];
+        t.extend(cells(
+            all.tokens,
+            &all.tokens_per_minute,
+            "-".into(),
+            "-".into(),
+        ));
+        token_rows.push(t);
     }
-    out.push_str(&table(&rows, 1));
+    out.push_str(&table(&requests_rows, 1));
+    out.push('\n');
+    out.push_str(&table(&token_rows, 1));
+    let mut flagged = Vec::new();
+    for m in &stats.models {
+        for (minutes, cap, what) in [
+            (&m.minutes_over_rpm, m.rpm, "RPM"),
+            (&m.minutes_over_tpm, m.tpm, "TPM"),
+        ] {
+            if let (Some(cap), Some(&first)) = (cap, minutes.first()) {
+                flagged.push(format!(
+                    "  {}: {} of {} minutes over its {what} of {}, the first at {}\n",
+                    m.id,
+                    minutes.len(),
+                    stats.minutes,
+                    thousands(cap),
+                    window(first)
+                ));
+            }
+        }
+    }
+    if flagged.is_empty() {
+        out.push_str("\nno minute of the trace exceeds its model's RPM or TPM\n");
+    } else {
+        out.push_str(
+            "\nover the limit in the trace's own minutes (the provider's windows may split a burst differently):\n",
+        );
+        out.extend(flagged);
+    }
 
     if let Some(b) = stats.burstiest {
         out.push_str(&format!(
-            "\nburstiest minute: {}..{}, {} and {} tokens\n",
-            clock(Nanos(b.index.saturating_mul(Nanos::MINUTE.0))),
-            clock(Nanos((b.index + 1).saturating_mul(Nanos::MINUTE.0))),
+            "\nburstiest minute: {}, {} and {} tokens\n",
+            window(b.index),
             requests(b.requests),
             thousands(b.tokens)
         ));
@@ -366,6 +448,15 @@ pub fn render(stats: &TraceStats) -> String {
 /// `"1 request"`, `"1,200 requests"`.
 fn requests(n: u64) -> String {
     format!("{} request{}", thousands(n), if n == 1 { "" } else { "s" })
+}
+
+/// Minute `index` of the trace as `start..end`.
+fn window(index: u64) -> String {
+    format!(
+        "{}..{}",
+        clock(Nanos(index.saturating_mul(Nanos::MINUTE.0))),
+        clock(Nanos((index + 1).saturating_mul(Nanos::MINUTE.0)))
+    )
 }
 
 /// `h:mm:ss.s` (or `m:ss.s` under an hour): a trace instant or length.
@@ -474,6 +565,10 @@ mod tests {
             (Some(2), Some(1_000), 1)
         );
         assert_eq!(tiny_load.load.requests_per_minute.max, 1);
+        assert_eq!(tiny_load.minutes_over_tpm, [0]);
+        assert!(
+            tiny_load.minutes_over_rpm.is_empty() && stats.models[0].minutes_over_rpm.is_empty()
+        );
         assert_eq!(stats.models[0].load.requests_per_minute.max, 2);
         assert_eq!(stats.over_tpm, 1);
         assert_eq!(stats.input_tokens.max, 5_000);
@@ -494,9 +589,16 @@ mod tests {
             "2 requests from 1 key in 1:00.0 (first at 0:01.0, last at 1:01.0)\n\
              tokens counted as input+max_tokens, as the policy's TPM limits count them\n\
              \n\
-             per 1-minute window from the trace start (2 windows):\n\
-             model  requests  req/min  p95  max  RPM  tokens/min    p95    max    TPM  over TPM\n\
-             tiny          2      1.0    1    1    2         615  1,200  1,200  1,000         1\n\
+             per 1-minute window from the trace start (2 windows), against the limits in force:\n\
+             \n\
+             model  requests  mean/min  p95  max  RPM  minutes over\n\
+             tiny          2       1.0    1    1    2             0\n\
+             \n\
+             model  tokens  mean/min    p95    max    TPM  minutes over\n\
+             tiny    1,230     615.0  1,200  1,200  1,000             1\n\
+             \n\
+             over the limit in the trace's own minutes (the provider's windows may split a burst differently):\n\
+             \x20 tiny: 1 of 2 minutes over its TPM of 1,000, the first at 0:00.0..1:00.0\n\
              \n\
              burstiest minute: 0:00.0..1:00.0, 1 request and 1,200 tokens\n\
              input tokens:  p50 10, p95 900, max 900\n\
