@@ -132,7 +132,12 @@ fn merge(masks: &[Vec<bool>], parts: Vec<Outcome>) -> Outcome {
     // Pairs and their series rows, together, by (key, model).
     let mut pairs: Vec<_> = parts
         .iter()
-        .flat_map(|p| p.pairs.iter().cloned().zip(p.pair_series.rows.iter().cloned()))
+        .flat_map(|p| {
+            p.pairs
+                .iter()
+                .cloned()
+                .zip(p.pair_series.rows.iter().cloned())
+        })
         .collect();
     pairs.sort_by_key(|(p, _)| (p.key, p.model));
     let (pairs, pair_rows): (Vec<_>, Vec<_>) = pairs.into_iter().unzip();
