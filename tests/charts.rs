@@ -575,6 +575,27 @@ mod run_charts {
     }
 
     #[test]
+    fn a_pair_without_429s_or_5xx_says_so_in_its_panel() {
+        let (sc, o) = run("quickstart");
+        let charts = run_charts(&sc, &o);
+        let rate = panels(chart(&charts, "rate_429"));
+        let mut quiet = 0;
+        for (panel, pair) in rate.iter().zip(&o.pairs) {
+            let none = pair.stats.rejected_total() + pair.stats.errors_5xx == 0;
+            assert_eq!(
+                panel.title.ends_with(": no 429s, no 5xx"),
+                none,
+                "{}",
+                panel.title
+            );
+            assert_eq!(panel.series.is_empty(), none, "{}", panel.title);
+            quiet += usize::from(none);
+        }
+        // chat's two models and voice never see a 429; the batch key does.
+        assert_eq!(quiet, 3);
+    }
+
+    #[test]
     fn token_limited_pairs_get_a_tokens_chart_against_tpm() {
         let (sc, o) = run("tpm-bound");
         let charts = run_charts(&sc, &o);

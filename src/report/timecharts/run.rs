@@ -296,12 +296,18 @@ pub fn run_charts(sc: &Scenario, o: &Outcome) -> Vec<(&'static str, Chart)> {
             });
             // A cause that never happened is left out of the stack and legend.
             series.retain(|s| s.points.iter().any(|p| p.1 > 0.0));
-            LineChart {
-                series,
+            let mut chart = LineChart {
                 stacked: true,
                 step: true,
                 ..panel(o, p, "answers / min")
+            };
+            // An empty panel says so, rather than leaving the reader to
+            // wonder whether it failed to draw.
+            if series.is_empty() {
+                chart.title.push_str(": no 429s, no 5xx");
             }
+            chart.series = series;
+            chart
         })
         .collect();
     out.push((
