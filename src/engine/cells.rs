@@ -8,13 +8,32 @@
 //! run's time); one update into a cell costs half, and histograms add up
 //! exactly, so the quantiles every report shows are unchanged.
 
+use crate::outcome::counters::COMPLETION_MAX_MS;
 use crate::outcome::{new_completion_histogram, GroupStats, PairStats};
 use hdrhistogram::Histogram;
 
 struct Cell {
     group: u32,
     pair: u32,
+    /// Recorded into: 32-bit counts halve the memory a success touches.
+    hot: Histogram<u32>,
+    /// What `hot` held before it was full (no count can pass `u32::MAX`
+    /// while `hot` holds fewer records than that).
     completion: Histogram<u64>,
+}
+
+impl Cell {
+    /// Moves `hot`'s counts into `completion`, bucket for bucket (each
+    /// recorded at its bucket's highest equivalent value, which falls in
+    /// the same bucket of the same bounds).
+    fn flush(&mut self) {
+        for v in self.hot.iter_recorded() {
+            self.completion
+                .record_n(v.value_iterated_to(), u64::from(v.count_at_value()))
+                .expect("completion histograms share their bounds");
+        }
+        self.hot.reset();
+    }
 }
 
 /// The cells of one run, created on first use.
@@ -59,6 +78,8 @@ impl Cells {
         self.cells.push(Cell {
             group,
             pair,
+            hot: Histogram::new_with_bounds(1, COMPLETION_MAX_MS, 3)
+                .expect("static histogram bounds are valid"),
             completion: new_completion_histogram(),
         });
         self.of_pair[p].push((group, cell));
@@ -68,12 +89,17 @@ impl Cells {
     /// One success of `cell`, `ms` after its arrival.
     #[inline]
     pub(super) fn record(&mut self, cell: u32, ms: u64) {
-        self.cells[cell as usize].completion.saturating_record(ms);
+        let c = &mut self.cells[cell as usize];
+        if c.hot.len() >= u64::from(u32::MAX) {
+            c.flush();
+        }
+        c.hot.saturating_record(ms);
     }
 
     /// Adds every cell's histogram into its group's and its pair's.
     pub(super) fn fold_into(self, groups: &mut [GroupStats], pairs: &mut [PairStats]) {
-        for c in self.cells {
+        for mut c in self.cells {
+            c.flush();
             if c.completion.is_empty() {
                 continue;
             }

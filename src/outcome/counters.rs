@@ -14,12 +14,12 @@ use hdrhistogram::Histogram;
 /// Largest completion time the histogram tracks, in milliseconds (400 days).
 /// Milliseconds with 3 significant digits keep the histogram small enough to
 /// stay in cache (it is updated once per success) while resolving 0.1%.
-const HIST_MAX_MS: u64 = 400 * 86_400 * 1_000;
+pub const COMPLETION_MAX_MS: u64 = 400 * 86_400 * 1_000;
 
 /// An empty completion-time histogram, in milliseconds (every one shares
 /// these bounds, so any two add up).
 pub fn new_completion_histogram() -> Histogram<u64> {
-    Histogram::new_with_bounds(1, HIST_MAX_MS, 3).expect("static histogram bounds are valid")
+    Histogram::new_with_bounds(1, COMPLETION_MAX_MS, 3).expect("static histogram bounds are valid")
 }
 
 /// Counters of one client group (or of all of them).
