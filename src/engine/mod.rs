@@ -4,12 +4,15 @@
 //! trace sources the caller opened: no files, no wall clock, no environment,
 //! no global RNG. It pops events in (time, sequence) order, asks the limiter
 //! and the service what the server answers, asks each group's client what to
-//! do next, and counts everything in [`crate::metrics`].
+//! do next, and counts everything in [`crate::outcome`] terms.
 //!
 //! Requests live in a slab (a `Vec` with a free list) and events carry slot
 //! indices, so the hot loop allocates nothing once the slab has grown to the
-//! peak number of requests in flight.
+//! peak number of requests in flight. This file holds the loop, sends,
+//! attempts and answers; `arrivals` makes requests, `finish` ends the run,
+//! `cells` keeps completion times.
 
+mod arrivals;
 mod cells;
 mod finish;
 pub mod queue;
@@ -22,7 +25,7 @@ use crate::policy::{KeyId, ModelId, TpmAccounting};
 use crate::response::{Cause, Headers, Response, Status, CAUSES};
 use crate::rng::{self, Purpose, Rng};
 use crate::scenario::{Arrival, Scenario, Workload};
-use crate::service::{response_time, spread_multiplier, Served};
+use crate::service::{response_time, Served};
 use crate::strategy::{Attempts, Client, Gate, Next, Refusal, SendInfo};
 use crate::time::Nanos;
 use crate::workload::{Arrivals, TraceError, TraceRow, TraceSource};
@@ -236,183 +239,6 @@ impl Sim<'_, '_> {
             }
         }
         Ok(events)
-    }
-
-    fn schedule_next_arrival(&mut self, g: usize) {
-        let rt = &mut self.groups[g];
-        if let Some(at) = rt
-            .arrivals
-            .as_mut()
-            .and_then(|a| a.next(&mut rt.arrival_rng))
-        {
-            if at < self.sc.duration {
-                self.queue.push_few(at, Ev::Arrival(g as u32));
-            }
-        }
-    }
-
-    fn pull_trace_row(&mut self, g: usize) -> Result<(), TraceError> {
-        let rt = &mut self.groups[g];
-        let src = rt.trace.as_mut().expect("trace group has a source");
-        match src.next_row() {
-            Some(row) => {
-                let mut row = row?;
-                // Map the source's key ids onto the scenario's, adding new names.
-                while rt.trace_keys.len() <= row.key as usize {
-                    let name = src.key_name(rt.trace_keys.len() as KeyId);
-                    let id = match self.keys.iter().position(|k| k == name) {
-                        Some(i) => i as KeyId,
-                        None => {
-                            self.keys.push(name.to_string());
-                            self.sink.key_added(name);
-                            self.pair_index
-                                .extend((0..self.sc.policy.models.len()).map(|_| NO_PAIR));
-                            self.limiter.add_key()
-                        }
-                    };
-                    rt.trace_keys.push(id);
-                }
-                row.key = rt.trace_keys[row.key as usize];
-                if row.at < self.sc.duration {
-                    self.queue.push_few(row.at, Ev::Arrival(g as u32));
-                    rt.pending = Some(row);
-                }
-            }
-            None => rt.pending = None,
-        }
-        Ok(())
-    }
-
-    fn on_arrival(&mut self, g: usize, now: Nanos) -> Result<(), TraceError> {
-        let slot = match self.groups[g].pending.take() {
-            Some(row) => {
-                // A trace row names its key; synthetic groups use the group's.
-                if !self.group_keys[g].contains(&row.key) {
-                    self.group_keys[g].push(row.key);
-                }
-                let slot = self.alloc(Req {
-                    id: 0,
-                    group: g as u32,
-                    key: row.key,
-                    model: row.model,
-                    worker: NO_WORKER,
-                    input: row.input_tokens,
-                    output: row.output_tokens,
-                    max_tokens: row.max_tokens,
-                    spread: 1.0,
-                    unservable: false,
-                    rejected: 0,
-                    pair: 0,
-                    cell: 0,
-                    rejected_by: [0; CAUSES],
-                    att: Attempts {
-                        arrival: now,
-                        ..Attempts::default()
-                    },
-                });
-                let spread = self.sc.policy.models[row.model as usize].latency.spread;
-                self.reqs[slot as usize].spread =
-                    spread_multiplier(spread, &mut self.groups[g].sizes_rng);
-                self.pull_trace_row(g)?;
-                slot
-            }
-            None => {
-                let slot = self.new_synthetic(g, NO_WORKER, now);
-                self.schedule_next_arrival(g);
-                slot
-            }
-        };
-        self.send(slot, now);
-        Ok(())
-    }
-
-    /// Draws a new request of a synthetic group.
-    fn new_synthetic(&mut self, g: usize, worker: u32, now: Nanos) -> u32 {
-        let Workload::Synthetic(w) = &self.sc.groups[g].workload else {
-            unreachable!("only synthetic groups generate requests")
-        };
-        let rng = &mut self.groups[g].sizes_rng;
-        let model = if w.models.len() == 1 {
-            w.models[0].0
-        } else {
-            let u = rng::unit(rng);
-            w.models
-                .iter()
-                .find(|(_, c)| u < *c)
-                .unwrap_or(w.models.last().expect("validated non-empty"))
-                .0
-        };
-        let input = w.input_tokens.sample(rng);
-        let mut output = w.output_tokens.sample(rng);
-        if let Some(max) = w.max_tokens {
-            output = output.min(max);
-        }
-        let spread = spread_multiplier(self.sc.policy.models[model as usize].latency.spread, rng);
-        self.alloc(Req {
-            id: 0,
-            group: g as u32,
-            key: self.sc.groups[g].key,
-            model,
-            worker,
-            input,
-            output,
-            max_tokens: w.max_tokens,
-            spread,
-            unservable: false,
-            rejected: 0,
-            pair: 0,
-            cell: 0,
-            rejected_by: [0; CAUSES],
-            att: Attempts {
-                arrival: now,
-                ..Attempts::default()
-            },
-        })
-    }
-
-    fn alloc(&mut self, mut req: Req) -> u32 {
-        req.id = self.next_id;
-        self.next_id += 1;
-        let g = req.group as usize;
-        req.att.prev_delay = self.groups[g].initial_prev;
-        req.pair = self.pair_of(req.key, req.model);
-        req.cell = self.cells.index(req.group, req.pair);
-        self.stats[g].arrivals += 1;
-        self.pairs[req.pair as usize].stats.arrivals += 1;
-        self.series.at(g, req.att.arrival).offered += 1;
-        self.pair_series
-            .at(req.pair as usize, req.att.arrival)
-            .offered += 1;
-        match self.free.pop() {
-            Some(slot) => {
-                self.reqs[slot as usize] = req;
-                self.answers[slot as usize] = None;
-                self.live[slot as usize] = true;
-                slot
-            }
-            None => {
-                self.reqs.push(req);
-                self.answers.push(None);
-                self.live.push(true);
-                (self.reqs.len() - 1) as u32
-            }
-        }
-    }
-
-    /// The index of the counters of (key, model), created on first use.
-    fn pair_of(&mut self, key: KeyId, model: ModelId) -> u32 {
-        let i = key as usize * self.sc.policy.models.len() + model as usize;
-        if self.pair_index[i] == NO_PAIR {
-            self.pair_index[i] = self.pairs.len() as u32;
-            self.pairs.push(PairStats {
-                key,
-                model,
-                stats: GroupStats::default(),
-            });
-            let intervals = self.series.intervals();
-            self.pair_series.push_row(intervals);
-        }
-        self.pair_index[i]
     }
 
     /// Tokens the limiter charges when the request is admitted.
