@@ -14,6 +14,10 @@ pub enum Status {
     Internal,
     /// 503 Service Unavailable.
     Unavailable,
+    /// No answer: the client's timeout ran out first (the server may still
+    /// be working on the request). Not an HTTP status; it never reaches a
+    /// file as a code.
+    Timeout,
 }
 
 impl Status {
@@ -23,6 +27,7 @@ impl Status {
             Status::TooMany => 429,
             Status::Internal => 500,
             Status::Unavailable => 503,
+            Status::Timeout => 0,
         }
     }
 
@@ -57,15 +62,19 @@ pub enum Cause {
     Lockout,
     /// The model is overloaded (answered with Retry-After).
     Overloaded,
+    /// The key (or key and model) has as many requests in flight as its
+    /// concurrency limit allows.
+    Concurrency,
 }
 
 impl Cause {
-    pub const ALL: [Cause; 5] = [
+    pub const ALL: [Cause; 6] = [
         Cause::Requests,
         Cause::RequestsPerDay,
         Cause::Tokens,
         Cause::Lockout,
         Cause::Overloaded,
+        Cause::Concurrency,
     ];
 
     /// Column-friendly name, as used in CSV headers.
@@ -76,6 +85,7 @@ impl Cause {
             Cause::Tokens => "tpm",
             Cause::Lockout => "lockout",
             Cause::Overloaded => "overloaded",
+            Cause::Concurrency => "concurrency",
         }
     }
 

@@ -33,6 +33,10 @@ fn export_json_of_a_run_equals_summary_csv() {
     for (row, obj) in rows.iter().zip(groups.iter().chain([&json["total"]])) {
         for (name, cell) in header.iter().zip(row.iter()).skip(3) {
             let v = &obj[name];
+            if name == "recovery_mechanism" {
+                assert_eq!(v.as_str(), Some(cell), "{name}");
+                continue;
+            }
             let want: f64 = cell.parse().unwrap();
             if want.is_finite() {
                 let got = v.as_f64().unwrap_or_else(|| panic!("{name} missing"));

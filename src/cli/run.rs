@@ -67,6 +67,11 @@ pub fn run(args: Args) -> Result<()> {
     );
     text += &terminal::summary_table(&sc, o);
     text.push('\n');
+    let recovery = terminal::recovery(o);
+    if !recovery.is_empty() {
+        text += &recovery;
+        text.push('\n');
+    }
     for f in &report.files {
         text += &format!("wrote {}\n", f.display());
     }

@@ -79,6 +79,8 @@ impl Sim<'_, '_> {
                     max_tokens: row.max_tokens,
                     spread: 1.0,
                     unservable: false,
+                    scheduled: now,
+                    sent_at: now,
                     rejected: 0,
                     pair: 0,
                     cell: 0,
@@ -95,7 +97,7 @@ impl Sim<'_, '_> {
                 slot
             }
             None => {
-                let slot = self.new_synthetic(g, NO_WORKER, now);
+                let slot = self.new_synthetic(g, NO_WORKER, now, now);
                 self.schedule_next_arrival(g);
                 slot
             }
@@ -104,8 +106,15 @@ impl Sim<'_, '_> {
         Ok(())
     }
 
-    /// Draws a new request of a synthetic group.
-    pub(super) fn new_synthetic(&mut self, g: usize, worker: u32, now: Nanos) -> u32 {
+    /// Draws a new request of a synthetic group, sent at `now` and due at
+    /// `scheduled` (earlier for a batch request that waited for its client).
+    pub(super) fn new_synthetic(
+        &mut self,
+        g: usize,
+        worker: u32,
+        now: Nanos,
+        scheduled: Nanos,
+    ) -> u32 {
         let Workload::Synthetic(w) = &self.sc.groups[g].workload else {
             unreachable!("only synthetic groups generate requests")
         };
@@ -137,6 +146,8 @@ impl Sim<'_, '_> {
             max_tokens: w.max_tokens,
             spread,
             unservable: false,
+            scheduled,
+            sent_at: now,
             rejected: 0,
             pair: 0,
             cell: 0,
@@ -157,9 +168,9 @@ impl Sim<'_, '_> {
         req.cell = self.cells.index(req.group, req.pair);
         self.stats[g].arrivals += 1;
         self.pairs[req.pair as usize].stats.arrivals += 1;
-        self.series.at(g, req.att.arrival).offered += 1;
+        self.series.at(g, req.scheduled).offered += 1;
         self.pair_series
-            .at(req.pair as usize, req.att.arrival)
+            .at(req.pair as usize, req.scheduled)
             .offered += 1;
         match self.free.pop() {
             Some(slot) => {

@@ -52,6 +52,9 @@ impl Sim<'_, '_> {
                 iv.locked_ns = locked.min(interval);
             }
         }
+        for (s, g) in self.stats.iter_mut().zip(&self.groups) {
+            s.batch = g.batch.as_ref().map(|b| b.stats());
+        }
         let cells = std::mem::take(&mut self.cells);
         cells.fold_into(&mut self.stats, &mut self.pairs);
         let mut total = GroupStats::default();

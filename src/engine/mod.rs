@@ -13,6 +13,7 @@
 //! `cells` keeps completion times.
 
 mod arrivals;
+mod batch;
 mod cells;
 mod finish;
 pub mod queue;
@@ -25,7 +26,7 @@ use crate::policy::{KeyId, ModelId, TpmAccounting};
 use crate::response::{Cause, Headers, Response, Status, CAUSES};
 use crate::rng::{self, Purpose, Rng};
 use crate::scenario::{Arrival, Scenario, Workload};
-use crate::service::{response_time, Served};
+use crate::service::{response_time, Concurrency, InFlight, LoadModel, Served};
 use crate::strategy::{Attempts, Client, Gate, Next, Refusal, SendInfo};
 use crate::time::Nanos;
 use crate::workload::{Arrivals, TraceError, TraceRow, TraceSource};
@@ -36,7 +37,11 @@ enum Ev {
     Arrival(u32),
     Worker(u32, u32),
     Attempt(u32),
+    /// An attempt reaches the server after its network leg.
+    Reach(u32),
     Answer(u32),
+    /// The client's timeout for its attempt ran out before the answer.
+    Timeout(u32),
 }
 
 const NO_WORKER: u32 = u32::MAX;
@@ -58,6 +63,11 @@ struct Req {
     /// Its (group, pair) cell in `Sim::cells`.
     cell: u32,
     unservable: bool,
+    /// When the request was due: its arrival, or a batch request's
+    /// scheduled time (completion times count from here).
+    scheduled: Nanos,
+    /// When the client sent its current attempt (its timeout counts from here).
+    sent_at: Nanos,
     rejected: u32,
     rejected_by: [u32; CAUSES],
     att: Attempts,
@@ -79,6 +89,10 @@ struct GroupRt<'a> {
     /// Trace-local key id to scenario key id.
     trace_keys: Vec<KeyId>,
     pending: Option<TraceRow>,
+    /// The client's attempt timeout.
+    timeout: Option<Nanos>,
+    /// A batch group's clients and their progress.
+    batch: Option<batch::BatchRt>,
 }
 
 struct Sim<'s, 'k> {
@@ -109,6 +123,14 @@ struct Sim<'s, 'k> {
     sink: &'k mut dyn RequestSink,
     /// Whether the sink keeps request records at all.
     keep_records: bool,
+    /// Whether attempts and answers take network legs.
+    network: bool,
+    /// Per model: how its response time grows with its load, and what it is
+    /// serving.
+    load: Vec<Option<(LoadModel, InFlight)>>,
+    /// What each key (or (key, model) pair) has in flight, for the
+    /// concurrency limit; indexed by key or by pair, grown on first use.
+    in_flight: Vec<InFlight>,
 }
 
 /// Runs `scenario` under `seed`. `traces` holds one opened source for each
@@ -143,7 +165,7 @@ pub fn simulate_groups<'k>(
             let arrivals = match &g.workload {
                 Workload::Synthetic(s) => match &s.arrival {
                     Arrival::Open(spec) => Some(Arrivals::new(spec)),
-                    Arrival::Closed { .. } => None,
+                    Arrival::Closed { .. } | Arrival::Batch(_) => None,
                 },
                 Workload::Trace { .. } => None,
             };
@@ -167,9 +189,21 @@ pub fn simulate_groups<'k>(
                 trace,
                 trace_keys: Vec::new(),
                 pending: None,
+                timeout: g.timeout,
+                batch: match &g.workload {
+                    Workload::Synthetic(s) => match s.arrival {
+                        Arrival::Batch(b) => Some(batch::BatchRt::new(b)),
+                        _ => None,
+                    },
+                    Workload::Trace { .. } => None,
+                },
             }
         })
         .collect();
+    let mut load: Vec<Option<(LoadModel, InFlight)>> = vec![None; scenario.policy.models.len()];
+    for &(m, kind) in &scenario.service.load {
+        load[m as usize] = Some((kind, InFlight::default()));
+    }
     let mut sim = Sim {
         sc: scenario,
         queue: EventQueue::new(),
@@ -190,6 +224,9 @@ pub fn simulate_groups<'k>(
         next_id: 0,
         keep_records: sink.keeps_records(),
         sink,
+        network: scenario.service.has_network(),
+        load,
+        in_flight: Vec::new(),
     };
     sim.start(only)?;
     let events = sim.run()?;
@@ -213,6 +250,7 @@ impl Sim<'_, '_> {
                             }
                         }
                     }
+                    Arrival::Batch(_) => self.start_batch(g),
                 },
                 Workload::Trace { .. } => self.pull_trace_row(g)?,
             }
@@ -231,11 +269,21 @@ impl Sim<'_, '_> {
             match ev {
                 Ev::Arrival(g) => self.on_arrival(g as usize, now)?,
                 Ev::Worker(g, w) => {
-                    let slot = self.new_synthetic(g as usize, w, now);
+                    let g = g as usize;
+                    let scheduled = match &mut self.groups[g].batch {
+                        Some(b) => match b.take(w, now) {
+                            Some(at) => at,
+                            None => continue,
+                        },
+                        None => now,
+                    };
+                    let slot = self.new_synthetic(g, w, now, scheduled);
                     self.send(slot, now);
                 }
                 Ev::Attempt(slot) => self.send(slot, now),
+                Ev::Reach(slot) => self.reach(slot, now),
                 Ev::Answer(slot) => self.on_answer(slot, now),
+                Ev::Timeout(slot) => self.on_timeout(slot, now),
             }
         }
         Ok(events)
@@ -288,62 +336,121 @@ impl Sim<'_, '_> {
         self.end(slot, now, Fate::Refused(reason));
     }
 
-    /// One attempt reaches the server at `now`.
+    /// The client sends an attempt at `now`; it reaches the server after
+    /// the network leg, if the scenario has one.
     fn attempt(&mut self, slot: u32, now: Nanos) {
+        self.reqs[slot as usize].sent_at = now;
+        if self.network {
+            let g = self.reqs[slot as usize].group as usize;
+            let leg = self
+                .sc
+                .service
+                .to_server
+                .sample(&mut self.groups[g].service_rng);
+            self.queue.push(now + leg, Ev::Reach(slot));
+        } else {
+            self.reach(slot, now);
+        }
+    }
+
+    /// Where request `r` counts against the concurrency limit `c`.
+    fn concurrency_index(&mut self, c: Concurrency, r: &Req) -> usize {
+        let i = if c.per_model {
+            r.pair as usize
+        } else {
+            r.key as usize
+        };
+        if self.in_flight.len() <= i {
+            self.in_flight.resize_with(i + 1, InFlight::default);
+        }
+        i
+    }
+
+    /// One attempt reaches the server at `now`: the concurrency limit, the
+    /// lockout and the limits decide, then the service answers.
+    fn reach(&mut self, slot: u32, now: Nanos) {
         let r = self.reqs[slot as usize];
         let g = r.group as usize;
         let charge = self.admission_charge(&r);
-        let model = &self.sc.policy.models[r.model as usize];
-        let svc = &self.sc.service;
+        let sc = self.sc;
+        let model = &sc.policy.models[r.model as usize];
+        let svc = &sc.service;
 
+        // A key at its concurrency limit is refused before the limits count
+        // the attempt (a locked-out key answers the lockout instead).
+        let busy = match svc.concurrency {
+            Some(c) if !self.limiter.is_locked_out(now, r.key) => {
+                let i = self.concurrency_index(c, &r);
+                self.in_flight[i].count(now) >= c.limit as usize
+            }
+            _ => false,
+        };
         let mut unservable = false;
         let (admission, headers) = match self.limiter.never_fits(r.model, charge) {
+            _ if busy => (None, Headers::default()),
             Some(limit) if r.att.sent == 0 => {
                 unservable = true;
                 self.limiter.refuse(r.key, r.model, limit);
-                (Admission::Limited(limit), Headers::default())
+                (Some(Admission::Limited(limit)), Headers::default())
             }
-            _ if self.groups[g].headers => self.limiter.admit(now, r.key, r.model, charge),
+            _ if self.groups[g].headers => {
+                let (a, h) = self.limiter.admit(now, r.key, r.model, charge);
+                (Some(a), h)
+            }
             _ => (
-                self.limiter.decide(now, r.key, r.model, charge),
+                Some(self.limiter.decide(now, r.key, r.model, charge)),
                 Headers::default(),
             ),
         };
+        let rng = &mut self.groups[g].service_rng;
         let (status, cause, retry_after, latency) = match admission {
-            Admission::Limited(_) | Admission::LockedOut => (
+            None => (
                 Status::TooMany,
-                self.limiter.cause(r.model, admission),
+                Some(Cause::Concurrency),
                 None,
-                svc.error_latency,
+                svc.latency_429.sample(rng),
             ),
-            Admission::Admitted => {
+            Some(a @ (Admission::Limited(_) | Admission::LockedOut)) => (
+                Status::TooMany,
+                self.limiter.cause(r.model, a),
+                None,
+                svc.latency_429.sample(rng),
+            ),
+            Some(Admission::Admitted) => {
                 self.series.at(g, now).tokens_admitted += charge;
                 self.pair_series.at(r.pair as usize, now).tokens_admitted += charge;
-                match svc.serve(now, &mut self.groups[g].service_rng) {
-                    Served::Ok => (
-                        Status::Ok,
-                        None,
-                        None,
-                        response_time(&model.latency, r.output, r.spread),
-                    ),
+                let answer = match svc.serve(now, rng) {
+                    Served::Ok => {
+                        let alone = response_time(&model.latency, r.output, r.spread);
+                        let took = match &mut self.load[r.model as usize] {
+                            Some((kind, server)) => server.serve(*kind, now, alone),
+                            None => alone,
+                        };
+                        (Status::Ok, None, None, took)
+                    }
                     Served::Overloaded => (
                         Status::TooMany,
                         Some(Cause::Overloaded),
                         Some(svc.overload_retry_after),
-                        svc.error_latency,
+                        svc.latency_429.sample(rng),
                     ),
-                    Served::Failed(s) => (s, None, None, svc.error_latency),
+                    Served::Failed(s) => (s, None, None, svc.latency_5xx.sample(rng)),
+                };
+                if let Some(c) = svc.concurrency {
+                    let i = self.concurrency_index(c, &r);
+                    self.in_flight[i].push(now + answer.3);
                 }
+                answer
             }
         };
         self.limiter.record_status(
             now,
             r.key,
             status,
-            admission == Admission::LockedOut,
+            admission == Some(Admission::LockedOut),
             r.group,
         );
-        if admission != Admission::Admitted {
+        if admission != Some(Admission::Admitted) {
             if let Some(cause) = cause {
                 self.sink.limit_hit(&LimitHit {
                     at: now,
@@ -389,7 +496,39 @@ impl Sim<'_, '_> {
             headers,
             retry_after,
         });
-        self.queue.push(now + latency, Ev::Answer(slot));
+        let back = if self.network {
+            svc.to_client.sample(&mut self.groups[g].service_rng)
+        } else {
+            Nanos::ZERO
+        };
+        let answered = now + latency + back;
+        match self.groups[g].timeout {
+            Some(t) if answered > r.sent_at + t => {
+                // A network leg longer than the timeout is noticed here, when
+                // the attempt reaches the server.
+                self.queue.push((r.sent_at + t).max(now), Ev::Timeout(slot));
+            }
+            _ => self.queue.push(answered, Ev::Answer(slot)),
+        }
+    }
+
+    /// The client gives up waiting for its attempt: a failure like any
+    /// other answer (the server goes on serving, and has charged, it).
+    fn on_timeout(&mut self, slot: u32, now: Nanos) {
+        let r = &mut self.reqs[slot as usize];
+        let g = r.group as usize;
+        r.unservable = false;
+        self.stats[g].timeouts += 1;
+        self.pairs[r.pair as usize].stats.timeouts += 1;
+        self.series.at(g, now).timeouts += 1;
+        self.pair_series.at(r.pair as usize, now).timeouts += 1;
+        self.answers[slot as usize] = Some(Response {
+            status: Status::Timeout,
+            cause: None,
+            headers: Headers::default(),
+            retry_after: None,
+        });
+        self.on_answer(slot, now);
     }
 
     /// The client reads the answer to its last attempt.
@@ -406,7 +545,7 @@ impl Sim<'_, '_> {
                 self.limiter
                     .charge_output(now, r.key, r.model, u64::from(r.output));
             }
-            let ms = (now - r.att.arrival).0.div_ceil(1_000_000).max(1);
+            let ms = (now - r.scheduled).0.div_ceil(1_000_000).max(1);
             for s in [&mut self.stats[g], &mut self.pairs[r.pair as usize].stats] {
                 s.succeeded += 1;
                 s.tokens_in += u64::from(r.input);
@@ -453,7 +592,8 @@ impl Sim<'_, '_> {
             group: r.group,
             key: r.key,
             model: r.model,
-            arrival: r.att.arrival,
+            // When the request was due (a batch request's scheduled time).
+            arrival: r.scheduled,
             end: now,
             input_tokens: r.input,
             output_tokens: r.output,
@@ -475,6 +615,10 @@ impl Sim<'_, '_> {
         self.live[slot as usize] = false;
         self.free.push(slot);
         if r.worker != NO_WORKER {
+            if self.groups[g].batch.is_some() {
+                self.batch_client_free(g, r.worker, now);
+                return;
+            }
             let Workload::Synthetic(w) = &self.sc.groups[g].workload else {
                 unreachable!()
             };

@@ -99,7 +99,7 @@ pub fn of_run(sc: &Scenario, factor: f64) -> RunCost {
         .models
         .iter()
         .map(|m| m.latency.first_token)
-        .chain(std::iter::once(sc.service.error_latency))
+        .chain([sc.service.latency_429.high(), sc.service.latency_5xx.high()])
         .min()
         .unwrap_or(Nanos::ZERO)
         .max(Nanos::from_millis(1));
@@ -129,6 +129,10 @@ pub fn of_run(sc: &Scenario, factor: f64) -> RunCost {
                     let cycle = fastest_answer.as_secs_f64() + think;
                     (workers * (1.0 + duration.as_secs_f64() / cycle), workers)
                 }
+                Arrival::Batch(b) => {
+                    let n = b.scaled(factor).requests() as f64;
+                    (n, f64::from(b.clients).min(n))
+                }
             },
             // A trace's rows are at least a few bytes each: its size bounds
             // its rows from above (time compression moves rows, adds none).
@@ -157,6 +161,7 @@ pub fn check_run(sc: &Scenario, cost: &RunCost, limits: &Limits) -> Result<(), T
             Workload::Synthetic(s) => match s.arrival {
                 Arrival::Open(_) => "arrival.rate",
                 Arrival::Closed { .. } => "arrival.workers",
+                Arrival::Batch(_) => "arrival.per_client or arrival.total",
             },
             Workload::Trace { .. } => "trace",
         };

@@ -32,10 +32,13 @@ use rayon::prelude::*;
 /// their first group); one set holding every group when it cannot be split.
 pub fn partitions(sc: &Scenario) -> Vec<Vec<usize>> {
     let n = sc.groups.len();
-    if sc
-        .groups
-        .iter()
-        .any(|g| matches!(g.workload, Workload::Trace { .. }))
+    // A model whose response time depends on its load is one server for
+    // every key that sends to it.
+    if !sc.service.load.is_empty()
+        || sc
+            .groups
+            .iter()
+            .any(|g| matches!(g.workload, Workload::Trace { .. }))
     {
         return vec![(0..n).collect()];
     }

@@ -42,7 +42,8 @@ impl Variant {
     /// closed loop's load is its concurrency), traces replayed `factor` times
     /// faster (a row recorded at `t` arrives at `t / factor`; the run keeps
     /// its duration, so above 1 the trace ends early and below 1 its tail
-    /// falls past the end).
+    /// falls past the end), batches with `factor` times the work for the
+    /// same clients.
     pub fn scaled(mut self, factor: f64) -> Variant {
         for g in &mut self.scenario.groups {
             if let Workload::Synthetic(s) = &mut g.workload {
@@ -52,6 +53,7 @@ impl Variant {
                         workers: ((f64::from(*workers) * factor).round() as u32).max(1),
                         think: *think,
                     },
+                    Arrival::Batch(b) => Arrival::Batch(b.scaled(factor)),
                 };
             }
         }

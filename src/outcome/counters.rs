@@ -6,6 +6,7 @@
 //! memory) rather than a list, so a day of traffic costs the same memory as a
 //! minute.
 
+use super::batch::BatchStats;
 use crate::response::{Cause, CAUSES};
 use crate::strategy::{Attempts, GiveUp, Refusal};
 use crate::time::Nanos;
@@ -42,6 +43,8 @@ pub struct GroupStats {
     pub rejected: [u64; CAUSES],
     /// 500 and 503 answers.
     pub errors_5xx: u64,
+    /// Attempts the client abandoned when its timeout ran out.
+    pub timeouts: u64,
     /// Attempts spent on finished requests (for attempts per request).
     pub finished_attempts: u64,
     /// The most attempts any request made.
@@ -59,6 +62,8 @@ pub struct GroupStats {
     pub completion: Histogram<u64>,
     /// Time the group's key spent locked out by abuse protection.
     pub locked_out: Nanos,
+    /// A batch group's makespan (`None` for other groups and for pairs).
+    pub batch: Option<BatchStats>,
 }
 
 impl Default for GroupStats {
@@ -73,6 +78,7 @@ impl Default for GroupStats {
             attempts: 0,
             rejected: [0; CAUSES],
             errors_5xx: 0,
+            timeouts: 0,
             finished_attempts: 0,
             max_attempts: 0,
             attempts_hist: [0; 16],
@@ -82,6 +88,7 @@ impl Default for GroupStats {
             tokens_out: 0,
             completion: new_completion_histogram(),
             locked_out: Nanos::ZERO,
+            batch: None,
         }
     }
 }
@@ -191,6 +198,7 @@ impl GroupStats {
         self.in_flight += other.in_flight;
         self.attempts += other.attempts;
         self.errors_5xx += other.errors_5xx;
+        self.timeouts += other.timeouts;
         self.finished_attempts += other.finished_attempts;
         self.max_attempts = self.max_attempts.max(other.max_attempts);
         self.tokens_in += other.tokens_in;
@@ -212,6 +220,10 @@ impl GroupStats {
         self.completion
             .add(&other.completion)
             .expect("histograms share bounds");
+        self.batch = match (self.batch, other.batch) {
+            (Some(a), Some(b)) => Some(a.merge(&b)),
+            (a, b) => a.or(b),
+        };
     }
 }
 

@@ -9,7 +9,9 @@
 //! renderers read these; none of them re-counts requests or recomputes a
 //! capacity on its own, so no two outputs can disagree about a number.
 
+pub mod batch;
 pub mod counters;
+pub mod recovery;
 pub mod request;
 pub mod series;
 

@@ -15,6 +15,8 @@ pub struct IntervalStats {
     /// 429s by cause (indexed like [`Cause::ALL`]).
     pub rejected: [u32; CAUSES],
     pub errors_5xx: u32,
+    /// Attempts the client abandoned at its timeout.
+    pub timeouts: u32,
     /// Tokens the limiter charged for admitted attempts.
     pub tokens_admitted: u64,
     /// Nanoseconds of the interval during which the group's key was locked out.
@@ -30,6 +32,7 @@ impl IntervalStats {
             *a += b;
         }
         self.errors_5xx += o.errors_5xx;
+        self.timeouts += o.timeouts;
         self.tokens_admitted += o.tokens_admitted;
         self.locked_ns = self.locked_ns.max(o.locked_ns);
     }

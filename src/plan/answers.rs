@@ -357,13 +357,14 @@ impl PlanResult {
 fn main_cause(s: &ScopeStats) -> &'static str {
     let i = (0..CAUSES)
         .max_by_key(|&i| (s.rejected[i], CAUSES - i))
-        .expect("five causes");
+        .expect("causes exist");
     match Cause::ALL[i] {
         Cause::Requests => "mostly RPM",
         Cause::RequestsPerDay => "mostly RPD",
         Cause::Tokens => "mostly TPM",
         Cause::Lockout => "mostly abuse lockout",
         Cause::Overloaded => "mostly overload",
+        Cause::Concurrency => "mostly the concurrency limit",
     }
 }
 

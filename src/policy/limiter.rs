@@ -169,6 +169,11 @@ impl Limiter {
         }
     }
 
+    /// Whether `key` is blocked by the abuse lockout at `now`.
+    pub fn is_locked_out(&self, now: Nanos, key: KeyId) -> bool {
+        self.keys[key as usize].lockout.blocked(now)
+    }
+
     /// Charges `tokens` of output against the model's token limits when a
     /// response completes (input-then-output accounting). This may take a
     /// window past its limit; later admissions wait until it drains.

@@ -60,16 +60,34 @@ pub fn run_json(sc: &Scenario, o: &Outcome) -> Vec<u8> {
         .groups
         .iter()
         .zip(&o.groups)
-        .map(|(g, s)| {
+        .enumerate()
+        .map(|(i, (g, s))| {
             let mut v = metrics(s, minutes);
+            recovery(&mut v, o, Some(i));
             v.insert("group".into(), json!(g.name));
             v.insert("strategy".into(), json!(g.strategy.name));
             Value::Object(v)
         })
         .collect();
     m.insert("groups".into(), Value::Array(groups));
-    m.insert("total".into(), Value::Object(metrics(&o.total, minutes)));
+    let mut total = metrics(&o.total, minutes);
+    recovery(&mut total, o, None);
+    m.insert("total".into(), Value::Object(total));
     bytes(m)
+}
+
+/// summary.csv's recovery columns: `null` seconds when there was no
+/// trigger or no recovery, an empty mechanism when goodput never dropped.
+fn recovery(v: &mut Map<String, Value>, o: &Outcome, group: Option<usize>) {
+    let r = o.recovery(group);
+    v.insert(
+        "recovery_s".into(),
+        number(r.map_or(f64::NAN, |r| r.recovery_s())),
+    );
+    v.insert(
+        "recovery_mechanism".into(),
+        json!(r.and_then(|r| r.mechanism).map_or("", |m| m.label())),
+    );
 }
 
 fn estimate(e: &Estimate) -> Value {

@@ -39,6 +39,8 @@ pub const fn log_type(cause: Cause) -> &'static str {
         Cause::Lockout => "FAILED_REQUESTS",
         // Overload is not a rate limit; the engine never logs it.
         Cause::Overloaded => "MODEL_OVERLOADED",
+        // The provider's log names no concurrency type; this one is ratesim's.
+        Cause::Concurrency => "CONCURRENT_REQUESTS",
     }
 }
 

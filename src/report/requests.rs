@@ -7,7 +7,7 @@
 //! did not send that header.
 
 use crate::outcome::{RequestRecord, RequestSink};
-use crate::response::Headers;
+use crate::response::{Headers, Status};
 use crate::scenario::Scenario;
 use std::io::Write;
 
@@ -89,7 +89,10 @@ impl<W: Write> RequestSink for RequestCsv<'_, W> {
             r.attempts.to_string(),
             r.rejected_429.to_string(),
             r.fate.label().to_string(),
-            last.map_or(String::new(), |l| l.status.code().to_string()),
+            last.map_or(String::new(), |l| match l.status {
+                Status::Timeout => "timeout".to_string(),
+                s => s.code().to_string(),
+            }),
             last.and_then(|l| l.cause)
                 .map_or(String::new(), |c| c.label().to_string()),
             header(|h| h.limit_requests),

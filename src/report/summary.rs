@@ -29,7 +29,9 @@ pub const METRICS: &[(&str, Option<usize>)] = &[
     ("rejected_429_tpm", None),
     ("rejected_429_lockout", None),
     ("rejected_429_overloaded", None),
+    ("rejected_429_concurrency", None),
     ("errors_5xx", None),
+    ("timeouts", None),
     ("share_429", Some(6)),
     ("success_share", Some(6)),
     ("attempts_per_request", Some(4)),
@@ -45,6 +47,10 @@ pub const METRICS: &[(&str, Option<usize>)] = &[
     ("locked_out_s", Some(3)),
     ("mean_client_wait_s", Some(3)),
     ("mean_backoff_wait_s", Some(3)),
+    ("makespan_s", Some(3)),
+    ("client_makespan_mean_s", Some(3)),
+    ("client_makespan_max_s", Some(3)),
+    ("batch_unsent", None),
 ];
 
 /// Column names of summary.csv.
@@ -77,7 +83,9 @@ pub fn metric_values(s: &GroupStats, minutes: f64) -> Vec<f64> {
         s.rejected_by(Cause::Tokens),
         s.rejected_by(Cause::Lockout),
         s.rejected_by(Cause::Overloaded),
+        s.rejected_by(Cause::Concurrency),
         s.errors_5xx,
+        s.timeouts,
     ];
     let mut v: Vec<f64> = counts.iter().map(|&c| c as f64).collect();
     v.extend([
@@ -97,6 +105,21 @@ pub fn metric_values(s: &GroupStats, minutes: f64) -> Vec<f64> {
         s.mean_client_wait(),
         s.mean_backoff_wait(),
     ]);
+    // A group that is not a batch has no makespan (NaN, an empty value to
+    // pandas); a batch that did not finish by the end has an infinite one.
+    match &s.batch {
+        Some(b) => v.extend([
+            b.makespan_s(),
+            b.client_makespan_mean().unwrap_or(f64::INFINITY),
+            if b.finished_clients > 0 {
+                b.client_makespan_max.as_secs_f64()
+            } else {
+                f64::INFINITY
+            },
+            b.unsent as f64,
+        ]),
+        None => v.extend([f64::NAN; 4]),
+    }
     debug_assert_eq!(v.len(), METRICS.len());
     v
 }
@@ -151,7 +174,22 @@ pub fn summary_csv(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
         &outcome.total,
         minutes,
     ));
-    csv_bytes(&summary_columns(), &rows)
+    // After the run's trigger (an outage or a load spike): seconds until
+    // goodput was back (infinite: never) and what held it down; NaN and
+    // empty when the run has no trigger.
+    for (i, row) in rows.iter_mut().enumerate() {
+        let group = (i < scenario.groups.len()).then_some(i);
+        match outcome.recovery(group) {
+            Some(r) => {
+                row.push(format!("{:.3}", r.recovery_s()));
+                row.push(r.mechanism.map_or("", |m| m.label()).to_string());
+            }
+            None => row.extend(["NaN".to_string(), String::new()]),
+        }
+    }
+    let mut header = summary_columns();
+    header.extend(["recovery_s", "recovery_mechanism"]);
+    csv_bytes(&header, &rows)
 }
 
 /// utilisation.csv: for each (key, model, limit) that saw traffic, what it

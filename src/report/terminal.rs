@@ -10,6 +10,7 @@
 //!
 //! Widths count characters, not bytes, so names in any script line up.
 
+use crate::outcome::recovery::Mechanism;
 use crate::outcome::{GroupStats, Outcome};
 use crate::policy::describe::thousands;
 use crate::response::Cause;
@@ -64,6 +65,52 @@ pub fn bullet(text: &str, width: usize) -> String {
     out
 }
 
+/// What happened after the run's trigger (its last outage or load spike),
+/// as a bullet: recovered after how long, or kept down and by what. Empty
+/// when the run has no trigger.
+pub fn recovery(outcome: &Outcome) -> String {
+    let Some(r) = outcome.recovery(None) else {
+        return String::new();
+    };
+    let trigger = format!(
+        "After the {} ({} to {})",
+        r.trigger.label(),
+        r.trigger_start,
+        r.trigger_end
+    );
+    let evidence = |m: Mechanism| match m {
+        Mechanism::TimeoutStorm => format!(
+            "{:.1} attempts per offered request, {} of them timed out",
+            r.attempts_per_offered,
+            pct(r.timeout_share)
+        ),
+        Mechanism::LockoutCascade => {
+            format!("the key locked out {} of the time", pct(r.locked_share))
+        }
+        Mechanism::RetryStorm | Mechanism::Backlog => {
+            format!("{:.1} attempts per offered request", r.attempts_per_offered)
+        }
+    };
+    let how = match (r.recovered_at, r.mechanism) {
+        (Some(_), None) => "goodput held: the run recovered at once".to_string(),
+        (Some(_), Some(m)) => format!(
+            "goodput was back {:.0} s after it ended; until then a {} ({})",
+            r.recovery_s(),
+            m.label(),
+            evidence(m)
+        ),
+        (None, m) => {
+            let m = m.unwrap_or(Mechanism::Backlog);
+            format!(
+                "goodput did not recover by the end of the arrivals: a metastable failure, kept going by a {} ({})",
+                m.label(),
+                evidence(m)
+            )
+        }
+    };
+    bullet(&format!("{trigger}, {how}."), WIDTH)
+}
+
 /// A row of the table: its label and the cell of each column.
 type Row = (String, Vec<String>);
 
@@ -103,14 +150,18 @@ pub fn summary_table(scenario: &Scenario, outcome: &Outcome) -> String {
         ("  of which TPM", Cause::Tokens),
         ("  of which lockout", Cause::Lockout),
         ("  of which overload", Cause::Overloaded),
+        ("  of which concurrency", Cause::Concurrency),
     ];
     for (label, cause) in causes {
         if cols.iter().any(|c| c.2.rejected_by(cause) > 0) {
             rows.push(row(label, &|s| thousands(s.rejected_by(cause))));
         }
     }
+    rows.extend([row("5xx", &|s| thousands(s.errors_5xx))]);
+    if cols.iter().any(|c| c.2.timeouts > 0) {
+        rows.push(row("timeouts", &|s| thousands(s.timeouts)));
+    }
     rows.extend([
-        row("5xx", &|s| thousands(s.errors_5xx)),
         row("429 share of attempts", &|s| pct(s.share_429())),
         row("attempts per request", &|s| {
             format!("{:.2} (max {})", s.attempts_per_request(), s.max_attempts)
@@ -135,6 +186,22 @@ pub fn summary_table(scenario: &Scenario, outcome: &Outcome) -> String {
             format!("{:.0}", s.locked_out.as_secs_f64())
         }),
     ]);
+    if cols.iter().any(|c| c.2.batch.is_some()) {
+        rows.push(row("makespan s", &|s| match &s.batch {
+            Some(b) => match b.makespan {
+                Some(m) => format!("{:.1}", m.as_secs_f64()),
+                None => format!("not done ({} unsent)", thousands(b.unsent)),
+            },
+            None => String::new(),
+        }));
+        rows.push(row("client makespan mean / max s", &|s| match &s.batch {
+            Some(b) => match b.client_makespan_mean() {
+                Some(m) => format!("{m:.1} / {:.1}", b.client_makespan_max.as_secs_f64()),
+                None => "none done".to_string(),
+            },
+            None => String::new(),
+        }));
+    }
     let names: Vec<String> = cols.iter().map(|c| c.0.to_string()).collect();
     layout(&names, &rows, WIDTH)
 }

@@ -15,9 +15,11 @@ pub const TIMESERIES_COLUMNS: &[&str] = &[
     "rejected_429_tpm",
     "rejected_429_lockout",
     "rejected_429_overloaded",
+    "rejected_429_concurrency",
     "errors_5xx",
     "tokens_admitted",
     "locked_out_s",
+    "timeouts",
 ];
 
 fn row(t: f64, group: &str, s: &IntervalStats) -> Vec<String> {
@@ -34,6 +36,7 @@ fn row(t: f64, group: &str, s: &IntervalStats) -> Vec<String> {
         s.errors_5xx.to_string(),
         s.tokens_admitted.to_string(),
         format!("{:.3}", s.locked_ns as f64 / 1e9),
+        s.timeouts.to_string(),
     ]);
     v
 }

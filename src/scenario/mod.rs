@@ -90,6 +90,9 @@ pub struct Group {
     pub key: KeyId,
     pub workload: Workload,
     pub strategy: StrategySpec,
+    /// The client abandons an attempt not answered within this time (and
+    /// may retry it); the server still serves and charges it.
+    pub timeout: Option<Nanos>,
 }
 
 /// Where a group's requests come from.
@@ -126,4 +129,56 @@ pub enum Arrival {
         workers: u32,
         think: ThinkTime,
     },
+    /// `clients` clients working through a finite batch and leaving when
+    /// it is done.
+    Batch(Batch),
+}
+
+/// A batch: finite work shared out among clients that each send one request
+/// at a time, none before its scheduled time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Batch {
+    pub clients: u32,
+    pub work: BatchWork,
+    /// When the batch is queued (and the first client starts).
+    pub start: Nanos,
+    /// Client `c` starts at `start + c * stagger`.
+    pub stagger: Nanos,
+    /// With its own list, a client's `j`-th request is scheduled at its
+    /// start plus `j * spacing`.
+    pub spacing: Nanos,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BatchWork {
+    /// Each client has its own list of this many requests.
+    PerClient(u64),
+    /// One batch of this many requests, all scheduled at `start`, taken by
+    /// whichever client is free.
+    Shared(u64),
+}
+
+impl Batch {
+    /// Requests in the whole batch.
+    pub fn requests(&self) -> u64 {
+        match self.work {
+            BatchWork::PerClient(n) => n.saturating_mul(u64::from(self.clients)),
+            BatchWork::Shared(n) => n,
+        }
+    }
+
+    /// When client `c` starts.
+    pub fn client_start(&self, c: u32) -> Nanos {
+        Nanos(self.start.0 + self.stagger.0.saturating_mul(u64::from(c)))
+    }
+
+    /// The batch with `factor` times the work, at least one request per list.
+    pub fn scaled(mut self, factor: f64) -> Batch {
+        let scale = |n: u64| ((n as f64 * factor).round() as u64).max(1);
+        self.work = match self.work {
+            BatchWork::PerClient(n) => BatchWork::PerClient(scale(n)),
+            BatchWork::Shared(n) => BatchWork::Shared(scale(n)),
+        };
+        self
+    }
 }

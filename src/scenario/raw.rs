@@ -118,13 +118,58 @@ pub struct RawLimit {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawService {
-    pub error_latency: Option<String>,
+    pub error_latency: Option<RawDelay>,
+    pub latency_429: Option<RawDelay>,
+    pub latency_5xx: Option<RawDelay>,
+    pub network: Option<RawNetwork>,
+    #[serde(default)]
+    pub load: Vec<RawLoad>,
+    pub concurrency: Option<RawConcurrency>,
     pub error_500: Option<f64>,
     pub error_503: Option<f64>,
     pub overload: Option<f64>,
     pub overload_retry_after: Option<String>,
     #[serde(default)]
     pub outages: Vec<RawOutage>,
+}
+
+/// A delay: a duration string is a constant.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RawDelay {
+    Constant(String),
+    Dist(RawDelayDist),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(tag = "dist", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum RawDelayDist {
+    Constant { value: String },
+    Uniform { min: String, max: String },
+    Lognormal { median: String, p95: String },
+    Normal { mean: String, sd: String },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNetwork {
+    pub to_server: Option<RawDelay>,
+    pub to_client: Option<RawDelay>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLoad {
+    pub model: String,
+    pub slots: Option<i64>,
+    pub per_request: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConcurrency {
+    pub limit: i64,
+    pub per: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -152,6 +197,8 @@ pub struct RawGroup {
     pub trace: Option<String>,
     /// The trace's format (default: the canonical CSV); see docs/traces.md.
     pub trace_format: Option<String>,
+    /// The client abandons an attempt whose answer takes longer.
+    pub timeout: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -179,6 +226,14 @@ pub enum RawArrival {
         workers: i64,
         think: Option<String>,
         think_dist: Option<String>,
+    },
+    Batch {
+        clients: i64,
+        per_client: Option<i64>,
+        total: Option<i64>,
+        start: Option<String>,
+        stagger: Option<String>,
+        spacing: Option<String>,
     },
 }
 

@@ -16,6 +16,7 @@ impl StatusSet {
             Status::TooMany => 2,
             Status::Internal => 4,
             Status::Unavailable => 8,
+            Status::Timeout => 16,
         }
     }
 
@@ -28,8 +29,11 @@ impl StatusSet {
         Self::of(&[Status::TooMany, Status::Internal, Status::Unavailable])
     }
 
+    /// Whether answers of `status` are retried. Every client retries its
+    /// own timeouts (within its attempt limit and deadline), whatever its
+    /// list of statuses says: the SDKs all do.
     pub fn contains(self, status: Status) -> bool {
-        self.0 & Self::bit(status) != 0
+        status == Status::Timeout || self.0 & Self::bit(status) != 0
     }
 
     pub fn codes(self) -> Vec<u16> {

@@ -25,6 +25,7 @@ const PLAN_COLUMNS: &[&str] = &[
     "rejected_429_tpm",
     "rejected_429_lockout",
     "rejected_429_overloaded",
+    "rejected_429_concurrency",
     "share_429",
     "gave_up_share",
     "goodput_rpm",

@@ -282,6 +282,7 @@ pub fn run_charts(sc: &Scenario, o: &Outcome) -> Vec<(&'static str, Chart)> {
                 ("429 TPM", Cause::Tokens),
                 ("429 lockout", Cause::Lockout),
                 ("429 overload", Cause::Overloaded),
+                ("429 concurrency", Cause::Concurrency),
             ]
             .into_iter()
             .enumerate()

@@ -75,7 +75,7 @@ impl Validator<'_> {
                 let arrival = match (&g.arrival, format) {
                     (Some(a), Format::OpenaiBatch) => match self.arrival(&f("arrival"), a)? {
                         Arrival::Open(spec) => Some(spec),
-                        Arrival::Closed { .. } => {
+                        Arrival::Closed { .. } | Arrival::Batch(_) => {
                             return Err(self.err(&f("arrival"), "a batch file is sent open loop: use poisson, constant, gamma, on-off or profile"))
                         }
                     },
@@ -105,11 +105,16 @@ impl Validator<'_> {
             Some(s) => self.strategy(&f("strategy"), s)?,
             None => strategy::config::default_strategy(),
         };
+        let timeout = match &g.timeout {
+            Some(t) => Some(self.positive_duration(&f("timeout"), t)?),
+            None => None,
+        };
         Ok(Group {
             name: g.name.clone(),
             key,
             workload,
             strategy,
+            timeout,
         })
     }
 }

@@ -236,7 +236,7 @@ impl Validator<'_> {
             },
         };
         let policy = self.policy(&raw.policy)?;
-        let service = self.service(&raw.service, duration + drain)?;
+        let service = self.service(&raw.service, duration + drain, &policy)?;
         if raw.groups.is_empty() {
             return Err(self.err("groups", "the workload is empty: add at least one [[groups]] table with a model, an arrival process and a strategy"));
         }

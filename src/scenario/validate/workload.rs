@@ -4,7 +4,7 @@
 use super::{Result, Validator};
 use crate::policy::{ModelType, Policy};
 use crate::scenario::raw::{RawArrival, RawGroup, RawSize, RawSizeDist};
-use crate::scenario::{Arrival, Synthetic};
+use crate::scenario::{Arrival, Batch, BatchWork, Synthetic};
 use crate::time::Nanos;
 use crate::workload::{ArrivalSpec, SizeDist, ThinkTime};
 
@@ -213,6 +213,50 @@ impl Validator<'_> {
                     }
                 };
                 Arrival::Closed { workers, think }
+            }
+            RawArrival::Batch {
+                clients,
+                per_client,
+                total,
+                start,
+                stagger,
+                spacing,
+            } => {
+                let clients = self.count(&f("clients"), *clients, 1, 1_000_000)? as u32;
+                let work = match (per_client, total) {
+                    (Some(n), None) => {
+                        BatchWork::PerClient(self.count(&f("per_client"), *n, 1, 1_000_000_000)?)
+                    }
+                    (None, Some(n)) => {
+                        BatchWork::Shared(self.count(&f("total"), *n, 1, 1_000_000_000_000)?)
+                    }
+                    (Some(_), Some(_)) => return Err(self.err(
+                        &f("total"),
+                        "give either `per_client` (each client's own list) or `total` (one batch shared out), not both",
+                    )),
+                    (None, None) => return Err(self.err(
+                        &f("clients"),
+                        "a batch needs `per_client` (requests in each client's own list) or `total` (one batch shared out among the clients)",
+                    )),
+                };
+                let opt = |name: &str, v: &Option<String>| match v {
+                    Some(t) => self.duration(&f(name), t),
+                    None => Ok(Nanos::ZERO),
+                };
+                let spacing = opt("spacing", spacing)?;
+                if matches!(work, BatchWork::Shared(_)) && spacing > Nanos::ZERO {
+                    return Err(self.err(
+                        &f("spacing"),
+                        "a shared batch is queued at once at `start`; `spacing` spaces a client's own list (`per_client`)",
+                    ));
+                }
+                Arrival::Batch(Batch {
+                    clients,
+                    work,
+                    start: opt("start", start)?,
+                    stagger: opt("stagger", stagger)?,
+                    spacing,
+                })
             }
         })
     }

@@ -6,8 +6,18 @@
 //! small share of requests meet a 500 or 503. The limiter has already counted
 //! such a request (the gateway counts before the model runs); this is a
 //! documented assumption (docs/assumptions.md).
+//!
+//! `delay` holds the distributions of answer times and network legs, `load`
+//! the servers that slow down with the requests they serve and the
+//! concurrency limit.
 
-use crate::policy::Latency;
+pub mod delay;
+pub mod load;
+
+pub use delay::Delay;
+pub use load::{Concurrency, InFlight, LoadModel};
+
+use crate::policy::{Latency, ModelId};
 use crate::response::Status;
 use crate::rng::{unit, Rng};
 use crate::time::Nanos;
@@ -23,8 +33,18 @@ pub struct Outage {
 /// How the server fails and how fast it answers failures.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ServiceConfig {
-    /// Time to answer a rejection or an error.
-    pub error_latency: Nanos,
+    /// Time to answer a 429 (a limit, the lockout, overload, concurrency).
+    pub latency_429: Delay,
+    /// Time to answer a 500 or 503.
+    pub latency_5xx: Delay,
+    /// Client to server: an attempt is admitted when it reaches the server.
+    pub to_server: Delay,
+    /// Server to client: the answer travels back before the client reads it.
+    pub to_client: Delay,
+    /// Models whose response time grows with their load.
+    pub load: Vec<(ModelId, LoadModel)>,
+    /// At most so many requests in flight per key (or key and model).
+    pub concurrency: Option<Concurrency>,
     /// Probability that an admitted request is answered 500.
     pub error_500: f64,
     /// Probability that an admitted request is answered 503.
@@ -40,7 +60,12 @@ pub struct ServiceConfig {
 impl Default for ServiceConfig {
     fn default() -> Self {
         ServiceConfig {
-            error_latency: Nanos::from_millis(100),
+            latency_429: Delay::Constant(Nanos::from_millis(100)),
+            latency_5xx: Delay::Constant(Nanos::from_millis(100)),
+            to_server: Delay::ZERO,
+            to_client: Delay::ZERO,
+            load: Vec::new(),
+            concurrency: None,
             error_500: 0.0,
             error_503: 0.0,
             overload: 0.0,
@@ -59,6 +84,12 @@ pub enum Served {
 }
 
 impl ServiceConfig {
+    /// Whether an answer ever takes a network leg or a drawn error time:
+    /// when not, the engine skips those draws altogether.
+    pub fn has_network(&self) -> bool {
+        !self.to_server.is_zero() || !self.to_client.is_zero()
+    }
+
     /// Decide the fate of a request admitted at `now`. Draws from `rng` only
     /// when a probability is set, so turning faults off leaves other draws alone.
     pub fn serve(&self, now: Nanos, rng: &mut Rng) -> Served {
