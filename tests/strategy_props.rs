@@ -142,7 +142,7 @@ fn drive(
             Op::Success { retried } => budget.on_success(t, &info(1, 1 + u32::from(*retried))),
             Op::Failure => budget.on_failure(true),
             Op::Withdraw => {
-                if budget.withdraw(t) {
+                if budget.withdraw(t, Status::Unavailable) {
                     granted.push(now);
                 }
             }

@@ -33,6 +33,9 @@ pub mod pacer;
 pub mod presets;
 pub mod retry;
 
+#[cfg(test)]
+mod conformance;
+
 pub use backoff::{Backoff, BackoffSpec};
 pub use retry::{GiveUp, RetryPolicy, StatusSet};
 
@@ -238,6 +241,13 @@ pub struct Client {
 }
 
 impl Client {
+    /// What the shared budget holds (tokens, retries), once a send made it.
+    #[cfg(test)]
+    pub(crate) fn budget_balance(&mut self, now: Nanos) -> Option<f64> {
+        let budget = self.parts.first_mut()?.budget.as_mut()?;
+        Some(budget.balance(now))
+    }
+
     fn parts(&mut self, info: &SendInfo) -> &mut Parts {
         let slot = match (self.spec.scope, info.worker) {
             (Scope::PerWorker, Some(w)) => w as usize + 1,
@@ -377,7 +387,7 @@ impl Client {
             }
         }
         if let Some(budget) = &mut self.parts(info).budget {
-            if !budget.withdraw(now) {
+            if !budget.withdraw(now, response.status) {
                 return Next::Refuse(Refusal::Budget);
             }
         }

@@ -143,6 +143,29 @@ pacer = { kind = "aws-adaptive", c = 0.4, beta = 0.7, min_rate = 0.5, smoothing 
 "#,
 };
 
+/// AWS SDK standard retry mode as revised in 2026 (opt-in at first, behind
+/// `AWS_NEW_RETRIES_2026` in botocore): 3 attempts; `U * min(b * 2^(n-1),
+/// 20 s)` with b = 1 s after a throttle and 50 ms after a transient error;
+/// the retry quota of 500 charges 5 per retry after a throttle and 14 after
+/// anything else (timeouts included), paying back what was charged on a
+/// success after retries and 1 on a first-try success; a `Retry-After`
+/// (`x-amz-retry-after`) is honoured within `[t, t + 5 s]` of the drawn delay.
+pub const AWS_STANDARD_2026: Preset = Preset {
+    name: "aws-standard-2026",
+    summary: "AWS SDK standard mode, 2026 revision: 3 attempts, U x min(2^(n-1) x 1 s (429) or 50 ms, 20 s), quota 500 at 5 (429) or 14, Retry-After within [t, t + 5 s]",
+    source: "botocore retries/standard.py with NEW_RETRIES_ENABLED (ExponentialBackoff _DEFAULT_BACKOFF_CONFIG throttling_base_scale 1, non_throttling_base_scale 0.05, _MAX_BACKOFF 20, _RETRY_AFTER_MAX_ADDITIONAL 5; RetryQuotaChecker _RETRY_COST_V2 14, _THROTTLING_RETRY_COST 5, _NO_RETRY_INCREMENT 1), commit b8db53912a3938887a5f4e82681f1354b5bda0d4 (2026-05-04); smithy-kotlin NewStandardRetryIntegrationTestResources.kt",
+    toml: r#"
+kind = "aws-jitter"
+base = "50ms"
+throttle_base = "1s"
+cap = "20s"
+retry_after_extra = "5s"
+max_attempts = 3
+retry_on = [429, 500, 503]
+budget = { kind = "aws-quota", capacity = 500, retry_cost = 14, throttle_cost = 5, timeout_cost = 14, refund = 1 }
+"#,
+};
+
 /// tenacity's `wait_random_exponential(min=1, max=60)` with
 /// `stop_after_attempt(6)`, as the OpenAI cookbook's rate-limit guide uses it:
 /// `U(1 s, max(1 s, min(60 s, 1 s * 2^(n-1))))`, every error retried.
@@ -388,6 +411,7 @@ pub const PRESETS: &[&Preset] = &[
     &BROOKER_EQUAL_JITTER,
     &BROOKER_DECORRELATED,
     &BROOKER_EXPONENTIAL,
+    &AWS_STANDARD_2026,
 ];
 
 /// A preset name that is not in [`PRESETS`].

@@ -10,6 +10,7 @@
 //! from an `initial` delay before the first retry.
 
 mod additive_jitter;
+pub(crate) mod aws_jitter;
 mod constant;
 mod decorrelated;
 mod equal_jitter;
@@ -124,6 +125,12 @@ pub const KINDS: &[Kind<Arc<dyn Backoff>>] = &[
         keys: &["min", "initial", "cap"],
         summary: "U(min, max(min, min(cap, initial*2^(n-1)))) (tenacity)",
         parse: random_exponential::parse,
+    },
+    Kind {
+        name: "aws-jitter",
+        keys: &["base", "throttle_base", "cap", "retry_after_extra"],
+        summary: "U * min(cap, b*2^(n-1)), b = throttle_base after a 429 else base; Retry-After within [t, t + extra] (AWS 2026)",
+        parse: aws_jitter::parse,
     },
 ];
 
