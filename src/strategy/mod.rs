@@ -47,6 +47,7 @@ use breaker::{Breaker, BreakerSpec};
 use budget::{Budget, BudgetSpec};
 use hints::{Hint, Hints};
 use pacer::{Pacer, PacerSpec, Seen};
+use std::sync::Arc;
 
 /// Everything a backoff schedule may look at when choosing a delay.
 #[derive(Clone, Copy, Debug)]
@@ -103,6 +104,9 @@ pub struct StrategySpec {
     /// Hold every send for this long after any 429 (zero: never).
     pub pause_after_429: Nanos,
     pub scope: Scope,
+    /// Parameters drawn once per client, if any; the fields above then hold
+    /// each parameter's low end (see [`StrategySpec::draw`]).
+    pub random: Option<Arc<config::Random>>,
 }
 
 impl StrategySpec {
@@ -114,6 +118,24 @@ impl StrategySpec {
             spec: self.clone(),
             clock: (clock, header_units),
             parts: Vec::new(),
+        }
+    }
+
+    /// Whether some parameter is drawn per client (`{ uniform = [...] }`).
+    pub fn is_random(&self) -> bool {
+        self.random.is_some()
+    }
+
+    /// One client's strategy: every random parameter replaced by one draw
+    /// from `rng` (the client's own stream), in a fixed order. Without random
+    /// parameters, the same spec, and `rng` is not touched.
+    pub fn draw(&self, rng: &mut Rng) -> StrategySpec {
+        match &self.random {
+            None => self.clone(),
+            Some(r) => StrategySpec {
+                name: self.name.clone(),
+                ..r.draw(rng)
+            },
         }
     }
 
@@ -138,6 +160,7 @@ impl StrategySpec {
             breaker: None,
             pause_after_429: Nanos::ZERO,
             scope: Scope::Shared,
+            random: None,
         }
     }
 }

@@ -544,6 +544,9 @@ pub fn describe_spec(s: &StrategySpec) -> String {
         ),
         ("scope", s.scope.label().to_string()),
     ];
+    if let Some(r) = &s.random {
+        rows.push(("per client", r.describe()));
+    }
     let retries = s.retry.max_attempts.saturating_sub(1).min(6);
     if retries > 0 {
         let ranges: Vec<String> = (1..=retries)
@@ -563,6 +566,9 @@ pub fn describe_spec(s: &StrategySpec) -> String {
 
 /// The composition as an inline TOML table in the scenario format.
 pub fn to_toml(s: &StrategySpec) -> String {
+    if let Some(r) = &s.random {
+        return r.to_toml(&s.name);
+    }
     let mut parts = vec![
         format!("name = \"{}\"", s.name),
         s.backoff.describe(),
