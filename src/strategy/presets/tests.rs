@@ -312,6 +312,17 @@ fn langchain_waits_for_its_first_token_and_retries_outside_the_limiter() {
 }
 
 #[test]
+fn langchain_starts_its_empty_bucket_at_the_first_call() {
+    // LangChain's limiter sets its clock at the first acquire with no
+    // tokens: a first call 30 s into the run still waits a full second.
+    // (Regression: the bucket used to start empty at t = 0 and was full by then.)
+    let mut s = Script::new("langchain-inmemory");
+    s.now = Nanos::from_secs(30);
+    s.request(&[ok(5)]);
+    assert_eq!(s.trace(), "wait->31000ms send@31000ms ok");
+}
+
+#[test]
 fn venice_py_waits_for_the_reset_after_a_spent_window() {
     assert_eq!(
         pinned("venice-py", &mixed()),
