@@ -367,6 +367,34 @@ fn bad_strategies_are_located_scenario_errors() {
             r#"{ kind = "full-jitter", pacer = { kind = "aimd", initial = "-5/min" } }"#,
             &["groups[0].strategy.pacer.initial", "positive"][..],
         ),
+        (
+            r#"{ preset = "unlimited-backoff", cap = { uniform = ["30s", "34s"] } }"#,
+            &[
+                "x.toml:16:",
+                "groups[0].strategy.cap",
+                "per client",
+                "clients",
+            ][..],
+        ),
+        (
+            r#"{ kind = "full-jitter", cap = { uniform = ["34s", "30s"] } }"#,
+            &["x.toml:16:", "groups[0].strategy.cap.uniform", "above high"][..],
+        ),
+        (
+            r#"{ kind = "full-jitter", base = { uniform = ["1s", "90s"] } }"#,
+            &[
+                "groups[0].strategy.cap",
+                "below the base",
+                "with base = \"90s\"",
+            ][..],
+        ),
+        (
+            r#"{ kind = "immediate", pacer = { kind = "adaptive-bucket", initial = { lognormal = ["1/s", "2/s"] } } }"#,
+            &[
+                "groups[0].strategy.pacer.initial",
+                "{ uniform = [low, high] }",
+            ][..],
+        ),
     ] {
         let text = scenario(
             3,

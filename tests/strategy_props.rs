@@ -30,7 +30,7 @@ fn info(tokens: u64, sent: u32) -> SendInfo {
 
 /// Any backoff kind with random (valid) parameters, as TOML.
 fn backoff_toml() -> impl Strategy<Value = String> {
-    (0usize..11, 1u64..5_000, 1u64..100, 1.0f64..4.0, 0.0f64..0.99).prop_map(
+    (0usize..13, 1u64..5_000, 1u64..100, 1.0f64..4.0, 0.0f64..0.99).prop_map(
         |(which, ms, mult, factor, jitter)| {
             let (base, cap) = (format!("\"{ms}ms\""), format!("\"{}ms\"", ms * mult));
             match which {
@@ -44,6 +44,8 @@ fn backoff_toml() -> impl Strategy<Value = String> {
                 7 => format!("{{ kind = \"symmetric-jitter\", initial = {base}, multiplier = {factor}, cap = {cap}, jitter = {jitter} }}"),
                 8 => format!("{{ kind = \"additive-jitter\", initial = {base}, multiplier = {factor}, cap = {cap} }}"),
                 9 => format!("{{ kind = \"random-exponential\", min = {base}, initial = \"{}ms\", cap = {cap} }}", ms / 2 + 1),
+                10 => format!("{{ kind = \"aws-jitter\", base = {base}, throttle_base = \"{}ms\", cap = {cap}, retry_after_extra = {base} }}", ms * 3),
+                11 => format!("{{ kind = \"unlimited-backoff\", min = {base}, cap = {cap} }}"),
                 _ => "{ kind = \"immediate\" }".to_string(),
             }
         },
@@ -142,7 +144,7 @@ fn drive(
             Op::Success { retried } => budget.on_success(t, &info(1, 1 + u32::from(*retried))),
             Op::Failure => budget.on_failure(true),
             Op::Withdraw => {
-                if budget.withdraw(t) {
+                if budget.withdraw(t, Status::Unavailable) {
                     granted.push(now);
                 }
             }
@@ -318,6 +320,44 @@ proptest! {
             let reqs = busiest(&sent, w_s * 1_000_000_000, |_| 1) as f64;
             let max = bucket + rate * w_s as f64;
             prop_assert!(reqs <= max + 1e-6, "{text}: {reqs} requests in {w_s} s > {max}");
+        }
+    }
+}
+
+proptest! {
+    /// A strategy whose parameters are drawn per client validates once and
+    /// every draw builds, with each parameter inside its range.
+    #[test]
+    fn every_draw_of_a_valid_random_strategy_builds_within_its_ranges(
+        base_ms in (1u64..2_000, 0u64..2_000),
+        cap_ms in (2_000u64..60_000, 0u64..60_000),
+        attempts in (1i64..6, 0i64..6),
+        seed in any::<u64>(),
+    ) {
+        let (b_lo, b_hi) = (base_ms.0, base_ms.0 + base_ms.1);
+        let (c_lo, c_hi) = (cap_ms.0, cap_ms.0 + cap_ms.1);
+        let (a_lo, a_hi) = (attempts.0, attempts.0 + attempts.1);
+        let text = format!(
+            "{{ kind = \"full-jitter\", base = {{ uniform = [\"{b_lo}ms\", \"{b_hi}ms\"] }}, cap = {{ uniform = [\"{c_lo}ms\", \"{c_hi}ms\"] }}, max_attempts = {{ uniform = [{a_lo}, {a_hi}] }} }}"
+        );
+        let t: toml::Table = toml::from_str(&format!("s = {text}")).unwrap();
+        let parsed = config::parse_random(&t["s"]);
+        // Valid exactly when every base fits under every cap.
+        prop_assert_eq!(parsed.is_ok(), b_hi <= c_lo, "{}: {:?}", text, parsed.as_ref().err());
+        if let Ok(spec) = parsed {
+            prop_assert!(spec.is_random());
+            prop_assert!(config::parse(&t["s"]).is_err(), "refused without clients");
+            let mut rng = stream(seed, "client", Purpose::Strategy);
+            for _ in 0..20 {
+                let s = spec.draw(&mut rng);
+                let (_, high) = s.backoff.range(1);
+                let base = high.0 / 2;
+                let cap = s.backoff.range(60).1.0;
+                prop_assert!((b_lo * 1_000_000..=b_hi * 1_000_000).contains(&base) || high.0 == cap);
+                prop_assert!((c_lo * 1_000_000..=c_hi * 1_000_000).contains(&cap));
+                let n = i64::from(s.retry.max_attempts);
+                prop_assert!((a_lo..=a_hi).contains(&n));
+            }
         }
     }
 }

@@ -33,6 +33,9 @@ pub mod pacer;
 pub mod presets;
 pub mod retry;
 
+#[cfg(test)]
+mod conformance;
+
 pub use backoff::{Backoff, BackoffSpec};
 pub use retry::{GiveUp, RetryPolicy, StatusSet};
 
@@ -44,6 +47,7 @@ use breaker::{Breaker, BreakerSpec};
 use budget::{Budget, BudgetSpec};
 use hints::{Hint, Hints};
 use pacer::{Pacer, PacerSpec, Seen};
+use std::sync::Arc;
 
 /// Everything a backoff schedule may look at when choosing a delay.
 #[derive(Clone, Copy, Debug)]
@@ -100,6 +104,9 @@ pub struct StrategySpec {
     /// Hold every send for this long after any 429 (zero: never).
     pub pause_after_429: Nanos,
     pub scope: Scope,
+    /// Parameters drawn once per client, if any; the fields above then hold
+    /// each parameter's low end (see [`StrategySpec::draw`]).
+    pub random: Option<Arc<config::Random>>,
 }
 
 impl StrategySpec {
@@ -111,6 +118,24 @@ impl StrategySpec {
             spec: self.clone(),
             clock: (clock, header_units),
             parts: Vec::new(),
+        }
+    }
+
+    /// Whether some parameter is drawn per client (`{ uniform = [...] }`).
+    pub fn is_random(&self) -> bool {
+        self.random.is_some()
+    }
+
+    /// One client's strategy: every random parameter replaced by one draw
+    /// from `rng` (the client's own stream), in a fixed order. Without random
+    /// parameters, the same spec, and `rng` is not touched.
+    pub fn draw(&self, rng: &mut Rng) -> StrategySpec {
+        match &self.random {
+            None => self.clone(),
+            Some(r) => StrategySpec {
+                name: self.name.clone(),
+                ..r.draw(rng)
+            },
         }
     }
 
@@ -135,6 +160,7 @@ impl StrategySpec {
             breaker: None,
             pause_after_429: Nanos::ZERO,
             scope: Scope::Shared,
+            random: None,
         }
     }
 }
@@ -238,6 +264,13 @@ pub struct Client {
 }
 
 impl Client {
+    /// What the shared budget holds (tokens, retries), once a send made it.
+    #[cfg(test)]
+    pub(crate) fn budget_balance(&mut self, now: Nanos) -> Option<f64> {
+        let budget = self.parts.first_mut()?.budget.as_mut()?;
+        Some(budget.balance(now))
+    }
+
     fn parts(&mut self, info: &SendInfo) -> &mut Parts {
         let slot = match (self.spec.scope, info.worker) {
             (Scope::PerWorker, Some(w)) => w as usize + 1,
@@ -377,7 +410,7 @@ impl Client {
             }
         }
         if let Some(budget) = &mut self.parts(info).budget {
-            if !budget.withdraw(now) {
+            if !budget.withdraw(now, response.status) {
                 return Next::Refuse(Refusal::Budget);
             }
         }

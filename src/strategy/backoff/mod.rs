@@ -10,6 +10,7 @@
 //! from an `initial` delay before the first retry.
 
 mod additive_jitter;
+pub(crate) mod aws_jitter;
 mod constant;
 mod decorrelated;
 mod equal_jitter;
@@ -18,6 +19,7 @@ mod full_jitter;
 mod header_aware;
 mod random_exponential;
 mod scaled_jitter;
+mod unlimited;
 
 use super::config::{toml_duration, Fields, Kind, Result};
 use super::RetryCtx;
@@ -124,6 +126,18 @@ pub const KINDS: &[Kind<Arc<dyn Backoff>>] = &[
         keys: &["min", "initial", "cap"],
         summary: "U(min, max(min, min(cap, initial*2^(n-1)))) (tenacity)",
         parse: random_exponential::parse,
+    },
+    Kind {
+        name: "aws-jitter",
+        keys: &["base", "throttle_base", "cap", "retry_after_extra"],
+        summary: "U * min(cap, b*2^(n-1)), b = throttle_base after a 429 else base; Retry-After within [t, t + extra] (AWS 2026)",
+        parse: aws_jitter::parse,
+    },
+    Kind {
+        name: "unlimited-backoff",
+        keys: &["min", "cap", "resolution"],
+        summary: "U(min, min(2^n - 1 s, cap)), rounded to resolution (Farkiani et al.'s UB)",
+        parse: unlimited::parse,
     },
 ];
 

@@ -6,6 +6,7 @@
 //! The gRFC's example: max_tokens 10, token_ratio 0.1.
 
 use super::{Budget, BudgetKind};
+use crate::response::Status;
 use crate::strategy::config::{toml_number, Fields, Result};
 use crate::strategy::SendInfo;
 use crate::time::Nanos;
@@ -60,7 +61,7 @@ impl Budget for Grpc {
         }
     }
 
-    fn withdraw(&mut self, _now: Nanos) -> bool {
+    fn withdraw(&mut self, _now: Nanos, _status: Status) -> bool {
         self.tokens * 2 > self.max
     }
 
@@ -84,7 +85,7 @@ mod tests {
         let t = Nanos::ZERO;
         let fail = |b: &mut Box<dyn Budget>| {
             b.on_failure(true);
-            b.withdraw(t)
+            b.withdraw(t, Status::TooMany)
         };
         // 10 -> 9, 8, 7, 6 retry; at 5 (not above half) no more.
         let decisions: Vec<bool> = (0..6).map(|_| fail(&mut b)).collect();
@@ -97,6 +98,6 @@ mod tests {
         for _ in 0..11 {
             b.on_success(t, &info(1));
         }
-        assert!(b.withdraw(t));
+        assert!(b.withdraw(t, Status::TooMany));
     }
 }

@@ -20,6 +20,7 @@ pub mod sre;
 
 use super::config::{Fields, Kind, Result};
 use super::{Refusal, SendInfo};
+use crate::response::Status;
 use crate::rng::Rng;
 use crate::time::Nanos;
 use std::fmt;
@@ -43,8 +44,9 @@ pub trait Budget: Send {
     /// A failed attempt; `retryable` is whether its status is one the strategy retries.
     fn on_failure(&mut self, _retryable: bool) {}
 
-    /// Whether the failed request may retry; if so, the retry is paid for.
-    fn withdraw(&mut self, _now: Nanos) -> bool {
+    /// Whether the request that failed with `status` may retry; if so, the
+    /// retry is paid for (the AWS quota charges throttles less).
+    fn withdraw(&mut self, _now: Nanos, _status: Status) -> bool {
         true
     }
 
@@ -64,7 +66,13 @@ pub trait BudgetKind: fmt::Debug + Send + Sync {
 pub const KINDS: &[Kind<Arc<dyn BudgetKind>>] = &[
     Kind {
         name: "aws-quota",
-        keys: &["capacity", "retry_cost", "timeout_cost", "refund"],
+        keys: &[
+            "capacity",
+            "retry_cost",
+            "timeout_cost",
+            "refund",
+            "throttle_cost",
+        ],
         summary: "AWS retry quota: 500 tokens, 5 per retry, 1 back per first-try success",
         parse: aws_quota::parse,
     },

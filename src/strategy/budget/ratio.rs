@@ -18,6 +18,7 @@
 //! the bound tested in `tests/strategy_props.rs`, is the aligned one.
 
 use super::{Budget, BudgetKind};
+use crate::response::Status;
 use crate::rng::Rng;
 use crate::strategy::config::{toml_duration, toml_number, Fields, Result};
 use crate::strategy::{Refusal, SendInfo};
@@ -110,7 +111,7 @@ impl Budget for Ratio {
         Ok(())
     }
 
-    fn withdraw(&mut self, now: Nanos) -> bool {
+    fn withdraw(&mut self, now: Nanos, _status: Status) -> bool {
         let i = self.expire(now);
         if self.sum() >= self.withdraw {
             self.slots[i] -= self.withdraw;
@@ -147,7 +148,7 @@ mod tests {
             b.on_send(t, &info(0), &mut rng).unwrap();
         }
         b.on_send(t, &info(1), &mut rng).unwrap(); // a retry deposits nothing
-        let granted = (0..100).filter(|_| b.withdraw(t)).count();
+        let granted = (0..100).filter(|_| b.withdraw(t, Status::TooMany)).count();
         assert_eq!(granted, 20);
         // After ttl the deposits and withdrawals have expired; the reserve is back.
         assert_eq!(b.balance(Nanos::from_secs(12)), 10.0);

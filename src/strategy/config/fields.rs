@@ -39,6 +39,11 @@ impl<'a> Fields<'a> {
         self.table.contains_key(key)
     }
 
+    /// Whether `key` holds the string `"none"` (an absent bound).
+    pub(crate) fn is_none(&self, key: &str) -> bool {
+        self.table.get(key).and_then(Value::as_str) == Some("none")
+    }
+
     /// Rejects keys outside `keys` (and `kind`), suggesting close ones.
     pub(crate) fn check_keys(&self, keys: &[&str]) -> Result<()> {
         for key in self.table.keys() {

@@ -15,9 +15,11 @@
 //! `ratesim strategies` and `describe`.
 
 mod fields;
+mod random;
 mod to_toml;
 
 pub use fields::Fields;
+pub use random::Random;
 pub(crate) use to_toml::{show, toml_codes, toml_duration, toml_number};
 
 use super::breaker::BreakerSpec;
@@ -26,6 +28,7 @@ use super::{backoff, budget, pacer, presets, RetryPolicy, Scope, StatusSet, Stra
 use crate::suggest::{close_matches, did_you_mean};
 use crate::time::Nanos;
 use fields::{count, integer, statuses, string};
+use std::sync::Arc;
 use toml::{Table, Value};
 
 /// A strategy that cannot be built, and which field is at fault.
@@ -76,12 +79,33 @@ const KEYS: &[&str] = &[
 const PARTS: &[&str] = &["hints", "pacer", "budget", "breaker"];
 
 /// Reads a strategy: a preset name, `{ preset = "...", overrides... }`, or a
-/// full composition `{ kind = "...", ... }`.
+/// full composition `{ kind = "...", ... }`. Random parameters are refused
+/// (at the first one): each client must draw its own, and a group runs one
+/// client until groups of `clients` exist. [`parse_random`] accepts them.
 pub fn parse(value: &Value) -> Result<StrategySpec> {
-    match value {
+    let spec = parse_random(value)?;
+    if let Some(r) = &spec.random {
+        let p = r.first();
+        return Err(err(
+            &p.field(),
+            format!(
+                "`{}` is drawn at random per client; random strategy parameters need a group \
+                 of `clients` (each client draws its own), which this version does not run \
+                 yet: give a fixed value",
+                p.describe()
+            ),
+        ));
+    }
+    Ok(spec)
+}
+
+/// As [`parse`], but a parameter may be a distribution drawn once per client
+/// (`cap = { uniform = ["30s", "34s"] }`); see [`StrategySpec::draw`].
+pub fn parse_random(value: &Value) -> Result<StrategySpec> {
+    let (table, preset) = match value {
         Value::String(name) => {
             let preset = presets::find(name).map_err(|e| err("", e.to_string()))?;
-            read(&preset.table(), Some(preset.name))
+            (preset.table(), Some(preset.name))
         }
         Value::Table(table) => match table.get("preset") {
             Some(v) => {
@@ -91,19 +115,38 @@ pub fn parse(value: &Value) -> Result<StrategySpec> {
                 let mut overrides = table.clone();
                 overrides.remove("preset");
                 merge(&mut merged, overrides);
-                read(&merged, Some(preset.name))
+                (merged, Some(preset.name))
             }
-            None => read(table, None),
+            None => (table.clone(), None),
         },
-        other => Err(err(
-            "",
-            format!(
-                "expected a preset name such as \"openai-python\" or a table such as \
-                 {{ kind = \"full-jitter\", base = \"1s\", cap = \"60s\" }}, got {}",
-                other.type_str()
-            ),
-        )),
+        other => {
+            return Err(err(
+                "",
+                format!(
+                    "expected a preset name such as \"openai-python\" or a table such as \
+                     {{ kind = \"full-jitter\", base = \"1s\", cap = \"60s\" }}, got {}",
+                    other.type_str()
+                ),
+            ))
+        }
+    };
+    let params = random::find(&table)?;
+    if params.is_empty() {
+        return read(&table, preset);
     }
+    // Valid at every corner of the ranges is valid at every draw.
+    let mut first = None;
+    for (label, values) in random::corners(&params)? {
+        let t = random::with_values(&table, &params, values);
+        let spec = read(&t, preset).map_err(|e| ConfigError {
+            field: e.field,
+            message: format!("{} (with {label}, within the random ranges)", e.message),
+        })?;
+        first.get_or_insert(spec);
+    }
+    let mut spec = first.expect("a distribution has at least one corner");
+    spec.random = Some(Arc::new(random::Random::new(table, preset, params)));
+    Ok(spec)
 }
 
 /// Lays `over` onto `base`: part tables merge key by key unless `over`
@@ -225,6 +268,7 @@ fn read(table: &Table, preset: Option<&str>) -> Result<StrategySpec> {
         breaker,
         pause_after_429,
         scope,
+        random: None,
     })
 }
 

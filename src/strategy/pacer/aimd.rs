@@ -18,18 +18,38 @@ pub struct RateRange {
     /// Requests per second at the start.
     pub initial: f64,
     pub min: f64,
+    /// Infinite when `max = "none"`.
     pub max: f64,
-    /// How much refill the bucket holds (at least one request).
+    /// How much refill the bucket holds (at least one request), unless
+    /// `capacity` fixes its size.
     pub burst: Nanos,
+    /// A bucket of this many requests whatever the rate.
+    pub capacity: Option<f64>,
+    /// Requests in the bucket at the start (default: full).
+    pub tokens: Option<f64>,
 }
 
 impl RateRange {
     pub(super) fn parse(f: &Fields<'_>) -> Result<RateRange> {
+        let max = match f.has("max") && f.is_none("max") {
+            true => f64::INFINITY,
+            false => f.rate("max", 100.0)?,
+        };
+        let capacity = match f.has("capacity") {
+            true => Some(f.number("capacity", 1.0, (1.0, false), 1e9)?),
+            false => None,
+        };
+        let tokens = match f.has("tokens") {
+            true => Some(f.number("tokens", 0.0, (0.0, false), capacity.unwrap_or(1e9))?),
+            false => None,
+        };
         let r = RateRange {
             initial: f.rate("initial", 1.0)?,
             min: f.rate("min", 1.0 / 60.0)?,
-            max: f.rate("max", 100.0)?,
+            max,
             burst: f.duration("burst", Nanos::ZERO)?,
+            capacity,
+            tokens,
         };
         if r.min > r.max || r.initial < r.min || r.initial > r.max {
             return Err(f.err(
@@ -42,25 +62,50 @@ impl RateRange {
                 ),
             ));
         }
+        if let (None, Some(t)) = (capacity, tokens) {
+            if t > r.capacity(r.initial) {
+                return Err(f.err(
+                    "tokens",
+                    format!(
+                        "{t} tokens do not fit the starting bucket ({} requests); set `capacity`",
+                        r.capacity(r.initial)
+                    ),
+                ));
+            }
+        }
         Ok(r)
     }
 
     pub(super) fn params(&self) -> Vec<(&'static str, String)> {
-        vec![
+        let max = if self.max.is_finite() {
+            toml_rate(self.max)
+        } else {
+            "\"none\"".to_string()
+        };
+        let mut v = vec![
             ("initial", toml_rate(self.initial)),
             ("min", toml_rate(self.min)),
-            ("max", toml_rate(self.max)),
+            ("max", max),
             ("burst", toml_duration(self.burst)),
-        ]
+        ];
+        if let Some(c) = self.capacity {
+            v.push(("capacity", toml_number(c)));
+        }
+        if let Some(t) = self.tokens {
+            v.push(("tokens", toml_number(t)));
+        }
+        v
     }
 
     fn capacity(&self, rate: f64) -> f64 {
-        (rate * self.burst.as_secs_f64()).max(1.0)
+        self.capacity
+            .unwrap_or_else(|| (rate * self.burst.as_secs_f64()).max(1.0))
     }
 
     pub(super) fn lanes(&self) -> Lanes {
         let cap = self.capacity(self.initial);
-        Lanes::new(Some(Bucket::new(self.initial, cap, cap)), None, None)
+        let tokens = self.tokens.unwrap_or(cap);
+        Lanes::new(Some(Bucket::new(self.initial, cap, tokens)), None, None)
             .with_horizon(Nanos::SECOND)
     }
 

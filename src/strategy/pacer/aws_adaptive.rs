@@ -61,9 +61,13 @@ impl PacerKind for AwsAdaptiveSpec {
             // botocore starts the bucket at max_rate = 1, empty.
             lanes: Lanes::new(Some(Bucket::new(1.0, 1.0, 0.0)), None, None)
                 .with_horizon(Nanos::SECOND),
-            w_max: 0.0,
-            k: 0.0,
-            last_fail: 0.0,
+            cubic: Cubic {
+                c: self.c,
+                beta: self.beta,
+                w_max: 0.0,
+                k: 0.0,
+                last_fail: 0.0,
+            },
             measured: 0.0,
             last_bucket: 0.0,
             count: 0,
@@ -86,14 +90,57 @@ pub struct AwsAdaptive {
     spec: AwsAdaptiveSpec,
     enabled: bool,
     lanes: Lanes,
-    // CUBIC, in seconds and requests per second.
-    w_max: f64,
-    k: f64,
-    last_fail: f64,
+    cubic: Cubic,
     // The rate clocker.
     measured: f64,
     last_bucket: f64,
     count: u64,
+}
+
+/// CUBIC on a request rate (botocore `throttling.py`, `CubicCalculator`), in
+/// seconds and requests per second.
+#[derive(Clone, Copy, Debug)]
+pub struct Cubic {
+    pub c: f64,
+    pub beta: f64,
+    /// The rate at the last throttle (the specification's `last_max_rate`).
+    pub w_max: f64,
+    /// Seconds after a throttle at which the rate is back at `w_max`.
+    pub k: f64,
+    /// When the last throttle came (`last_throttle_time`).
+    pub last_fail: f64,
+}
+
+impl Cubic {
+    /// A calculator that last saw a throttle at `last_fail` with the rate at `w_max`.
+    pub fn new(c: f64, beta: f64, w_max: f64, last_fail: f64) -> Cubic {
+        let mut cubic = Cubic {
+            c,
+            beta,
+            w_max,
+            k: 0.0,
+            last_fail,
+        };
+        cubic.k = cubic.zero_point();
+        cubic
+    }
+
+    fn zero_point(&self) -> f64 {
+        (self.w_max * (1.0 - self.beta) / self.c).cbrt()
+    }
+
+    /// A throttle at `t` seconds while sending at `rate`: the new rate.
+    pub fn throttle(&mut self, t: f64, rate: f64) -> f64 {
+        self.w_max = rate;
+        self.k = self.zero_point();
+        self.last_fail = t;
+        rate * self.beta
+    }
+
+    /// Any other answer at `t` seconds: the new rate.
+    pub fn success(&self, t: f64) -> f64 {
+        self.c * (t - self.last_fail - self.k).powi(3) + self.w_max
+    }
 }
 
 impl AwsAdaptive {
@@ -110,10 +157,6 @@ impl AwsAdaptive {
             self.last_bucket = bucket;
         }
         self.measured
-    }
-
-    fn zero_point(&self) -> f64 {
-        (self.w_max * (1.0 - self.spec.beta) / self.spec.c).cbrt()
     }
 
     /// The bucket's fill rate (botocore's `max_rate`).
@@ -146,13 +189,10 @@ impl Pacer for AwsAdaptive {
             } else {
                 measured
             };
-            self.w_max = rate;
-            self.k = self.zero_point();
-            self.last_fail = t;
             self.enabled = true;
-            rate * self.spec.beta
+            self.cubic.throttle(t, rate)
         } else {
-            self.spec.c * (t - self.last_fail - self.k).powi(3) + self.w_max
+            self.cubic.success(t)
         };
         let value = new_rate.min(self.spec.max_scale * measured);
         let fill = value.max(self.spec.min_rate);
@@ -203,12 +243,113 @@ mod tests {
             enabled: false,
             lanes: Lanes::new(Some(Bucket::new(1.0, 1.0, 0.0)), None, None)
                 .with_horizon(Nanos::SECOND),
-            w_max: 0.0,
-            k: 0.0,
-            last_fail: 0.0,
+            cubic: Cubic::new(0.4, 0.7, 0.0, 0.0),
             measured: 0.0,
             last_bucket: 0.0,
             count: 0,
+        }
+    }
+
+    // The AWS SDKs' retry specification ("new-retries") publishes these
+    // vectors; they are transcribed from smithy-lang/smithy-kotlin
+    // runtime/runtime-core/jvm/test/aws/smithy/kotlin/runtime/retries/impl/
+    // AdaptiveRetryIntegrationTestResources.kt at commit
+    // 6373a5f747998ea0b1d2c82b677952368d4307e1 ("Test cases sourced from
+    // new-retries specification"). The same end-to-end table is in
+    // smithy-lang/smithy-rs rust-runtime/aws-smithy-runtime/src/client/
+    // retries/client_rate_limiter.rs (test_client_sending_rates) at
+    // 56ee88c5c6edd967967656f1e29f46b229105e79. Tolerance: the kotlin
+    // harness's 5e-7.
+    const TOLERANCE: f64 = 5e-7;
+
+    /// "Cubic success #1" and "#2": (throttle?, timestamp, calculated_rate)
+    /// from `last_max_rate` 10 and `last_throttle_time` 5.
+    #[test]
+    fn cubic_matches_the_specification_vectors() {
+        let success_1 = [
+            (false, 5.0, 7.0),
+            (false, 6.0, 9.64893600966),
+            (false, 7.0, 10.000030849917364),
+            (false, 8.0, 10.453284520772092),
+            (false, 9.0, 13.408697022224185),
+            (false, 10.0, 21.26626835427364),
+            (false, 11.0, 36.425998516920465),
+        ];
+        let success_2 = [
+            (false, 5.0, 7.0),
+            (false, 6.0, 9.64893600966),
+            (true, 7.0, 6.754255206761999),
+            (true, 8.0, 4.727978644733399),
+            (false, 9.0, 6.606547753887045),
+            (false, 10.0, 6.763279816944947),
+            (false, 11.0, 7.598174833907107),
+            (false, 12.0, 11.511232804773524),
+        ];
+        for cases in [&success_1[..], &success_2[..]] {
+            let mut cubic = Cubic::new(0.4, 0.7, 10.0, 5.0);
+            let mut rate = 0.0;
+            for &(throttle, t, want) in cases {
+                // A throttle cuts the rate the client was sending at.
+                rate = if throttle {
+                    cubic.throttle(t, rate)
+                } else {
+                    cubic.success(t)
+                };
+                assert!((rate - want).abs() < TOLERANCE, "t = {t}: {rate} vs {want}");
+            }
+        }
+        // botocore tests/unit/retries/test_throttling.py (commit
+        // 0e6e2404b85dc336dd2889814e089bde7d1a4c55): K for a start at 10 and
+        // after a throttle at 8 TPS.
+        assert!((Cubic::new(0.4, 0.7, 10.0, 0.0).k - 1.9574338205844317).abs() < 1e-12);
+        let mut cubic = Cubic::new(0.4, 0.7, 10.0, 0.0);
+        assert!((cubic.throttle(1.0, 8.0) - 5.6).abs() < 1e-12);
+        assert!((cubic.k - 1.8171205928321397).abs() < 1e-12);
+    }
+
+    /// "End-to-end test for client sending rates": an answer every 0.2 s,
+    /// (throttle?, timestamp, measured_tx_rate, new_token_bucket_rate).
+    #[test]
+    fn measured_and_fill_rates_match_the_end_to_end_vector() {
+        let cases = [
+            (false, 0.2, 0.0, 0.5),
+            (false, 0.4, 0.0, 0.5),
+            (false, 0.6, 4.8, 0.5),
+            (false, 0.8, 4.8, 0.5),
+            (false, 1.0, 4.16, 0.5),
+            (false, 1.2, 4.16, 0.6912),
+            (false, 1.4, 4.16, 1.0976),
+            (false, 1.6, 5.632, 1.6384),
+            (false, 1.8, 5.632, 2.3328),
+            (true, 2.0, 4.3264, 3.02848),
+            (false, 2.2, 4.3264, 3.486639),
+            (false, 2.4, 4.3264, 3.821874),
+            (false, 2.6, 5.66528, 4.053386),
+            (false, 2.8, 5.66528, 4.200373),
+            (false, 3.0, 4.333056, 4.282037),
+            (true, 3.2, 4.333056, 2.997426),
+            (false, 3.4, 4.333056, 3.452226),
+        ];
+        let mut p = pacer();
+        for (throttle, t, measured, fill) in cases {
+            let status = if throttle {
+                Status::TooMany
+            } else {
+                Status::Ok
+            };
+            answer(&mut p, (t * 1000.0_f64).round() as u64, status);
+            assert!(
+                (p.measured - measured).abs() < TOLERANCE,
+                "t = {t}: measured {}",
+                p.measured
+            );
+            // The published fill rates are rounded to 6 decimals.
+            assert!(
+                (p.rate() - fill).abs() < 5e-7 + 1e-12,
+                "t = {t}: fill {} vs {fill}",
+                p.rate()
+            );
+            assert_eq!(p.enabled(), t >= 2.0, "on from the first throttle");
         }
     }
 
@@ -231,17 +372,17 @@ mod tests {
         // A throttle at 5.05 s: Wmax = measured, rate = 0.7 * Wmax, bucket on.
         answer(&mut p, 5050, Status::TooMany);
         assert!(p.enabled());
-        let w_max = p.w_max;
+        let w_max = p.cubic.w_max;
         assert!(
             (p.rate() - 0.7 * w_max).abs() < 1e-9,
             "{} vs {}",
             p.rate(),
             w_max
         );
-        assert!((p.k - (w_max * 0.3 / 0.4).cbrt()).abs() < 1e-12);
+        assert!((p.cubic.k - (w_max * 0.3 / 0.4).cbrt()).abs() < 1e-12);
         // K seconds after the throttle, a success puts the rate back at Wmax
         // (if the measured rate allows).
-        let at = 5050 + (p.k * 1000.0).round() as u64;
+        let at = 5050 + (p.cubic.k * 1000.0).round() as u64;
         answer(&mut p, at, Status::Ok);
         let expected = w_max.min(2.0 * p.measured);
         assert!(

@@ -241,6 +241,22 @@ impl Lanes {
         }
     }
 
+    /// Throws away every token there is at `now`, in both buckets.
+    pub fn empty_all(&mut self, now: Nanos) {
+        let (left_requests, left_tokens) = &mut self.left;
+        for b in [
+            &mut self.requests,
+            &mut self.tokens,
+            left_requests,
+            left_tokens,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            b.empty(now);
+        }
+    }
+
     /// The request bucket's refill rate.
     pub fn request_rate(&self) -> f64 {
         self.requests.map_or(0.0, |b| b.rate)

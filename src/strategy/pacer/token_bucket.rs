@@ -9,7 +9,9 @@
 //! more than the paced rate plus one; the cookbook holds a full minute and
 //! starts full, which lets a fresh client burst a minute's worth at once.
 //! `poll` makes waiting sends re-check only every so often (LangChain checks
-//! every 0.1 s), and `start = "empty"` is LangChain's cold start.
+//! every 0.1 s), and `start = "empty"` is LangChain's cold start: the bucket
+//! is empty at the client's first send, whenever that comes (LangChain's
+//! limiter starts its clock at the first `acquire`, with no tokens).
 
 use super::bucket::{Bucket, Lanes};
 use super::{Pacer, PacerKind};
@@ -73,6 +75,7 @@ impl PacerKind for TokenBucketSpec {
                 self.tpm.map(|t| self.bucket(t, 0.0)),
                 self.poll,
             ),
+            cold: !self.start_full,
         })
     }
 
@@ -104,11 +107,17 @@ impl PacerKind for TokenBucketSpec {
 
 pub struct TokenBucket {
     lanes: Lanes,
+    /// Empty the buckets at the first send (`start = "empty"`).
+    cold: bool,
 }
 
 impl Pacer for TokenBucket {
     #[inline]
     fn gate(&mut self, now: Nanos, info: &SendInfo) -> Gate {
+        if self.cold {
+            self.cold = false;
+            self.lanes.empty_all(now);
+        }
         self.lanes.gate(now, info.tokens)
     }
 
