@@ -20,6 +20,8 @@ pub enum Purpose {
     Sizes = 2,
     Service = 3,
     Strategy = 4,
+    /// A client's own draws of its random strategy parameters.
+    Client = 5,
 }
 
 /// FNV-1a: a stable hash (std's hasher is not guaranteed stable across releases).

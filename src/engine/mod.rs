@@ -74,7 +74,9 @@ struct Req {
 }
 
 struct GroupRt<'a> {
-    client: Client,
+    /// One client shared by the group, or one per worker or batch client
+    /// when its strategy draws parameters per client.
+    clients: Vec<Client>,
     arrivals: Option<Arrivals>,
     arrival_rng: Rng,
     sizes_rng: Rng,
@@ -133,6 +135,39 @@ struct Sim<'s, 'k> {
     in_flight: Vec<InFlight>,
 }
 
+/// The clients of group `g`: one, or one per worker or batch client when its
+/// strategy draws parameters per client (each from its own stream).
+fn clients_of(g: &crate::scenario::Group, seed: u64, sc: &Scenario) -> Vec<Client> {
+    let build = |spec: &crate::strategy::StrategySpec| spec.build(sc.clock, sc.policy.header_units);
+    let n = match &g.workload {
+        Workload::Synthetic(s) => match &s.arrival {
+            Arrival::Closed { workers, .. } => *workers,
+            Arrival::Batch(b) => b.clients,
+            Arrival::Open(_) => 1,
+        },
+        Workload::Trace { .. } => 1,
+    };
+    if !g.strategy.is_random() || n <= 1 {
+        return vec![build(&g.strategy)];
+    }
+    (0..n)
+        .map(|c| {
+            let mut rng = rng::stream(seed, &format!("{}#client{c}", g.name), Purpose::Client);
+            build(&g.strategy.draw(&mut rng))
+        })
+        .collect()
+}
+
+/// The client that sends for `worker`.
+#[inline]
+fn client(clients: &mut [Client], worker: u32) -> &mut Client {
+    if clients.len() == 1 {
+        &mut clients[0]
+    } else {
+        &mut clients[worker as usize]
+    }
+}
+
 /// Runs `scenario` under `seed`. `traces` holds one opened source for each
 /// trace group, in group order.
 pub fn simulate<'k>(
@@ -176,9 +211,7 @@ pub fn simulate_groups<'k>(
                 Workload::Synthetic(_) => None,
             };
             GroupRt {
-                client: g
-                    .strategy
-                    .build(scenario.clock, scenario.policy.header_units),
+                clients: clients_of(g, seed, scenario),
                 arrivals,
                 arrival_rng: rng::stream(seed, &g.name, Purpose::Arrivals),
                 sizes_rng: rng::stream(seed, &g.name, Purpose::Sizes),
@@ -318,7 +351,7 @@ impl Sim<'_, '_> {
         let g = r.group as usize;
         let info = self.send_info(r);
         let rt = &mut self.groups[g];
-        match rt.client.gate(now, &info, &mut rt.strategy_rng) {
+        match client(&mut rt.clients, r.worker).gate(now, &info, &mut rt.strategy_rng) {
             Gate::Send => self.attempt(slot, now),
             Gate::WaitUntil(t) if t > now => {
                 self.reqs[slot as usize].att.client_wait.0 += t.0 - now.0;
@@ -538,7 +571,7 @@ impl Sim<'_, '_> {
         let response = self.answers[slot as usize].expect("an answer follows an attempt");
         let info = self.send_info(&r);
         if response.status.is_success() {
-            self.groups[g].client.on_success(now, &info, &response);
+            client(&mut self.groups[g].clients, r.worker).on_success(now, &info, &response);
             if self.sc.policy.tpm == TpmAccounting::InputThenOutput
                 && self.sc.policy.models[r.model as usize].kind.uses_tokens()
             {
@@ -565,10 +598,13 @@ impl Sim<'_, '_> {
         }
         let rt = &mut self.groups[g];
         let att = &mut self.reqs[slot as usize].att;
-        match rt
-            .client
-            .on_failure(att, &info, &response, now, &mut rt.strategy_rng)
-        {
+        match client(&mut rt.clients, r.worker).on_failure(
+            att,
+            &info,
+            &response,
+            now,
+            &mut rt.strategy_rng,
+        ) {
             Next::RetryAfter(delay) => {
                 att.backoff_wait.0 += delay.0;
                 self.queue.push(now + delay, Ev::Attempt(slot));

@@ -95,7 +95,21 @@ impl Validator<'_> {
     }
 
     pub(super) fn strategy(&self, field: &str, value: &toml::Value) -> Result<StrategySpec> {
-        strategy::config::parse(value).map_err(|e| {
+        self.strategy_with(field, value, strategy::config::parse)
+    }
+
+    /// A strategy whose parameters may be drawn per client.
+    pub(super) fn client_strategy(&self, field: &str, value: &toml::Value) -> Result<StrategySpec> {
+        self.strategy_with(field, value, strategy::config::parse_random)
+    }
+
+    fn strategy_with(
+        &self,
+        field: &str,
+        value: &toml::Value,
+        parse: fn(&toml::Value) -> strategy::config::Result<StrategySpec>,
+    ) -> Result<StrategySpec> {
+        parse(value).map_err(|e| {
             let at = if e.field.is_empty() {
                 field.to_string()
             } else {

@@ -101,7 +101,12 @@ impl Validator<'_> {
                 Workload::Synthetic(self.synthetic(i, g, policy)?)
             }
         };
+        let has_clients = matches!(
+            &workload,
+            Workload::Synthetic(s) if matches!(s.arrival, Arrival::Closed { .. } | Arrival::Batch(_))
+        );
         let strategy = match &g.strategy {
+            Some(s) if has_clients => self.client_strategy(&f("strategy"), s)?,
             Some(s) => self.strategy(&f("strategy"), s)?,
             None => strategy::config::default_strategy(),
         };

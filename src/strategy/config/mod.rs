@@ -80,8 +80,9 @@ const PARTS: &[&str] = &["hints", "pacer", "budget", "breaker"];
 
 /// Reads a strategy: a preset name, `{ preset = "...", overrides... }`, or a
 /// full composition `{ kind = "...", ... }`. Random parameters are refused
-/// (at the first one): each client must draw its own, and a group runs one
-/// client until groups of `clients` exist. [`parse_random`] accepts them.
+/// (at the first one): each client must draw its own, so they belong to
+/// groups with clients of their own (closed-loop workers, batch clients),
+/// which read their strategy with [`parse_random`].
 pub fn parse(value: &Value) -> Result<StrategySpec> {
     let spec = parse_random(value)?;
     if let Some(r) = &spec.random {
@@ -90,8 +91,8 @@ pub fn parse(value: &Value) -> Result<StrategySpec> {
             &p.field(),
             format!(
                 "`{}` is drawn at random per client; random strategy parameters need a group \
-                 of `clients` (each client draws its own), which this version does not run \
-                 yet: give a fixed value",
+                 with clients of its own (arrival process `closed` with `workers`, or `batch` \
+                 with `clients`), each drawing its own: give a fixed value here",
                 p.describe()
             ),
         ));
