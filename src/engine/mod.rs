@@ -9,24 +9,26 @@
 //! Requests live in a slab (a `Vec` with a free list) and events carry slot
 //! indices, so the hot loop allocates nothing once the slab has grown to the
 //! peak number of requests in flight. This file holds the loop, sends,
-//! attempts and answers; `arrivals` makes requests, `finish` ends the run,
-//! `cells` keeps completion times.
+//! answers; `arrivals` makes requests, `server` takes an attempt through
+//! the server, `batch` runs batch clients, `finish` ends the run, `cells`
+//! keeps completion times.
 
 mod arrivals;
 mod batch;
 mod cells;
 mod finish;
 pub mod queue;
+mod server;
 
 use crate::outcome::{
-    Fate, GroupStats, LimitHit, Outcome, PairStats, RequestRecord, RequestSink, TimeSeries,
+    Fate, GroupStats, Outcome, PairStats, RequestRecord, RequestSink, TimeSeries,
 };
-use crate::policy::limiter::{Admission, Limiter};
+use crate::policy::limiter::Limiter;
 use crate::policy::{KeyId, ModelId, TpmAccounting};
-use crate::response::{Cause, Headers, Response, Status, CAUSES};
+use crate::response::{Response, CAUSES};
 use crate::rng::{self, Purpose, Rng};
 use crate::scenario::{Arrival, Scenario, Workload};
-use crate::service::{response_time, Concurrency, InFlight, LoadModel, Served};
+use crate::service::{InFlight, LoadModel};
 use crate::strategy::{Attempts, Client, Gate, Next, Refusal, SendInfo};
 use crate::time::Nanos;
 use crate::workload::{Arrivals, TraceError, TraceRow, TraceSource};
@@ -367,201 +369,6 @@ impl Sim<'_, '_> {
         self.stats[r.group as usize].refused[reason.index()] += 1;
         self.pairs[r.pair as usize].stats.refused[reason.index()] += 1;
         self.end(slot, now, Fate::Refused(reason));
-    }
-
-    /// The client sends an attempt at `now`; it reaches the server after
-    /// the network leg, if the scenario has one.
-    fn attempt(&mut self, slot: u32, now: Nanos) {
-        self.reqs[slot as usize].sent_at = now;
-        if self.network {
-            let g = self.reqs[slot as usize].group as usize;
-            let leg = self
-                .sc
-                .service
-                .to_server
-                .sample(&mut self.groups[g].service_rng);
-            self.queue.push(now + leg, Ev::Reach(slot));
-        } else {
-            self.reach(slot, now);
-        }
-    }
-
-    /// Where request `r` counts against the concurrency limit `c`.
-    fn concurrency_index(&mut self, c: Concurrency, r: &Req) -> usize {
-        let i = if c.per_model {
-            r.pair as usize
-        } else {
-            r.key as usize
-        };
-        if self.in_flight.len() <= i {
-            self.in_flight.resize_with(i + 1, InFlight::default);
-        }
-        i
-    }
-
-    /// One attempt reaches the server at `now`: the concurrency limit, the
-    /// lockout and the limits decide, then the service answers.
-    fn reach(&mut self, slot: u32, now: Nanos) {
-        let r = self.reqs[slot as usize];
-        let g = r.group as usize;
-        let charge = self.admission_charge(&r);
-        let sc = self.sc;
-        let model = &sc.policy.models[r.model as usize];
-        let svc = &sc.service;
-
-        // A key at its concurrency limit is refused before the limits count
-        // the attempt (a locked-out key answers the lockout instead).
-        let busy = match svc.concurrency {
-            Some(c) if !self.limiter.is_locked_out(now, r.key) => {
-                let i = self.concurrency_index(c, &r);
-                self.in_flight[i].count(now) >= c.limit as usize
-            }
-            _ => false,
-        };
-        let mut unservable = false;
-        let (admission, headers) = match self.limiter.never_fits(r.model, charge) {
-            _ if busy => (None, Headers::default()),
-            Some(limit) if r.att.sent == 0 => {
-                unservable = true;
-                self.limiter.refuse(r.key, r.model, limit);
-                (Some(Admission::Limited(limit)), Headers::default())
-            }
-            _ if self.groups[g].headers => {
-                let (a, h) = self.limiter.admit(now, r.key, r.model, charge);
-                (Some(a), h)
-            }
-            _ => (
-                Some(self.limiter.decide(now, r.key, r.model, charge)),
-                Headers::default(),
-            ),
-        };
-        let rng = &mut self.groups[g].service_rng;
-        let (status, cause, retry_after, latency) = match admission {
-            None => (
-                Status::TooMany,
-                Some(Cause::Concurrency),
-                None,
-                svc.latency_429.sample(rng),
-            ),
-            Some(a @ (Admission::Limited(_) | Admission::LockedOut)) => (
-                Status::TooMany,
-                self.limiter.cause(r.model, a),
-                None,
-                svc.latency_429.sample(rng),
-            ),
-            Some(Admission::Admitted) => {
-                self.series.at(g, now).tokens_admitted += charge;
-                self.pair_series.at(r.pair as usize, now).tokens_admitted += charge;
-                let answer = match svc.serve(now, rng) {
-                    Served::Ok => {
-                        let alone = response_time(&model.latency, r.output, r.spread);
-                        let took = match &mut self.load[r.model as usize] {
-                            Some((kind, server)) => server.serve(*kind, now, alone),
-                            None => alone,
-                        };
-                        (Status::Ok, None, None, took)
-                    }
-                    Served::Overloaded => (
-                        Status::TooMany,
-                        Some(Cause::Overloaded),
-                        Some(svc.overload_retry_after),
-                        svc.latency_429.sample(rng),
-                    ),
-                    Served::Failed(s) => (s, None, None, svc.latency_5xx.sample(rng)),
-                };
-                if let Some(c) = svc.concurrency {
-                    let i = self.concurrency_index(c, &r);
-                    self.in_flight[i].push(now + answer.3);
-                }
-                answer
-            }
-        };
-        self.limiter.record_status(
-            now,
-            r.key,
-            status,
-            admission == Some(Admission::LockedOut),
-            r.group,
-        );
-        if admission != Some(Admission::Admitted) {
-            if let Some(cause) = cause {
-                self.sink.limit_hit(&LimitHit {
-                    at: now,
-                    key: r.key,
-                    model: r.model,
-                    cause,
-                });
-            }
-        }
-
-        let req = &mut self.reqs[slot as usize];
-        let stats = &mut self.stats[g];
-        let pair = &mut self.pairs[r.pair as usize].stats;
-        let iv = self.series.at(g, now);
-        let piv = self.pair_series.at(r.pair as usize, now);
-        stats.attempts += 1;
-        pair.attempts += 1;
-        iv.attempts += 1;
-        piv.attempts += 1;
-        match (status, cause) {
-            (Status::TooMany, Some(c)) => {
-                let c = c.index();
-                stats.rejected[c] += 1;
-                pair.rejected[c] += 1;
-                iv.rejected[c] += 1;
-                piv.rejected[c] += 1;
-                req.rejected += 1;
-                req.rejected_by[c] += 1;
-            }
-            (Status::Internal | Status::Unavailable, _) => {
-                stats.errors_5xx += 1;
-                pair.errors_5xx += 1;
-                iv.errors_5xx += 1;
-                piv.errors_5xx += 1;
-            }
-            _ => {}
-        }
-        req.att.sent += 1;
-        req.unservable = unservable;
-        self.answers[slot as usize] = Some(Response {
-            status,
-            cause,
-            headers,
-            retry_after,
-        });
-        let back = if self.network {
-            svc.to_client.sample(&mut self.groups[g].service_rng)
-        } else {
-            Nanos::ZERO
-        };
-        let answered = now + latency + back;
-        match self.groups[g].timeout {
-            Some(t) if answered > r.sent_at + t => {
-                // A network leg longer than the timeout is noticed here, when
-                // the attempt reaches the server.
-                self.queue.push((r.sent_at + t).max(now), Ev::Timeout(slot));
-            }
-            _ => self.queue.push(answered, Ev::Answer(slot)),
-        }
-    }
-
-    /// The client gives up waiting for its attempt: a failure like any
-    /// other answer (the server goes on serving, and has charged, it).
-    fn on_timeout(&mut self, slot: u32, now: Nanos) {
-        let r = &mut self.reqs[slot as usize];
-        let g = r.group as usize;
-        r.unservable = false;
-        self.stats[g].timeouts += 1;
-        self.pairs[r.pair as usize].stats.timeouts += 1;
-        self.series.at(g, now).timeouts += 1;
-        self.pair_series.at(r.pair as usize, now).timeouts += 1;
-        self.answers[slot as usize] = Some(Response {
-            status: Status::Timeout,
-            cause: None,
-            headers: Headers::default(),
-            retry_after: None,
-        });
-        self.on_answer(slot, now);
     }
 
     /// The client reads the answer to its last attempt.
