@@ -12,7 +12,7 @@
 //! (strategy, replication) order whatever the number of threads.
 
 use crate::experiment::{self, ExperimentError, Job, Variant};
-use crate::outcome::{GroupStats, IntervalStats, LockoutBlock, Outcome};
+use crate::outcome::{GroupStats, IntervalStats, LockoutBlock, Outcome, Recovery};
 use crate::scenario::Scenario;
 use crate::strategy::StrategySpec;
 use crate::time::Nanos;
@@ -39,6 +39,9 @@ pub struct RunResult {
     pub series: Vec<IntervalStats>,
     /// Lockout blocks of the compared groups' keys.
     pub lockouts: Vec<LockoutBlock>,
+    /// The compared groups' recovery after the run's last outage or load
+    /// spike (`None` when the run has no trigger).
+    pub recovery: Option<Recovery>,
     /// Key names in KeyId order.
     pub keys: Vec<String>,
     pub events: u64,
@@ -75,6 +78,7 @@ fn reduce(job: &Job, seed: u64, groups: &[usize], sc: &Scenario, o: Outcome) -> 
         }
     }
     stats.locked_out = o.locked_out(keys.iter().copied());
+    let recovery = o.recovery_of(&series);
     let lockouts = o
         .lockouts
         .into_iter()
@@ -87,6 +91,7 @@ fn reduce(job: &Job, seed: u64, groups: &[usize], sc: &Scenario, o: Outcome) -> 
         stats,
         series,
         lockouts,
+        recovery,
         keys: o.keys,
         events: o.events,
     }

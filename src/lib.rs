@@ -13,6 +13,7 @@ pub mod outcome;
 pub mod output;
 pub mod plan;
 pub mod policy;
+pub mod price;
 pub mod report;
 pub mod response;
 pub mod rng;

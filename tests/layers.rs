@@ -15,6 +15,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("suggest", 0),
     ("stats", 0),
     ("response", 1),
+    ("price", 1),
     ("objective", 1),
     ("threshold", 1),
     ("policy", 2),

@@ -386,7 +386,9 @@ impl Sim<'_, '_> {
                     .charge_output(now, r.key, r.model, u64::from(r.output));
             }
             let ms = (now - r.scheduled).0.div_ceil(1_000_000).max(1);
+            let bill = self.sc.prices[r.model as usize].of(r.input, r.output);
             for s in [&mut self.stats[g], &mut self.pairs[r.pair as usize].stats] {
+                s.spend.used += bill;
                 s.succeeded += 1;
                 s.tokens_in += u64::from(r.input);
                 s.tokens_out += u64::from(r.output);

@@ -96,6 +96,9 @@ impl Sim<'_, '_> {
                 self.pair_series.at(r.pair as usize, now).tokens_admitted += charge;
                 let answer = match svc.serve(now, rng) {
                     Served::Ok => {
+                        let bill = sc.prices[r.model as usize].of(r.input, r.output);
+                        self.stats[g].spend.billed += bill;
+                        self.pairs[r.pair as usize].stats.spend.billed += bill;
                         let alone = response_time(&model.latency, r.output, r.spread);
                         let took = match &mut self.load[r.model as usize] {
                             Some((kind, server)) => server.serve(*kind, now, alone),
@@ -190,9 +193,16 @@ impl Sim<'_, '_> {
     /// The client gives up waiting for its attempt: a failure like any
     /// other answer (the server goes on serving, and has charged, it).
     pub(super) fn on_timeout(&mut self, slot: u32, now: Nanos) {
-        let r = &mut self.reqs[slot as usize];
+        self.reqs[slot as usize].unservable = false;
+        let r = self.reqs[slot as usize];
         let g = r.group as usize;
-        r.unservable = false;
+        let served = self.answers[slot as usize].is_some_and(|a| a.status.is_success());
+        if served {
+            // The server answers anyway, and bills it; the client never reads it.
+            let bill = self.sc.prices[r.model as usize].of(r.input, r.output);
+            self.stats[g].spend.abandoned += bill;
+            self.pairs[r.pair as usize].stats.spend.abandoned += bill;
+        }
         self.stats[g].timeouts += 1;
         self.pairs[r.pair as usize].stats.timeouts += 1;
         self.series.at(g, now).timeouts += 1;

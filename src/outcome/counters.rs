@@ -7,6 +7,7 @@
 //! minute.
 
 use super::batch::BatchStats;
+use crate::price::Spend;
 use crate::response::{Cause, CAUSES};
 use crate::strategy::{Attempts, GiveUp, Refusal};
 use crate::time::Nanos;
@@ -64,6 +65,8 @@ pub struct GroupStats {
     pub locked_out: Nanos,
     /// A batch group's makespan (`None` for other groups and for pairs).
     pub batch: Option<BatchStats>,
+    /// What the provider billed (zero when the scenario prices nothing).
+    pub spend: Spend,
 }
 
 impl Default for GroupStats {
@@ -89,6 +92,7 @@ impl Default for GroupStats {
             completion: new_completion_histogram(),
             locked_out: Nanos::ZERO,
             batch: None,
+            spend: Spend::default(),
         }
     }
 }
@@ -203,6 +207,7 @@ impl GroupStats {
         self.max_attempts = self.max_attempts.max(other.max_attempts);
         self.tokens_in += other.tokens_in;
         self.tokens_out += other.tokens_out;
+        self.spend.merge(&other.spend);
         self.client_wait.0 += other.client_wait.0;
         self.backoff_wait.0 += other.backoff_wait.0;
         for (a, b) in self.refused.iter_mut().zip(other.refused) {

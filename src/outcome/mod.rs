@@ -16,6 +16,7 @@ pub mod request;
 pub mod series;
 
 pub use counters::{new_completion_histogram, GroupStats};
+pub use recovery::{Mechanism, Recovery, Trigger};
 pub use request::{Fate, LimitHit, NoSink, RequestRecord, RequestSink};
 pub use series::{IntervalStats, TimeSeries};
 

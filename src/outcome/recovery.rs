@@ -89,14 +89,15 @@ impl Outcome {
     /// The recovery of a group's traffic (`Some(g)`) or of the whole run
     /// after the run's last trigger; `None` when the run has no trigger.
     pub fn recovery(&self, group: Option<usize>) -> Option<Recovery> {
-        let total;
-        let rows: &[IntervalStats] = match group {
-            Some(g) => &self.series.rows[g],
-            None => {
-                total = self.series.total();
-                &total
-            }
-        };
+        match group {
+            Some(g) => self.recovery_of(&self.series.rows[g]),
+            None => self.recovery_of(&self.series.total()),
+        }
+    }
+
+    /// The recovery of the traffic whose intervals are `rows` (a group's, a
+    /// set of groups' merged, or the run's) after the run's last trigger.
+    pub fn recovery_of(&self, rows: &[IntervalStats]) -> Option<Recovery> {
         let step = self.series.interval;
         let spike = load_spike(&self.series.total(), step);
         let outage = self.outages.last().map(|o| (o.start, o.end));

@@ -51,6 +51,10 @@ pub const METRICS: &[(&str, Option<usize>)] = &[
     ("client_makespan_mean_s", Some(3)),
     ("client_makespan_max_s", Some(3)),
     ("batch_unsent", None),
+    ("spend", Some(6)),
+    ("spend_unused", Some(6)),
+    ("spend_abandoned", Some(6)),
+    ("spend_per_success", Some(8)),
 ];
 
 /// Column names of summary.csv.
@@ -120,6 +124,12 @@ pub fn metric_values(s: &GroupStats, minutes: f64) -> Vec<f64> {
         ]),
         None => v.extend([f64::NAN; 4]),
     }
+    v.extend([
+        s.spend.total(),
+        s.spend.unused(),
+        s.spend.abandoned(),
+        s.spend.per_success(s.succeeded).unwrap_or(f64::NAN),
+    ]);
     debug_assert_eq!(v.len(), METRICS.len());
     v
 }

@@ -202,8 +202,30 @@ pub fn summary_table(scenario: &Scenario, outcome: &Outcome) -> String {
             None => String::new(),
         }));
     }
+    if cols.iter().any(|c| c.2.spend.billed > 0) {
+        rows.push(row("spend", &|s| money(s.spend.total())));
+        rows.push(row("  of which unused answers", &|s| {
+            money(s.spend.unused())
+        }));
+        rows.push(row("spend per success", &|s| {
+            s.spend
+                .per_success(s.succeeded)
+                .map_or_else(String::new, money)
+        }));
+    }
     let names: Vec<String> = cols.iter().map(|c| c.0.to_string()).collect();
     layout(&names, &rows, WIDTH)
+}
+
+/// An amount in the prices' currency: cents for amounts of a unit or more,
+/// four significant digits below (a request may cost a millionth).
+fn money(x: f64) -> String {
+    if x == 0.0 || x.abs() >= 1.0 {
+        format!("{x:.2}")
+    } else {
+        let digits = (3 - x.abs().log10().floor() as i32).max(0) as usize;
+        format!("{x:.digits$}")
+    }
 }
 
 fn chars(s: &str) -> usize {

@@ -46,6 +46,9 @@ pub struct Scenario {
     pub plan: Option<PlanSpec>,
     /// The `[thresholds]` table: CI gates `run` checks after the run.
     pub thresholds: Vec<crate::threshold::Threshold>,
+    /// What each model costs, in [`crate::policy::ModelId`] order (free
+    /// where the scenario prices nothing).
+    pub prices: Vec<crate::price::Price>,
 }
 
 /// What `ratesim plan` holds the load to and how it sweeps; `None` fields

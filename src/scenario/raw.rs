@@ -32,6 +32,25 @@ pub struct RawScenario {
     /// `[thresholds]`: `total` or a group's name to a list of terms.
     #[serde(default)]
     pub thresholds: BTreeMap<String, Vec<String>>,
+    /// `[[prices]]`: what the provider bills per model.
+    #[serde(default)]
+    pub prices: Vec<RawPrice>,
+}
+
+/// One model's price, in any one currency.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPrice {
+    pub model: String,
+    pub per_request: Option<f64>,
+    pub input_per_million: Option<f64>,
+    pub output_per_million: Option<f64>,
+    pub per_image: Option<f64>,
+    /// Images one request makes (default 1).
+    pub images: Option<i64>,
+    pub per_second: Option<f64>,
+    /// Seconds of audio or video one request makes or reads.
+    pub seconds: Option<String>,
 }
 
 /// `[plan]`: the objective and sweep of `ratesim plan`.

@@ -3,6 +3,7 @@
 
 mod answer;
 mod charts;
+mod recovery;
 
 pub use charts::compare_charts;
 
@@ -26,6 +27,7 @@ pub fn compare_csv(c: &Comparison) -> Vec<u8> {
     let header: Vec<&str> = ["strategy", "replication", "seed"]
         .into_iter()
         .chain(METRICS.iter().map(|m| m.0))
+        .chain(["recovery_s", "recovery_mechanism"])
         .collect();
     let rows: Vec<Vec<String>> = c
         .runs
@@ -37,6 +39,7 @@ pub fn compare_csv(c: &Comparison) -> Vec<u8> {
                 r.seed.to_string(),
             ];
             row.extend(format_metrics(&metric_values(&r.stats, minutes(c))));
+            row.extend(recovery::cells(r.recovery.as_ref()));
             row
         })
         .collect();
@@ -67,6 +70,7 @@ pub fn compare_summary_csv(c: &Comparison) -> Vec<u8> {
         header.push(format!("{name}_mean"));
         header.push(format!("{name}_ci95"));
     }
+    header.extend(["recovered_replications".into(), "recovery_s_median".into()]);
     let header: Vec<&str> = header.iter().map(String::as_str).collect();
     let rows: Vec<Vec<String>> = (0..c.plan.strategies.len())
         .map(|s| {
@@ -79,6 +83,7 @@ pub fn compare_summary_csv(c: &Comparison) -> Vec<u8> {
                 row.push(format!("{:.d$}", e.mean));
                 row.push(format!("{:.d$}", e.half_width));
             }
+            row.extend(recovery::summary_cells(c, s));
             row
         })
         .collect();
@@ -352,6 +357,30 @@ pub fn verdict(c: &Comparison, est: &[Vec<Estimate>]) -> Vec<String> {
             locked.join(", ")
         ));
     }
+    let (spend, unused) = (metric_index("spend"), metric_index("spend_unused"));
+    if est.iter().any(|e| e[spend].mean > 0.0) {
+        let parts: Vec<String> = (0..names.len())
+            .map(|s| {
+                let (total, waste) = (est[s][spend].mean, est[s][unused].mean);
+                let share = if total > 0.0 {
+                    100.0 * waste / total
+                } else {
+                    0.0
+                };
+                format!(
+                    "{} {} ({}% on answers it did not use)",
+                    names[s],
+                    fixed(total, 2),
+                    fixed(share, 1)
+                )
+            })
+            .collect();
+        out.push(format!(
+            "Spend per run at the scenario's prices: {}.",
+            parts.join(", ")
+        ));
+    }
+    out.extend(recovery::verdict_line(c));
     out
 }
 

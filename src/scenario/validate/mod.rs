@@ -14,6 +14,7 @@ mod fields;
 mod groups;
 mod plan;
 mod policy;
+mod prices;
 mod service;
 mod workload;
 
@@ -278,6 +279,7 @@ impl Validator<'_> {
             .as_ref()
             .map(|p| self.plan(p, duration))
             .transpose()?;
+        let prices = self.prices(&raw.prices, &policy)?;
         let mut thresholds = Vec::new();
         for (scope, terms) in &raw.thresholds {
             if scope != "total" && !groups.iter().any(|g| &g.name == scope) {
@@ -300,6 +302,7 @@ impl Validator<'_> {
         }
         Ok(Scenario {
             thresholds,
+            prices,
             name,
             description: raw.description,
             path: self.path.to_path_buf(),
