@@ -168,7 +168,8 @@ impl Sim<'_, '_> {
         req.cell = self.cells.index(req.group, req.pair);
         self.stats[g].arrivals += 1;
         self.pairs[req.pair as usize].stats.arrivals += 1;
-        self.series.at(g, req.scheduled).offered += 1;
+        let i = self.cursor.index(req.scheduled);
+        self.series.at_index(g, i).offered += 1;
         self.pair_series
             .at(req.pair as usize, req.scheduled)
             .offered += 1;

@@ -21,7 +21,7 @@ pub mod queue;
 mod server;
 
 use crate::outcome::{
-    Fate, GroupStats, Outcome, PairStats, RequestRecord, RequestSink, TimeSeries,
+    Fate, GroupStats, IntervalCursor, Outcome, PairStats, RequestRecord, RequestSink, TimeSeries,
 };
 use crate::policy::limiter::Limiter;
 use crate::policy::{KeyId, ModelId, TpmAccounting};
@@ -116,6 +116,8 @@ struct Sim<'s, 'k> {
     series: TimeSeries,
     /// Per (key, model) pair, rows in `pairs` order.
     pair_series: TimeSeries,
+    /// The interval of the current instant, for both series.
+    cursor: IntervalCursor,
     keys: Vec<String>,
     reqs: Vec<Req>,
     /// The last answer of each slot's request, apart from `reqs` so the
@@ -251,6 +253,7 @@ pub fn simulate_groups<'k>(
         cells: cells::Cells::default(),
         series: TimeSeries::new(scenario.groups.len(), scenario.interval, scenario.horizon()),
         pair_series: TimeSeries::new(0, scenario.interval, scenario.horizon()),
+        cursor: IntervalCursor::new(scenario.interval, scenario.horizon()),
         keys: scenario.keys.clone(),
         reqs: Vec::with_capacity(1024),
         answers: Vec::with_capacity(1024),
@@ -394,8 +397,9 @@ impl Sim<'_, '_> {
                 s.tokens_out += u64::from(r.output);
             }
             self.cells.record(r.cell, ms);
-            self.series.at(g, now).successes += 1;
-            self.pair_series.at(r.pair as usize, now).successes += 1;
+            let i = self.cursor.index(now);
+            self.series.at_index(g, i).successes += 1;
+            self.pair_series.at_index(r.pair as usize, i).successes += 1;
             self.end(slot, now, Fate::Succeeded);
             return;
         }

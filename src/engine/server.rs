@@ -92,8 +92,9 @@ impl Sim<'_, '_> {
                 svc.latency_429.sample(rng),
             ),
             Some(Admission::Admitted) => {
-                self.series.at(g, now).tokens_admitted += charge;
-                self.pair_series.at(r.pair as usize, now).tokens_admitted += charge;
+                let i = self.cursor.index(now);
+                self.series.at_index(g, i).tokens_admitted += charge;
+                self.pair_series.at_index(r.pair as usize, i).tokens_admitted += charge;
                 let answer = match svc.serve(now, rng) {
                     Served::Ok => {
                         let bill = sc.prices[r.model as usize].of(r.input, r.output);
@@ -142,8 +143,9 @@ impl Sim<'_, '_> {
         let req = &mut self.reqs[slot as usize];
         let stats = &mut self.stats[g];
         let pair = &mut self.pairs[r.pair as usize].stats;
-        let iv = self.series.at(g, now);
-        let piv = self.pair_series.at(r.pair as usize, now);
+        let i = self.cursor.index(now);
+        let iv = self.series.at_index(g, i);
+        let piv = self.pair_series.at_index(r.pair as usize, i);
         stats.attempts += 1;
         pair.attempts += 1;
         iv.attempts += 1;
@@ -205,8 +207,9 @@ impl Sim<'_, '_> {
         }
         self.stats[g].timeouts += 1;
         self.pairs[r.pair as usize].stats.timeouts += 1;
-        self.series.at(g, now).timeouts += 1;
-        self.pair_series.at(r.pair as usize, now).timeouts += 1;
+        let i = self.cursor.index(now);
+        self.series.at_index(g, i).timeouts += 1;
+        self.pair_series.at_index(r.pair as usize, i).timeouts += 1;
         self.answers[slot as usize] = Some(Response {
             status: Status::Timeout,
             cause: None,

@@ -18,7 +18,7 @@ pub mod series;
 pub use counters::{new_completion_histogram, GroupStats};
 pub use recovery::{Mechanism, Recovery, Trigger};
 pub use request::{Fate, LimitHit, NoSink, RequestRecord, RequestSink};
-pub use series::{IntervalStats, TimeSeries};
+pub use series::{IntervalCursor, IntervalStats, TimeSeries};
 
 use crate::policy::limiter::LimitStats;
 use crate::policy::{KeyId, ModelId};

@@ -56,6 +56,12 @@ impl TimeSeries {
         }
     }
 
+    /// Interval `i` of row `row` (an index from [`IntervalCursor`]).
+    #[inline]
+    pub fn at_index(&mut self, row: usize, i: usize) -> &mut IntervalStats {
+        &mut self.rows[row][i]
+    }
+
     #[inline]
     pub fn at(&mut self, group: usize, t: Nanos) -> &mut IntervalStats {
         let row = &mut self.rows[group];
@@ -99,5 +105,68 @@ impl TimeSeries {
             }
         }
         out
+    }
+}
+
+/// The interval an instant falls in, remembered: the engine asks for the
+/// interval of the current instant several times an event, and instants
+/// only move forward, so a comparison with the remembered bounds replaces
+/// a 64-bit division almost every time.
+#[derive(Clone, Copy, Debug)]
+pub struct IntervalCursor {
+    interval: u64,
+    /// Index of the last interval (later instants are counted in it).
+    last: usize,
+    start: u64,
+    end: u64,
+    idx: usize,
+}
+
+impl IntervalCursor {
+    pub fn new(interval: Nanos, horizon: Nanos) -> IntervalCursor {
+        let n = horizon.0.div_ceil(interval.0).max(1) as usize;
+        IntervalCursor {
+            interval: interval.0,
+            last: n - 1,
+            start: 0,
+            end: interval.0,
+            idx: 0,
+        }
+    }
+
+    /// The index of the interval holding `t`, as [`TimeSeries::at`] computes it.
+    #[inline]
+    pub fn index(&mut self, t: Nanos) -> usize {
+        if t.0 >= self.start && t.0 < self.end {
+            return self.idx;
+        }
+        let i = t.0 / self.interval;
+        let idx = (i as usize).min(self.last);
+        if idx == i as usize {
+            self.start = i * self.interval;
+            self.end = self.start.saturating_add(self.interval);
+            self.idx = idx;
+        }
+        idx
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The cursor gives exactly the index `TimeSeries::at` computes, for
+        /// instants in any order (forward, backward, past the horizon).
+        #[test]
+        fn cursor_index_is_the_division(interval in 1u64..5_000, horizon in 1u64..100_000,
+                                        times in proptest::collection::vec(0u64..200_000, 1..100)) {
+            let mut c = IntervalCursor::new(Nanos(interval), Nanos(horizon));
+            let n = horizon.div_ceil(interval) as usize;
+            for t in times {
+                prop_assert_eq!(c.index(Nanos(t)), ((t / interval) as usize).min(n - 1));
+            }
+        }
     }
 }
