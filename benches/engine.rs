@@ -153,6 +153,45 @@ fn policy(c: &mut Criterion) {
     g.finish();
 }
 
+/// 200 closed-loop workers against a 600 RPM model: every end of a request
+/// schedules the worker's next, so this measures the worker path.
+const CLOSED_LOOP: &str = r#"
+name = "closed-loop"
+duration = "1h"
+[[policy.models]]
+id = "llama-3.3-70b"
+rpm = 600
+tpm = 100000000
+[[groups]]
+name = "workers"
+key = "k"
+model = "llama-3.3-70b"
+arrival = { process = "closed", workers = 200, think = "2s", think_dist = "exponential" }
+input_tokens = 500
+output_tokens = { dist = "uniform", min = 50, max = 300 }
+strategy = { kind = "full-jitter", base = "500ms", cap = "20s", max_attempts = 6 }
+"#;
+
+/// Constant fast retries at three times a 100 RPM limit with the abuse
+/// lockout on: most attempts are refused by the lockout, so this measures
+/// the refusal path (the lockout's counting, the 429 answers).
+const LOCKOUT_HEAVY: &str = r#"
+name = "lockout-heavy"
+duration = "1h"
+[[policy.models]]
+id = "llama-3.3-70b"
+rpm = 100
+tpm = 100000000
+[[groups]]
+name = "hammer"
+key = "k"
+model = "llama-3.3-70b"
+arrival = { process = "poisson", rate = "5/s" }
+input_tokens = 500
+output_tokens = 100
+strategy = { kind = "constant", delay = "1s", max_attempts = 8 }
+"#;
+
 fn scenario(c: &mut Criterion) {
     let mut g = c.benchmark_group("scenario");
     g.sample_size(10);
@@ -164,9 +203,22 @@ fn scenario(c: &mut Criterion) {
         &root.join("benches/day-10k-rpm.toml"),
     )
     .unwrap();
+    let long = ratesim::scenario::parse(
+        &std::fs::read_to_string(root.join("benches/long-poisson.toml"))
+            .unwrap()
+            .replace("duration = \"100h\"", "duration = \"10h\""),
+        &root.join("benches/long-poisson.toml"),
+    )
+    .unwrap();
+    let closed = ratesim::scenario::parse(CLOSED_LOOP, &root.join("closed-loop.toml")).unwrap();
+    let lockout =
+        ratesim::scenario::parse(LOCKOUT_HEAVY, &root.join("lockout-heavy.toml")).unwrap();
     for (name, sc) in [
         ("quickstart", &quick),
         ("10k-rpm, 10 models, 1 hour", &hour),
+        ("long-poisson (SimPy model), 10 hours", &long),
+        ("closed loop, 200 workers, 1 hour", &closed),
+        ("lockout-heavy, 1 hour", &lockout),
     ] {
         let events = simulate_quiet(sc, sc.seed).unwrap().events;
         g.throughput(Throughput::Elements(events));

@@ -131,6 +131,9 @@ struct Sim<'s, 'k> {
     keep_records: bool,
     /// Whether attempts and answers take network legs.
     network: bool,
+    /// Whether 429s are answered a constant time after they are decided
+    /// (and no network leg follows), so their answers take the FIFO lane.
+    fifo_429: bool,
     /// Per model: how its response time grows with its load, and what it is
     /// serving.
     load: Vec<Option<(LoadModel, InFlight)>>,
@@ -263,6 +266,11 @@ pub fn simulate_groups<'k>(
         keep_records: sink.keeps_records(),
         sink,
         network: scenario.service.has_network(),
+        fifo_429: !scenario.service.has_network()
+            && matches!(
+                scenario.service.latency_429,
+                crate::service::delay::Delay::Constant(_)
+            ),
         load,
         in_flight: Vec::new(),
     };

@@ -15,7 +15,7 @@
 
 use crate::time::Nanos;
 use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
 
 /// `order` packs (time, seq) into one integer, time in the high half, so a
 /// single comparison orders entries.
@@ -43,6 +43,9 @@ impl<E: Eq> PartialOrd for Entry<E> {
 pub struct EventQueue<E> {
     heap: BinaryHeap<Entry<E>>,
     few: BinaryHeap<Entry<E>>,
+    /// Events scheduled a constant delay after the instant they were
+    /// pushed at: pushed in (time, seq) order, so a FIFO keeps them sorted.
+    fifo: VecDeque<Entry<E>>,
     next_seq: u64,
 }
 
@@ -57,6 +60,7 @@ impl<E: Eq> EventQueue<E> {
         EventQueue {
             heap: BinaryHeap::with_capacity(1024),
             few: BinaryHeap::with_capacity(64),
+            fifo: VecDeque::with_capacity(1024),
             next_seq: 0,
         }
     }
@@ -82,15 +86,29 @@ impl<E: Eq> EventQueue<E> {
         self.few.push(e);
     }
 
-    /// Removes and returns the earliest event of either lane.
+    /// Schedules `event` at `time` in the FIFO lane. Every event of this
+    /// lane must be pushed a constant delay after the current instant (the
+    /// time of the event being handled), so that times pushed here never
+    /// decrease: a fixed answer time for 429s, say.
+    #[inline]
+    pub fn push_fifo(&mut self, time: Nanos, event: E) {
+        let e = self.entry(time, event);
+        debug_assert!(self.fifo.back().map_or(true, |b| b.order < e.order));
+        self.fifo.push_back(e);
+    }
+
+    /// Removes and returns the earliest event of any lane.
     #[inline]
     pub fn pop(&mut self) -> Option<(Nanos, E)> {
-        let from_few = match (self.heap.peek(), self.few.peek()) {
-            (Some(a), Some(b)) => b.order < a.order,
-            (None, Some(_)) => true,
-            _ => false,
-        };
-        let e = if from_few {
+        const NONE: u128 = u128::MAX;
+        let h = self.heap.peek().map_or(NONE, |e| e.order);
+        let f = self.few.peek().map_or(NONE, |e| e.order);
+        let q = self.fifo.front().map_or(NONE, |e| e.order);
+        // Orders are unique (the sequence number), so at most one lane
+        // holds the minimum; all three at NONE means the queue is empty.
+        let e = if q < h && q < f {
+            self.fifo.pop_front()
+        } else if f < h {
             self.few.pop()
         } else {
             self.heap.pop()
@@ -99,11 +117,11 @@ impl<E: Eq> EventQueue<E> {
     }
 
     pub fn len(&self) -> usize {
-        self.heap.len() + self.few.len()
+        self.heap.len() + self.few.len() + self.fifo.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty() && self.few.is_empty()
+        self.heap.is_empty() && self.few.is_empty() && self.fifo.is_empty()
     }
 }
 
@@ -131,6 +149,41 @@ mod tests {
             let mut expected: Vec<(u64, usize)> = times.iter().map(|t| t.0).zip(0..).collect();
             expected.sort();
             prop_assert_eq!(popped, expected);
+        }
+
+        /// With a FIFO lane fed a constant delay after each popped event's
+        /// time, as the engine feeds it, the pops are exactly those of one
+        /// sorted queue.
+        #[test]
+        fn the_fifo_lane_keeps_the_order_of_a_single_queue(
+            start in proptest::collection::vec(0u64..100, 1..50),
+            steps in proptest::collection::vec((0u8..3, 0u64..40), 0..300),
+            delay in 0u64..30,
+        ) {
+            let mut q = EventQueue::new();
+            let mut reference = std::collections::BTreeSet::new();
+            let mut seq = 0u64;
+            for t in start {
+                q.push(Nanos(t), seq);
+                reference.insert((t, seq));
+                seq += 1;
+            }
+            for (lane, extra) in steps {
+                let Some((now, id)) = q.pop() else { break };
+                let first = reference.pop_first().unwrap();
+                prop_assert_eq!((now.0, id), first);
+                let (at, e) = match lane {
+                    0 => { q.push_fifo(now + Nanos(delay), seq); (now.0 + delay, seq) }
+                    1 => { q.push_few(now + Nanos(extra), seq); (now.0 + extra, seq) }
+                    _ => { q.push(now + Nanos(extra), seq); (now.0 + extra, seq) }
+                };
+                reference.insert((at, e));
+                seq += 1;
+            }
+            while let Some((t, id)) = q.pop() {
+                prop_assert_eq!((t.0, id), reference.pop_first().unwrap());
+            }
+            prop_assert!(reference.is_empty());
         }
     }
 }

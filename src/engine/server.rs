@@ -94,7 +94,9 @@ impl Sim<'_, '_> {
             Some(Admission::Admitted) => {
                 let i = self.cursor.index(now);
                 self.series.at_index(g, i).tokens_admitted += charge;
-                self.pair_series.at_index(r.pair as usize, i).tokens_admitted += charge;
+                self.pair_series
+                    .at_index(r.pair as usize, i)
+                    .tokens_admitted += charge;
                 let answer = match svc.serve(now, rng) {
                     Served::Ok => {
                         let bill = sc.prices[r.model as usize].of(r.input, r.output);
@@ -187,6 +189,11 @@ impl Sim<'_, '_> {
                 // A network leg longer than the timeout is noticed here, when
                 // the attempt reaches the server.
                 self.queue.push((r.sent_at + t).max(now), Ev::Timeout(slot));
+            }
+            // Every 429 is answered the same time after now: the FIFO lane
+            // keeps those answers in order at no cost.
+            _ if status == Status::TooMany && self.fifo_429 => {
+                self.queue.push_fifo(answered, Ev::Answer(slot))
             }
             _ => self.queue.push(answered, Ev::Answer(slot)),
         }
