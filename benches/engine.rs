@@ -127,6 +127,8 @@ fn policy(c: &mut Criterion) {
             tpm: Default::default(),
             lockout: Default::default(),
             header_units: Default::default(),
+            scope: Default::default(),
+            video: Default::default(),
         };
         g.bench_function(format!("admit ({})", algo.name()), |b| {
             b.iter_batched(

@@ -10,7 +10,8 @@
 
 use crate::policy::presets::Preset;
 use crate::policy::{
-    Counts, HeaderUnits, LimitSpec, ModelId, ModelType, Policy, ResolvedModel, Rule,
+    Counts, HeaderUnits, LimitScope, LimitSpec, LockoutReading, ModelId, ModelType, Policy,
+    ResolvedModel, Rule, VideoLimits,
 };
 use crate::time::Nanos;
 
@@ -126,10 +127,15 @@ fn assumptions(policy: &Policy) -> String {
             .iter()
             .map(|s| s.code().to_string())
             .collect();
+        let counted = if codes.is_empty() {
+            "non-429 4xx (none of which the simulator answers)".to_string()
+        } else {
+            codes.join("/")
+        };
         format!(
             "more than {} of {} within {} blocks the key for {}{}",
             lockout.threshold,
-            codes.join("/"),
+            counted,
             lockout.window,
             lockout.block,
             if lockout.count_blocked {
@@ -145,10 +151,27 @@ fn assumptions(policy: &Policy) -> String {
         HeaderUnits::Seconds => "Unix seconds",
         HeaderUnits::Milliseconds => "Unix milliseconds",
     };
+    // The readings added later are named only when they differ from the
+    // default, so a default policy reads as it always did.
+    let mut readings = String::new();
+    if lockout.reading != LockoutReading::default() {
+        readings += &format!("; lockout reading {}", lockout.reading.name());
+    }
+    if policy.scope != LimitScope::default() {
+        readings += &format!("; limits shared per {}", policy.scope.name());
+    }
+    if policy.video != VideoLimits::default() {
+        readings += &format!(
+            "; video limited {} ({} queue calls/min; {} retrieve calls/min not simulated)",
+            policy.video.name(),
+            crate::policy::video::QUEUE_RPM,
+            crate::policy::video::RETRIEVE_RPM
+        );
+    }
     format!(
-        "preset {}; window {}; tokens counted as {}; lockout: {}; reset headers in {}",
+        "preset {}; window {}; tokens counted as {}; lockout: {}; reset headers in {}{readings}",
         policy.preset,
-        policy.window.name(),
+        policy.window.describe(),
         policy.tpm.name(),
         lockout_text,
         units
@@ -177,6 +200,7 @@ fn rule_name(rule: &Rule, kind: ModelType) -> String {
             _ => format!("audio {name}"),
         },
         Rule::Unlimited => "not limited".to_string(),
+        Rule::VideoPerCall => "video per call".to_string(),
     }
 }
 
@@ -251,6 +275,8 @@ mod tests {
             tpm: Default::default(),
             lockout: Default::default(),
             header_units: Default::default(),
+            scope: Default::default(),
+            video: Default::default(),
         }
     }
 
@@ -298,6 +324,40 @@ model             type   class      rule                   RPM
 seedream-v5-lite  image  Bytedance  image class Bytedance   50
 ";
         assert_eq!(describe(&p, Some(2)), expected);
+    }
+
+    #[test]
+    fn the_readings_and_window_shapes_are_named_when_not_the_default() {
+        let mut p = policy(&[]);
+        let (threshold, statuses) = LockoutReading::DeveloperGuides.defaults();
+        p.lockout = LockoutConfig {
+            reading: LockoutReading::DeveloperGuides,
+            threshold,
+            statuses,
+            ..LockoutConfig::default()
+        };
+        p.scope = LimitScope::Account;
+        p.video = VideoLimits::PerCall;
+        p.window = crate::policy::WindowAlgo::TokenBucket(crate::policy::Bucket {
+            capacity_ppm: 2_000_000,
+            initial_fill_ppm: 500_000,
+            refill: crate::policy::Refill::Discrete {
+                period: Nanos::from_secs(10),
+                phase: Nanos::ZERO,
+            },
+        });
+        let head = describe(&p, Some(2));
+        let head = head.lines().next().unwrap();
+        assert_eq!(
+            head,
+            "preset venice; window token-bucket (capacity 2x the limit, starts 50% full, refilled every 10s); \
+tokens counted as input+max_tokens; lockout: more than 50 of non-429 4xx (none of which the simulator answers) \
+within 30s blocks the key for 30s (refusals during a block count); reset headers in Unix seconds; \
+lockout reading developer-guides; limits shared per account; \
+video limited per-call (40 queue calls/min; 120 retrieve calls/min not simulated)"
+        );
+        p.window = crate::policy::WindowAlgo::Gcra(crate::policy::Gcra { burst_ppm: 250_000 });
+        assert!(describe(&p, None).starts_with("preset venice; window gcra (burst 0.25x the limit);"));
     }
 
     #[test]

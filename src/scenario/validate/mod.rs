@@ -15,6 +15,7 @@ mod groups;
 mod plan;
 mod policy;
 mod service;
+mod window;
 mod workload;
 
 use super::error::ScenarioError;
