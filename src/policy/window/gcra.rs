@@ -5,7 +5,8 @@
 //! `T = window / amount` and a burst tolerance `tau = (burst - 1) * T`, `n`
 //! units fit at `now` when `TAT + (n - 1) * T - tau <= now`, and admitting
 //! them moves `TAT` to `max(TAT, now) + n * T` (governor's `test_and_update`;
-//! `n = 1` is its single-cell check). Refusals change nothing.
+//! `n = 1` is its single-cell check), refusing outright more than the burst
+//! at once (its `InsufficientCapacity`). Refusals change nothing.
 //!
 //! governor rounds `T` to whole nanoseconds, so its long-run rate drifts from
 //! the quota when `window / amount` is not a whole number (7 per minute is
@@ -56,10 +57,12 @@ impl Gcra {
 }
 
 impl Window for Gcra {
-    /// `TAT + n * T <= now + burst * T`, i.e. `TAT + (n - 1) * T - tau <= now`.
+    /// `max(TAT, now) + n * T <= now + burst * T`: governor's
+    /// `TAT + (n - 1) * T - tau <= now` together with its `n <= burst`
+    /// check (a TAT in the past leaves a full burst, never more).
     fn fits(&mut self, now: Nanos, amount: u64) -> bool {
-        let need = self.tat + u128::from(amount) * self.interval;
-        need <= self.ticks(now) + self.burst * self.interval
+        let now = self.ticks(now);
+        self.tat.max(now) + u128::from(amount) * self.interval <= now + self.burst * self.interval
     }
 
     fn commit(&mut self, now: Nanos, amount: u64) {
