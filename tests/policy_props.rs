@@ -261,13 +261,20 @@ fn ticks(period: u64, phase: u64, t: u64) -> u64 {
 fn bucket() -> impl Strategy<Value = Bucket> {
     let refill = prop_oneof![
         Just(Refill::Continuous),
-        (1u64..3_000).prop_flat_map(|period| (Just(period), 0..period)).prop_map(|(period, phase)| {
-            Refill::Discrete { period: Nanos(period), phase: Nanos(phase) }
-        }),
+        (1u64..3_000)
+            .prop_flat_map(|period| (Just(period), 0..period))
+            .prop_map(|(period, phase)| {
+                Refill::Discrete {
+                    period: Nanos(period),
+                    phase: Nanos(phase),
+                }
+            }),
     ];
-    (PPM / 10..3 * PPM, 0..=PPM, refill).prop_map(|(capacity_ppm, initial_fill_ppm, refill)| Bucket {
-        capacity_ppm,
-        initial_fill_ppm,
-        refill,
+    (PPM / 10..3 * PPM, 0..=PPM, refill).prop_map(|(capacity_ppm, initial_fill_ppm, refill)| {
+        Bucket {
+            capacity_ppm,
+            initial_fill_ppm,
+            refill,
+        }
     })
 }

@@ -357,7 +357,9 @@ lockout reading developer-guides; limits shared per account; \
 video limited per-call (40 queue calls/min; 120 retrieve calls/min not simulated)"
         );
         p.window = crate::policy::WindowAlgo::Gcra(crate::policy::Gcra { burst_ppm: 250_000 });
-        assert!(describe(&p, None).starts_with("preset venice; window gcra (burst 0.25x the limit);"));
+        assert!(
+            describe(&p, None).starts_with("preset venice; window gcra (burst 0.25x the limit);")
+        );
     }
 
     #[test]

@@ -150,7 +150,15 @@ impl Limiter {
     ) -> (Admission, Headers) {
         let admission = self.decide(now, key, model, tokens);
         let specs = &self.limits[model as usize];
-        let c = counters(&mut self.counters, self.scope, key, model, specs, self.algo, self.offset);
+        let c = counters(
+            &mut self.counters,
+            self.scope,
+            key,
+            model,
+            specs,
+            self.algo,
+            self.offset,
+        );
         let headers = headers(
             &mut c.windows[model as usize],
             specs,
@@ -167,7 +175,15 @@ impl Limiter {
     /// the decision already did).
     pub fn decide(&mut self, now: Nanos, key: KeyId, model: ModelId, tokens: u64) -> Admission {
         let specs = &self.limits[model as usize];
-        let c = counters(&mut self.counters, self.scope, key, model, specs, self.algo, self.offset);
+        let c = counters(
+            &mut self.counters,
+            self.scope,
+            key,
+            model,
+            specs,
+            self.algo,
+            self.offset,
+        );
         if self.lockouts[key as usize].blocked(now) {
             return Admission::LockedOut;
         }
@@ -204,7 +220,15 @@ impl Limiter {
     /// window past its limit; later admissions wait until it drains.
     pub fn charge_output(&mut self, now: Nanos, key: KeyId, model: ModelId, tokens: u64) {
         let specs = &self.limits[model as usize];
-        let c = counters(&mut self.counters, self.scope, key, model, specs, self.algo, self.offset);
+        let c = counters(
+            &mut self.counters,
+            self.scope,
+            key,
+            model,
+            specs,
+            self.algo,
+            self.offset,
+        );
         for (window, spec) in c.windows[model as usize].iter_mut().zip(specs) {
             if spec.counts == Counts::Tokens {
                 window.commit(now, tokens);
@@ -247,7 +271,15 @@ impl Limiter {
     /// the windows (a request that can never fit).
     pub fn refuse(&mut self, key: KeyId, model: ModelId, limit: usize) {
         let specs = &self.limits[model as usize];
-        let c = counters(&mut self.counters, self.scope, key, model, specs, self.algo, self.offset);
+        let c = counters(
+            &mut self.counters,
+            self.scope,
+            key,
+            model,
+            specs,
+            self.algo,
+            self.offset,
+        );
         count_refusal(&mut c.refused[model as usize], specs.len(), limit);
     }
 

@@ -120,8 +120,7 @@ const fn rpm_times<const N: usize>(
 }
 
 const PARTNER_SIZE: [(&str, u64, Option<u64>); 4] = times(VENICE_SIZE, PARTNER_MULTIPLE);
-const PARTNER_PROVIDERS: [(&str, u64, Option<u64>); 5] =
-    times(VENICE_PROVIDERS, PARTNER_MULTIPLE);
+const PARTNER_PROVIDERS: [(&str, u64, Option<u64>); 5] = times(VENICE_PROVIDERS, PARTNER_MULTIPLE);
 const PARTNER_IMAGES: [(&str, u64); 5] = rpm_times(VENICE_IMAGES, PARTNER_MULTIPLE);
 
 /// Every shipped table, the default first.
@@ -301,8 +300,14 @@ mod tests {
         for (s, p) in pairs {
             assert_eq!((p.0, p.1, p.2), (s.0, 2 * s.1, s.2.map(|t| 2 * t)));
         }
-        assert_eq!(partner.size_class("Large"), Some(("Large", 200, Some(4_000_000))));
-        assert_eq!(partner.provider("OpenRouter"), Some(("OpenRouter", 2_000, None)));
+        assert_eq!(
+            partner.size_class("Large"),
+            Some(("Large", 200, Some(4_000_000)))
+        );
+        assert_eq!(
+            partner.provider("OpenRouter"),
+            Some(("OpenRouter", 2_000, None))
+        );
         for (s, p) in standard.image_classes.iter().zip(partner.image_classes) {
             assert_eq!(*p, (s.0, 2 * s.1));
         }

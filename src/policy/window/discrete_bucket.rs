@@ -167,7 +167,8 @@ mod tests {
 
     #[test]
     fn the_capacity_caps_what_ticks_add() {
-        let mut w = DiscreteBucket::new(LimitSpec::rpm(60), bucket(PPM / 2, PPM), secs(30), secs(0));
+        let mut w =
+            DiscreteBucket::new(LimitSpec::rpm(60), bucket(PPM / 2, PPM), secs(30), secs(0));
         assert_eq!(w.remaining(secs(0)), 30);
         w.commit(secs(0), 30);
         assert_eq!(w.remaining(secs(30)), 30);

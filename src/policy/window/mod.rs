@@ -148,7 +148,8 @@ pub fn capacity(algo: WindowAlgo, spec: LimitSpec, offset: Nanos, horizon: Nanos
         WindowAlgo::SlidingLog => (spans, spans.saturating_mul(spec.amount)),
         WindowAlgo::TokenBucket(b) => {
             let tokens = scaled(spec.amount, b.capacity_ppm);
-            let fill = (u128::from(tokens) * u128::from(b.initial_fill_ppm) / u128::from(PPM)) as u64;
+            let fill =
+                (u128::from(tokens) * u128::from(b.initial_fill_ppm) / u128::from(PPM)) as u64;
             let refilled = match b.refill {
                 Refill::Continuous => u128::from(h),
                 Refill::Discrete { period, phase } => {
@@ -161,7 +162,10 @@ pub fn capacity(algo: WindowAlgo, spec: LimitSpec, offset: Nanos, horizon: Nanos
         }
         WindowAlgo::Gcra(g) => {
             let refill = (u128::from(spec.amount) * u128::from(h) / u128::from(w)) as u64;
-            (spans, scaled(spec.amount, g.burst_ppm).saturating_add(refill))
+            (
+                spans,
+                scaled(spec.amount, g.burst_ppm).saturating_add(refill),
+            )
         }
     }
 }

@@ -11,9 +11,9 @@ use super::render::Block;
 use super::{factor_label, offered_today, scopes};
 use crate::objective::{Measured, Term};
 use crate::plan::{BreakPoint, Mechanism, PlanResult, Point, Scope};
-use crate::report::numbers::{fixed, one_token, thousands};
 use crate::policy::presets::{DEFAULT_PRESET, PARTNER_MULTIPLE};
 use crate::policy::LimitScope;
+use crate::report::numbers::{fixed, one_token, thousands};
 use crate::scenario::Scenario;
 
 fn pct(x: f64) -> String {

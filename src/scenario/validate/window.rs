@@ -63,7 +63,9 @@ impl Validator<'_> {
         };
         let discrete = match raw.refill.as_deref() {
             None => false,
-            Some(r) => self.one_of("policy.bucket.refill", r, &["continuous", "discrete"])? == "discrete",
+            Some(r) => {
+                self.one_of("policy.bucket.refill", r, &["continuous", "discrete"])? == "discrete"
+            }
         };
         let refill = if discrete {
             let Some(period) = &raw.period else {
