@@ -118,7 +118,8 @@ fn policy(c: &mut Criterion) {
     for algo in [
         WindowAlgo::Fixed,
         WindowAlgo::SlidingLog,
-        WindowAlgo::TokenBucket,
+        WindowAlgo::TokenBucket(Default::default()),
+        WindowAlgo::Gcra(Default::default()),
     ] {
         let policy = Policy {
             preset: "venice".into(),
