@@ -77,8 +77,9 @@ pub fn describe(policy: &Policy, model: Option<ModelId>) -> String {
 }
 
 /// Every row of a limit table: each class with its RPM and TPM, and the
-/// models that fall to it ([`describe`] shows which model gets which).
-pub fn describe_preset(p: &Preset) -> String {
+/// models that fall to it ([`describe`] shows which model gets which), with
+/// video as `video` reads it.
+pub fn describe_preset(p: &Preset, video: VideoLimits) -> String {
     let limit = |x: Option<u64>| x.map_or("-".to_string(), thousands);
     let mut rows: Vec<Vec<String>> = vec![["applies to", "class", "RPM", "TPM"]
         .map(String::from)
@@ -110,8 +111,12 @@ pub fn describe_preset(p: &Preset) -> String {
     }
     add("tts", "TTS", p.tts_rpm, None);
     add("asr", "ASR", p.asr_rpm, None);
+    let unlimited = match video {
+        VideoLimits::Unlimited => "video and music are not limited",
+        VideoLimits::PerCall => "music is not limited; video is limited per call (policy.video)",
+    };
     format!(
-        "limit table {} ({}); video and music are not limited\n{}",
+        "limit table {} ({}); {unlimited}\n{}",
         p.name,
         p.description,
         table(&rows, 2)
@@ -360,6 +365,21 @@ video limited per-call (40 queue calls/min; 120 retrieve calls/min not simulated
         assert!(
             describe(&p, None).starts_with("preset venice; window gcra (burst 0.25x the limit);")
         );
+    }
+
+    #[test]
+    fn the_preset_table_says_how_video_is_read() {
+        let table = crate::policy::presets::preset("venice").unwrap();
+        let head = |v| {
+            describe_preset(table, v)
+                .lines()
+                .next()
+                .unwrap()
+                .to_string()
+        };
+        assert!(head(VideoLimits::Unlimited).ends_with("; video and music are not limited"));
+        assert!(head(VideoLimits::PerCall)
+            .ends_with("; music is not limited; video is limited per call (policy.video)"));
     }
 
     #[test]
