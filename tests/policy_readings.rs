@@ -351,3 +351,50 @@ output_tokens = 10
     );
     assert_eq!(legacy.policy.tier(), "partner");
 }
+
+#[test]
+fn under_account_scope_keys_share_the_counters_and_headers_but_not_the_lockout() {
+    use ratesim::policy::limiter::{Admission, Limiter};
+    use ratesim::response::Status;
+    let sc = inline(
+        r#"
+name = "a"
+duration = "1m"
+[policy]
+scope = "account"
+[[groups]]
+name = "g"
+model = "z-image-turbo"
+arrival = { process = "poisson", rate = "1/min" }
+"#,
+    );
+    let image = sc.policy.model_index("z-image-turbo").unwrap();
+    let mut limiter = Limiter::new(&sc.policy, 2, sc.clock);
+    let at = Nanos::from_secs(1);
+    for i in 0..20 {
+        let key = i % 2;
+        assert_eq!(
+            limiter.admit(at, key, image, 0).0,
+            Admission::Admitted,
+            "request {i}"
+        );
+    }
+    // Twenty admitted over both keys exhaust the account's 20 RPM for each.
+    for key in 0..2 {
+        let (admission, headers) = limiter.admit(at, key, image, 0);
+        assert_eq!(admission, Admission::Limited(0));
+        assert_eq!(headers.remaining_requests, Some(0));
+    }
+    // The lockout stays per key: key 0's failures do not block key 1.
+    for _ in 0..21 {
+        limiter.record_status(at, 0, Status::TooMany, false, 0);
+    }
+    assert!(limiter.is_locked_out(at, 0) && !limiter.is_locked_out(at, 1));
+    // One row for the account's counters, under the key that used them first.
+    let stats = limiter.limit_stats(Nanos::from_secs(60));
+    assert_eq!(stats.len(), 1);
+    assert_eq!(
+        (stats[0].key, stats[0].admitted, stats[0].refused),
+        (0, 20, 2)
+    );
+}
