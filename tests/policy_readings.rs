@@ -79,7 +79,7 @@ fn a_discrete_bucket_admits_five_per_tick_and_nothing_before_the_first() {
     assert_eq!(o.groups[0].rejected_by(Cause::Requests), refused);
 }
 
-const GCRA: &str = "gcra.toml: \"never more than 5 + 20 a minute over any stretch, and close to 20 a minute over the run\"";
+const GCRA: &str = "gcra.toml: \"gets at most the burst plus 20 a minute through (205 in the 10 minutes), and close to that ... A header-reading client on another key ... reaches the same rate\"";
 
 #[test]
 fn gcra_admits_its_burst_and_then_the_limit_rate() {
