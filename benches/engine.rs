@@ -118,7 +118,8 @@ fn policy(c: &mut Criterion) {
     for algo in [
         WindowAlgo::Fixed,
         WindowAlgo::SlidingLog,
-        WindowAlgo::TokenBucket,
+        WindowAlgo::TokenBucket(Default::default()),
+        WindowAlgo::Gcra(Default::default()),
     ] {
         let policy = Policy {
             preset: "venice".into(),
@@ -127,6 +128,8 @@ fn policy(c: &mut Criterion) {
             tpm: Default::default(),
             lockout: Default::default(),
             header_units: Default::default(),
+            scope: Default::default(),
+            video: Default::default(),
         };
         g.bench_function(format!("admit ({})", algo.name()), |b| {
             b.iter_batched(

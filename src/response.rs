@@ -21,6 +21,15 @@ pub enum Status {
 }
 
 impl Status {
+    /// Every status the simulator answers (or records, for a timeout).
+    pub const ALL: [Status; 5] = [
+        Status::Ok,
+        Status::TooMany,
+        Status::Internal,
+        Status::Unavailable,
+        Status::Timeout,
+    ];
+
     pub const fn code(self) -> u16 {
         match self {
             Status::Ok => 200,

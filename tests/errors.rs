@@ -386,3 +386,77 @@ fn a_huge_trace_cell_is_quoted_as_an_excerpt() {
     assert!(err.contains("input_tokens"), "{err}");
     assert!(err.len() < 2_000, "the message quotes {} bytes", err.len());
 }
+
+#[test]
+fn the_window_shape_scope_and_readings_are_checked_with_their_location() {
+    let cases: &[(&str, usize, &[&str])] = &[
+        (
+            "[policy]\nwindow = \"gcra\"\n[policy.bucket]\ncapacity = 2.0\n",
+            3,
+            &["policy.bucket", "set window = \"token-bucket\""],
+        ),
+        (
+            "[policy]\nwindow = \"token-bucket\"\n[policy.bucket]\ncapacity = -1.0\n",
+            4,
+            &["policy.bucket.capacity", "above 0", "got -1"],
+        ),
+        (
+            "[policy]\nwindow = \"token-bucket\"\n[policy.bucket]\ninitial_fill = 1.5\n",
+            4,
+            &["policy.bucket.initial_fill", "from 0 to 1"],
+        ),
+        (
+            "[policy]\nwindow = \"token-bucket\"\n[policy.bucket]\nrefill = \"discreet\"\n",
+            4,
+            &["policy.bucket.refill", "discrete"],
+        ),
+        (
+            "[policy]\nwindow = \"token-bucket\"\n[policy.bucket]\nrefill = \"discrete\"\n",
+            4,
+            &["policy.bucket.refill", "needs a period"],
+        ),
+        (
+            "[policy]\nwindow = \"token-bucket\"\n[policy.bucket]\nrefill = \"discrete\"\nperiod = \"10s\"\nphase = \"10s\"\n",
+            6,
+            &["policy.bucket.phase", "shorter than the period"],
+        ),
+        (
+            "[policy]\nwindow = \"token-bucket\"\n[policy.bucket]\nperiod = \"10s\"\n",
+            4,
+            &["policy.bucket.period", "only to refill = \"discrete\""],
+        ),
+        (
+            "[policy]\nwindow = \"fixed\"\n[policy.gcra]\nburst = 2.0\n",
+            3,
+            &["policy.gcra", "set window = \"gcra\""],
+        ),
+        (
+            "[policy]\nwindow = \"gcra\"\n[policy.gcra]\nburst = 0\n",
+            4,
+            &["policy.gcra.burst", "above 0"],
+        ),
+        (
+            "[policy]\nscope = \"user\"\n",
+            2,
+            &["policy.scope", "key", "account"],
+        ),
+        (
+            "[policy]\nvideo = \"per-queue\"\n",
+            2,
+            &["policy.video", "per-call"],
+        ),
+        (
+            "[policy.lockout]\nreading = \"guides\"\n",
+            2,
+            &["policy.lockout.reading", "developer-guides"],
+        ),
+        (
+            "[policy]\npreset = \"venice-partners\"\n",
+            2,
+            &["policy.preset", "venice-partner"],
+        ),
+    ];
+    for (policy, line, fragments) in cases {
+        expect_error(&format!("{policy}{GOOD_GROUP}"), None, *line, fragments);
+    }
+}

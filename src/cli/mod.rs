@@ -235,6 +235,8 @@ pub fn preset_policy(table: &Preset) -> Result<Policy, CatalogueError> {
         tpm: Default::default(),
         lockout: Default::default(),
         header_units: Default::default(),
+        scope: Default::default(),
+        video: Default::default(),
     })
 }
 

@@ -69,7 +69,7 @@ pub fn run(args: Args) -> Result<()> {
     let mut text = String::new();
     if id.is_none() {
         if let Some(table) = preset(&policy.preset) {
-            text += &describe_preset(table);
+            text += &describe_preset(table, policy.video);
             text += "\nthe model catalogue, resolved against it:\n";
         }
     }

@@ -33,8 +33,10 @@ use rayon::prelude::*;
 pub fn partitions(sc: &Scenario) -> Vec<Vec<usize>> {
     let n = sc.groups.len();
     // A model whose response time depends on its load is one server for
-    // every key that sends to it.
+    // every key that sends to it; limits per account are one set of
+    // counters for every key.
     if !sc.service.load.is_empty()
+        || sc.policy.scope == crate::policy::LimitScope::Account
         || sc
             .groups
             .iter()

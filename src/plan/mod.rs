@@ -41,12 +41,14 @@
 
 mod answers;
 mod measure;
+mod partner;
 mod search;
 mod settings;
 
 pub use crate::objective::{Date, Measured, Objective, Term};
 pub use answers::{no_429, Binding, Mechanism, PlanResult};
 pub use measure::{point_of, simulate_at, LimitUse, Point, Scope, ScopeStats};
+pub use partner::NeededLimits;
 pub use search::{sweep_all, BreakPoint, Goal, Progress, Search, Sweep};
 pub use settings::{default_candidates, default_factors, Settings, LIMIT_MULTIPLES};
 

@@ -1132,6 +1132,8 @@ mod tests {
             tpm: Default::default(),
             lockout: Default::default(),
             header_units: Default::default(),
+            scope: Default::default(),
+            video: Default::default(),
         };
         assert_eq!(policy.model_index("llama-3.3-70b"), Ok(5));
         let err = policy.model_index("llama-3.3-70").unwrap_err();

@@ -10,7 +10,8 @@
 
 use crate::policy::presets::Preset;
 use crate::policy::{
-    Counts, HeaderUnits, LimitSpec, ModelId, ModelType, Policy, ResolvedModel, Rule,
+    Counts, HeaderUnits, LimitScope, LimitSpec, LockoutReading, ModelId, ModelType, Policy,
+    ResolvedModel, Rule, VideoLimits,
 };
 use crate::time::Nanos;
 
@@ -76,8 +77,9 @@ pub fn describe(policy: &Policy, model: Option<ModelId>) -> String {
 }
 
 /// Every row of a limit table: each class with its RPM and TPM, and the
-/// models that fall to it ([`describe`] shows which model gets which).
-pub fn describe_preset(p: &Preset) -> String {
+/// models that fall to it ([`describe`] shows which model gets which), with
+/// video as `video` reads it.
+pub fn describe_preset(p: &Preset, video: VideoLimits) -> String {
     let limit = |x: Option<u64>| x.map_or("-".to_string(), thousands);
     let mut rows: Vec<Vec<String>> = vec![["applies to", "class", "RPM", "TPM"]
         .map(String::from)
@@ -109,8 +111,12 @@ pub fn describe_preset(p: &Preset) -> String {
     }
     add("tts", "TTS", p.tts_rpm, None);
     add("asr", "ASR", p.asr_rpm, None);
+    let unlimited = match video {
+        VideoLimits::Unlimited => "video and music are not limited",
+        VideoLimits::PerCall => "music is not limited; video is limited per call (policy.video)",
+    };
     format!(
-        "limit table {} ({}); video and music are not limited\n{}",
+        "limit table {} ({}); {unlimited}\n{}",
         p.name,
         p.description,
         table(&rows, 2)
@@ -126,10 +132,15 @@ fn assumptions(policy: &Policy) -> String {
             .iter()
             .map(|s| s.code().to_string())
             .collect();
+        let counted = if codes.is_empty() {
+            "non-429 4xx (none of which the simulator answers)".to_string()
+        } else {
+            codes.join("/")
+        };
         format!(
             "more than {} of {} within {} blocks the key for {}{}",
             lockout.threshold,
-            codes.join("/"),
+            counted,
             lockout.window,
             lockout.block,
             if lockout.count_blocked {
@@ -145,10 +156,27 @@ fn assumptions(policy: &Policy) -> String {
         HeaderUnits::Seconds => "Unix seconds",
         HeaderUnits::Milliseconds => "Unix milliseconds",
     };
+    // The readings added later are named only when they differ from the
+    // default, so a default policy reads as it always did.
+    let mut readings = String::new();
+    if lockout.reading != LockoutReading::default() {
+        readings += &format!("; lockout reading {}", lockout.reading.name());
+    }
+    if policy.scope != LimitScope::default() {
+        readings += &format!("; limits shared per {}", policy.scope.name());
+    }
+    if policy.video != VideoLimits::default() {
+        readings += &format!(
+            "; video limited {} ({} queue calls/min; {} retrieve calls/min not simulated)",
+            policy.video.name(),
+            crate::policy::video::QUEUE_RPM,
+            crate::policy::video::RETRIEVE_RPM
+        );
+    }
     format!(
-        "preset {}; window {}; tokens counted as {}; lockout: {}; reset headers in {}",
+        "preset {}; window {}; tokens counted as {}; lockout: {}; reset headers in {}{readings}",
         policy.preset,
-        policy.window.name(),
+        policy.window.describe(),
         policy.tpm.name(),
         lockout_text,
         units
@@ -177,6 +205,7 @@ fn rule_name(rule: &Rule, kind: ModelType) -> String {
             _ => format!("audio {name}"),
         },
         Rule::Unlimited => "not limited".to_string(),
+        Rule::VideoPerCall => "video per call".to_string(),
     }
 }
 
@@ -251,6 +280,8 @@ mod tests {
             tpm: Default::default(),
             lockout: Default::default(),
             header_units: Default::default(),
+            scope: Default::default(),
+            video: Default::default(),
         }
     }
 
@@ -298,6 +329,57 @@ model             type   class      rule                   RPM
 seedream-v5-lite  image  Bytedance  image class Bytedance   50
 ";
         assert_eq!(describe(&p, Some(2)), expected);
+    }
+
+    #[test]
+    fn the_readings_and_window_shapes_are_named_when_not_the_default() {
+        let mut p = policy(&[]);
+        let (threshold, statuses) = LockoutReading::DeveloperGuides.defaults();
+        p.lockout = LockoutConfig {
+            reading: LockoutReading::DeveloperGuides,
+            threshold,
+            statuses,
+            ..LockoutConfig::default()
+        };
+        p.scope = LimitScope::Account;
+        p.video = VideoLimits::PerCall;
+        p.window = crate::policy::WindowAlgo::TokenBucket(crate::policy::Bucket {
+            capacity_ppm: 2_000_000,
+            initial_fill_ppm: 500_000,
+            refill: crate::policy::Refill::Discrete {
+                period: Nanos::from_secs(10),
+                phase: Nanos::ZERO,
+            },
+        });
+        let head = describe(&p, Some(2));
+        let head = head.lines().next().unwrap();
+        assert_eq!(
+            head,
+            "preset venice; window token-bucket (capacity 2x the limit, starts 50% full, refilled every 10s); \
+tokens counted as input+max_tokens; lockout: more than 50 of non-429 4xx (none of which the simulator answers) \
+within 30s blocks the key for 30s (refusals during a block count); reset headers in Unix seconds; \
+lockout reading developer-guides; limits shared per account; \
+video limited per-call (40 queue calls/min; 120 retrieve calls/min not simulated)"
+        );
+        p.window = crate::policy::WindowAlgo::Gcra(crate::policy::Gcra { burst_ppm: 250_000 });
+        assert!(
+            describe(&p, None).starts_with("preset venice; window gcra (burst 0.25x the limit);")
+        );
+    }
+
+    #[test]
+    fn the_preset_table_says_how_video_is_read() {
+        let table = crate::policy::presets::preset("venice").unwrap();
+        let head = |v| {
+            describe_preset(table, v)
+                .lines()
+                .next()
+                .unwrap()
+                .to_string()
+        };
+        assert!(head(VideoLimits::Unlimited).ends_with("; video and music are not limited"));
+        assert!(head(VideoLimits::PerCall)
+            .ends_with("; music is not limited; video is limited per call (policy.video)"));
     }
 
     #[test]

@@ -7,15 +7,16 @@
 //! `x-ratelimit-*` headers a client sees, so header-reading strategies react
 //! to the same state the limiter enforces.
 //!
-//! Counters are per (key, model), as the provider scopes them; the lockout is
-//! per key across models. A (key, model) pair gets its windows on first use,
-//! so a run with many keys and models only pays for the pairs it touches, and
-//! nothing is allocated per attempt after that.
+//! Counters are per (key, model), as the provider scopes them, or per model
+//! for the whole account under [`LimitScope::Account`] (every key shares
+//! them); the lockout is per key across models under both. A counter gets
+//! its windows on first use, so a run with many keys and models only pays
+//! for the pairs it touches, and nothing is allocated per attempt after that.
 
 use crate::policy::lockout::Lockout;
 use crate::policy::window::{capacity, AnyWindow};
 use crate::policy::{
-    Counts, HeaderUnits, KeyId, LimitSpec, LockoutConfig, ModelId, Policy, WindowAlgo,
+    Counts, HeaderUnits, KeyId, LimitScope, LimitSpec, LockoutConfig, ModelId, Policy, WindowAlgo,
 };
 use crate::response::{Cause, Headers, Status};
 use crate::time::{Clock, Nanos};
@@ -58,15 +59,27 @@ impl LimitStats {
     }
 }
 
-/// The state of one key.
+/// The limit counters of one key (or of the account).
 #[derive(Clone, Debug)]
-struct KeyState {
-    lockout: Lockout,
+struct Counters {
     /// Indexed by model: one window per limit of the model, in the model's
     /// limit order; empty until the pair is first used.
     windows: Vec<Vec<AnyWindow>>,
     /// Refusals by each of those windows, same shape.
     refused: Vec<Vec<u64>>,
+    /// By model: the key that first used the counters (the key the
+    /// account's counters are reported under).
+    first_key: Vec<KeyId>,
+}
+
+impl Counters {
+    fn new(models: usize) -> Counters {
+        Counters {
+            windows: vec![Vec::new(); models],
+            refused: vec![Vec::new(); models],
+            first_key: vec![0; models],
+        }
+    }
 }
 
 /// Every key's counters and lockout under one policy.
@@ -75,25 +88,35 @@ pub struct Limiter {
     algo: WindowAlgo,
     clock: Clock,
     header_units: HeaderUnits,
+    scope: LimitScope,
     /// Unix time of virtual zero, which fixes where fixed windows start.
     offset: Nanos,
     /// The limits of each model, by model index.
     limits: Vec<Vec<LimitSpec>>,
     lockout: LockoutConfig,
-    keys: Vec<KeyState>,
+    /// By key.
+    lockouts: Vec<Lockout>,
+    /// By key under key scope; one set under account scope.
+    counters: Vec<Counters>,
 }
 
 impl Limiter {
     /// A limiter for `keys` keys, with fixed windows aligned to `clock`'s Unix time.
     pub fn new(policy: &Policy, keys: usize, clock: Clock) -> Limiter {
+        let models = policy.models.len();
         let mut limiter = Limiter {
             algo: policy.window,
             clock,
             header_units: policy.header_units,
+            scope: policy.scope,
             offset: Nanos(clock.start_unix_ms.saturating_mul(1_000_000)),
             limits: policy.models.iter().map(|m| m.limits.clone()).collect(),
             lockout: policy.lockout.clone(),
-            keys: Vec::with_capacity(keys),
+            lockouts: Vec::with_capacity(keys),
+            counters: match policy.scope {
+                LimitScope::Key => Vec::with_capacity(keys),
+                LimitScope::Account => vec![Counters::new(models)],
+            },
         };
         for _ in 0..keys {
             limiter.add_key();
@@ -103,12 +126,11 @@ impl Limiter {
 
     /// Adds a key (e.g. one first seen while replaying a trace) and returns its id.
     pub fn add_key(&mut self) -> KeyId {
-        self.keys.push(KeyState {
-            lockout: Lockout::new(&self.lockout),
-            windows: vec![Vec::new(); self.limits.len()],
-            refused: vec![Vec::new(); self.limits.len()],
-        });
-        (self.keys.len() - 1) as KeyId
+        self.lockouts.push(Lockout::new(&self.lockout));
+        if self.scope == LimitScope::Key {
+            self.counters.push(Counters::new(self.limits.len()));
+        }
+        (self.lockouts.len() - 1) as KeyId
     }
 
     /// Decides one attempt of `tokens` tokens at `now`: lockout first
@@ -128,8 +150,22 @@ impl Limiter {
     ) -> (Admission, Headers) {
         let admission = self.decide(now, key, model, tokens);
         let specs = &self.limits[model as usize];
-        let windows = &mut self.keys[key as usize].windows[model as usize];
-        let headers = headers(windows, specs, now, self.clock, self.header_units);
+        let c = counters(
+            &mut self.counters,
+            self.scope,
+            key,
+            model,
+            specs,
+            self.algo,
+            self.offset,
+        );
+        let headers = headers(
+            &mut c.windows[model as usize],
+            specs,
+            now,
+            self.clock,
+            self.header_units,
+        );
         (admission, headers)
     }
 
@@ -139,39 +175,44 @@ impl Limiter {
     /// the decision already did).
     pub fn decide(&mut self, now: Nanos, key: KeyId, model: ModelId, tokens: u64) -> Admission {
         let specs = &self.limits[model as usize];
-        let state = &mut self.keys[key as usize];
-        let windows = &mut state.windows[model as usize];
-        ensure_windows(windows, specs, self.algo, self.offset);
-
-        if state.lockout.blocked(now) {
-            Admission::LockedOut
-        } else {
-            let charge = |spec: &LimitSpec| match spec.counts {
-                Counts::Requests => 1,
-                Counts::Tokens => tokens,
-            };
-            let exceeded = windows
-                .iter_mut()
-                .zip(specs)
-                .position(|(window, spec)| !window.fits(now, charge(spec)));
-            match exceeded {
-                Some(i) => {
-                    count_refusal(&mut state.refused[model as usize], specs.len(), i);
-                    Admission::Limited(i)
+        let c = counters(
+            &mut self.counters,
+            self.scope,
+            key,
+            model,
+            specs,
+            self.algo,
+            self.offset,
+        );
+        if self.lockouts[key as usize].blocked(now) {
+            return Admission::LockedOut;
+        }
+        let windows = &mut c.windows[model as usize];
+        let charge = |spec: &LimitSpec| match spec.counts {
+            Counts::Requests => 1,
+            Counts::Tokens => tokens,
+        };
+        let exceeded = windows
+            .iter_mut()
+            .zip(specs)
+            .position(|(window, spec)| !window.fits(now, charge(spec)));
+        match exceeded {
+            Some(i) => {
+                count_refusal(&mut c.refused[model as usize], specs.len(), i);
+                Admission::Limited(i)
+            }
+            None => {
+                for (window, spec) in windows.iter_mut().zip(specs) {
+                    window.commit(now, charge(spec));
                 }
-                None => {
-                    for (window, spec) in windows.iter_mut().zip(specs) {
-                        window.commit(now, charge(spec));
-                    }
-                    Admission::Admitted
-                }
+                Admission::Admitted
             }
         }
     }
 
     /// Whether `key` is blocked by the abuse lockout at `now`.
     pub fn is_locked_out(&self, now: Nanos, key: KeyId) -> bool {
-        self.keys[key as usize].lockout.blocked(now)
+        self.lockouts[key as usize].blocked(now)
     }
 
     /// Charges `tokens` of output against the model's token limits when a
@@ -179,9 +220,16 @@ impl Limiter {
     /// window past its limit; later admissions wait until it drains.
     pub fn charge_output(&mut self, now: Nanos, key: KeyId, model: ModelId, tokens: u64) {
         let specs = &self.limits[model as usize];
-        let windows = &mut self.keys[key as usize].windows[model as usize];
-        ensure_windows(windows, specs, self.algo, self.offset);
-        for (window, spec) in windows.iter_mut().zip(specs) {
+        let c = counters(
+            &mut self.counters,
+            self.scope,
+            key,
+            model,
+            specs,
+            self.algo,
+            self.offset,
+        );
+        for (window, spec) in c.windows[model as usize].iter_mut().zip(specs) {
             if spec.counts == Counts::Tokens {
                 window.commit(now, tokens);
             }
@@ -208,9 +256,7 @@ impl Limiter {
         was_lockout_refusal: bool,
         group: u32,
     ) -> bool {
-        self.keys[key as usize]
-            .lockout
-            .record(now, status, was_lockout_refusal, group)
+        self.lockouts[key as usize].record(now, status, was_lockout_refusal, group)
     }
 
     /// The token limit a request of `tokens` can never pass, exceeding its
@@ -224,36 +270,43 @@ impl Limiter {
     /// Counts a refusal by limit `limit` of `model` decided without asking
     /// the windows (a request that can never fit).
     pub fn refuse(&mut self, key: KeyId, model: ModelId, limit: usize) {
-        let n = self.limits[model as usize].len();
-        let state = &mut self.keys[key as usize];
-        ensure_windows(
-            &mut state.windows[model as usize],
-            &self.limits[model as usize],
+        let specs = &self.limits[model as usize];
+        let c = counters(
+            &mut self.counters,
+            self.scope,
+            key,
+            model,
+            specs,
             self.algo,
             self.offset,
         );
-        count_refusal(&mut state.refused[model as usize], n, limit);
+        count_refusal(&mut c.refused[model as usize], specs.len(), limit);
     }
 
     /// The key's lockout blocks, as `[start, end)`, and for each the client
     /// groups whose counted failures tripped it.
     pub fn blocks(&self, key: KeyId) -> (&[(Nanos, Nanos)], &[Vec<u32>]) {
-        let l = &self.keys[key as usize].lockout;
+        let l = &self.lockouts[key as usize];
         (l.blocked_intervals(), l.culprits())
     }
 
     /// What each limit admitted and refused, with its capacity over a run of
     /// `horizon`, for every (key, model) that saw an attempt, in (key, model,
-    /// limit) order.
+    /// limit) order. Under account scope each model's shared counters are
+    /// listed once, under the key that used them first.
     pub fn limit_stats(&self, horizon: Nanos) -> Vec<LimitStats> {
         let mut out = Vec::new();
-        for (key, state) in self.keys.iter().enumerate() {
-            for (model, windows) in state.windows.iter().enumerate() {
-                let refused = &state.refused[model];
+        for (index, c) in self.counters.iter().enumerate() {
+            for (model, windows) in c.windows.iter().enumerate() {
+                let key = match self.scope {
+                    LimitScope::Key => index as KeyId,
+                    LimitScope::Account => c.first_key[model],
+                };
+                let refused = &c.refused[model];
                 for (i, (window, limit)) in windows.iter().zip(&self.limits[model]).enumerate() {
                     let (windows, capacity) = capacity(self.algo, *limit, self.offset, horizon);
                     out.push(LimitStats {
-                        key: key as KeyId,
+                        key,
                         model: model as ModelId,
                         limit: *limit,
                         admitted: window.admitted_total(),
@@ -264,6 +317,7 @@ impl Limiter {
                 }
             }
         }
+        out.sort_by_key(|l| (l.key, l.model));
         out
     }
 }
@@ -276,19 +330,30 @@ fn count_refusal(refused: &mut Vec<u64>, limits: usize, i: usize) {
     refused[i] += 1;
 }
 
-/// Creates the windows of a (key, model) pair the first time it is used.
-fn ensure_windows(
-    windows: &mut Vec<AnyWindow>,
+/// The counters `key` uses for `model` under `scope`, their windows created
+/// on first use.
+fn counters<'a>(
+    all: &'a mut [Counters],
+    scope: LimitScope,
+    key: KeyId,
+    model: ModelId,
     specs: &[LimitSpec],
     algo: WindowAlgo,
     offset: Nanos,
-) {
+) -> &'a mut Counters {
+    let c = match scope {
+        LimitScope::Key => &mut all[key as usize],
+        LimitScope::Account => &mut all[0],
+    };
+    let windows = &mut c.windows[model as usize];
     if windows.len() != specs.len() {
         *windows = specs
             .iter()
             .map(|spec| AnyWindow::new(algo, *spec, offset))
             .collect();
+        c.first_key[model as usize] = key;
     }
+    c
 }
 
 /// The `x-ratelimit-*` headers: the request headers come from the request
@@ -375,6 +440,8 @@ mod tests {
             tpm: TpmAccounting::InputPlusMaxTokens,
             lockout: LockoutConfig::default(),
             header_units: HeaderUnits::Seconds,
+            scope: Default::default(),
+            video: Default::default(),
         }
     }
 

@@ -12,6 +12,7 @@ pub mod import;
 pub mod limiter;
 pub mod lockout;
 pub mod presets;
+pub mod video;
 pub mod window;
 
 use crate::response::{Cause, Status};
@@ -139,6 +140,8 @@ pub enum Rule {
     Class(String),
     /// The type is not limited at all (video, music).
     Unlimited,
+    /// A video model under the per-call reading ([`VideoLimits::PerCall`]).
+    VideoPerCall,
 }
 
 /// Response-time profile of a model: time to first token plus output tokens at
@@ -173,16 +176,161 @@ pub enum WindowAlgo {
     Fixed,
     /// Counts what was admitted in the trailing window length.
     SlidingLog,
-    /// A bucket of `amount` refilled continuously at `amount / window`.
-    TokenBucket,
+    /// A bucket refilled at `amount / window` on average; its capacity,
+    /// first fill and refill (continuous or in steps) are the [`Bucket`].
+    TokenBucket(Bucket),
+    /// The generic cell rate algorithm (as in the governor crate): one
+    /// emission interval `window / amount` apart, with a burst tolerance.
+    Gcra(Gcra),
 }
 
 impl WindowAlgo {
+    /// The scenario's name for the algorithm.
     pub const fn name(self) -> &'static str {
         match self {
             WindowAlgo::Fixed => "fixed",
             WindowAlgo::SlidingLog => "sliding-log",
-            WindowAlgo::TokenBucket => "token-bucket",
+            WindowAlgo::TokenBucket(_) => "token-bucket",
+            WindowAlgo::Gcra(_) => "gcra",
+        }
+    }
+
+    /// The name, with the bucket's or GCRA's settings when they differ from
+    /// the defaults (so the default reads exactly as before).
+    pub fn describe(self) -> String {
+        match self {
+            WindowAlgo::TokenBucket(b) if b != Bucket::default() => {
+                let refill = match b.refill {
+                    Refill::Continuous => "continuous refill".to_string(),
+                    Refill::Discrete { period, phase } if phase == Nanos::ZERO => {
+                        format!("refilled every {period}")
+                    }
+                    Refill::Discrete { period, phase } => {
+                        format!("refilled every {period} from {phase}")
+                    }
+                };
+                format!(
+                    "token-bucket (capacity {}x the limit, starts {} full, {refill})",
+                    ppm_text(b.capacity_ppm),
+                    share_text(b.initial_fill_ppm)
+                )
+            }
+            WindowAlgo::Gcra(g) if g != Gcra::default() => {
+                format!("gcra (burst {}x the limit)", ppm_text(g.burst_ppm))
+            }
+            other => other.name().to_string(),
+        }
+    }
+}
+
+/// Millionths as a short decimal: 1_500_000 is "1.5".
+fn ppm_text(ppm: u64) -> String {
+    let text = format!("{:.6}", ppm as f64 / 1e6);
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// Millionths as a percentage: 500_000 is "50%".
+fn share_text(ppm: u64) -> String {
+    format!("{}%", ppm_text(ppm * 100))
+}
+
+/// One million: the scale of the `_ppm` fields (parts per million).
+pub const PPM: u64 = 1_000_000;
+
+/// A token bucket's shape. Every limit of `amount` per `window` gets a
+/// bucket of `amount x capacity`, refilled at `amount` per `window` on
+/// average. The default (capacity 1x, full at the start, continuous) is
+/// the bucket ratesim always had.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Bucket {
+    /// Capacity as a multiple of the per-window limit, in millionths (at least 1).
+    pub capacity_ppm: u64,
+    /// The level at virtual zero as a share of the capacity, in millionths.
+    pub initial_fill_ppm: u64,
+    pub refill: Refill,
+}
+
+impl Default for Bucket {
+    fn default() -> Self {
+        Bucket {
+            capacity_ppm: PPM,
+            initial_fill_ppm: PPM,
+            refill: Refill::Continuous,
+        }
+    }
+}
+
+/// How a bucket refills.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refill {
+    /// A trickle: one nanosecond adds `amount / window`.
+    Continuous,
+    /// Steps: at every instant `phase + j * period` after virtual zero the
+    /// bucket gains `amount * period / window`, capped at its capacity.
+    /// `phase < period`; a zero phase puts the first step at `period`.
+    Discrete { period: Nanos, phase: Nanos },
+}
+
+/// GCRA's burst tolerance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Gcra {
+    /// The burst as a multiple of the per-window limit, in millionths; the
+    /// burst in units is at least 1. The default, 1x, is governor's
+    /// `Quota::per_minute(n)` (a burst of n).
+    pub burst_ppm: u64,
+}
+
+impl Default for Gcra {
+    fn default() -> Self {
+        Gcra { burst_ppm: PPM }
+    }
+}
+
+/// `amount x ppm / 1e6` rounded down, at least 1 (unless `amount` is 0): a
+/// bucket's capacity or a GCRA burst in units.
+pub fn scaled(amount: u64, ppm: u64) -> u64 {
+    let units = u128::from(amount) * u128::from(ppm) / u128::from(PPM);
+    u64::try_from(units).unwrap_or(u64::MAX).max(amount.min(1))
+}
+
+/// What the limit counters belong to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum LimitScope {
+    /// Every key has its own counters per model (the current page).
+    #[default]
+    Key,
+    /// All keys of the account share one set of counters per model (older
+    /// docs: limits apply at the user level regardless of the number of
+    /// keys). The abuse lockout stays per key.
+    Account,
+}
+
+impl LimitScope {
+    pub const fn name(self) -> &'static str {
+        match self {
+            LimitScope::Key => "key",
+            LimitScope::Account => "account",
+        }
+    }
+}
+
+/// How video models are limited: the two readings of the provider's docs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum VideoLimits {
+    /// Not rate limited, billed per use (the current rate-limit page).
+    #[default]
+    Unlimited,
+    /// Limited per call (older docs: 40 queue and 120 retrieve calls a
+    /// minute); a simulated video request is its queue call, so video
+    /// models get 40 RPM. See [`video`].
+    PerCall,
+}
+
+impl VideoLimits {
+    pub const fn name(self) -> &'static str {
+        match self {
+            VideoLimits::Unlimited => "unlimited",
+            VideoLimits::PerCall => "per-call",
         }
     }
 }
@@ -219,11 +367,52 @@ pub enum HeaderUnits {
     Milliseconds,
 }
 
+/// Which of the provider's descriptions of the abuse lockout is in force.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum LockoutReading {
+    /// The rate-limit page: more than 20 failures (429, 500, 503) within 30 s.
+    #[default]
+    RateLimitPage,
+    /// The developer guides: more than 50 failed requests within 30 s,
+    /// counting only 4xx answers other than 429 (5xx do not count).
+    DeveloperGuides,
+}
+
+impl LockoutReading {
+    pub const fn name(self) -> &'static str {
+        match self {
+            LockoutReading::RateLimitPage => "rate-limit-page",
+            LockoutReading::DeveloperGuides => "developer-guides",
+        }
+    }
+
+    /// The threshold and counted statuses the reading states. The guides
+    /// count every 4xx but 429; the simulator answers no such status, so
+    /// under that reading nothing it answers counts.
+    pub fn defaults(self) -> (u32, Vec<Status>) {
+        match self {
+            LockoutReading::RateLimitPage => (
+                20,
+                vec![Status::TooMany, Status::Internal, Status::Unavailable],
+            ),
+            LockoutReading::DeveloperGuides => (
+                50,
+                Status::ALL
+                    .into_iter()
+                    .filter(|s| (400..500).contains(&s.code()) && s.code() != 429)
+                    .collect(),
+            ),
+        }
+    }
+}
+
 /// The abuse lockout: more than `threshold` counted responses within a sliding
 /// `window` block the key for `block`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LockoutConfig {
     pub enabled: bool,
+    /// The reading `threshold` and `statuses` default from.
+    pub reading: LockoutReading,
     pub threshold: u32,
     pub window: Nanos,
     pub block: Nanos,
@@ -235,12 +424,15 @@ pub struct LockoutConfig {
 
 impl Default for LockoutConfig {
     fn default() -> Self {
+        let reading = LockoutReading::default();
+        let (threshold, statuses) = reading.defaults();
         LockoutConfig {
             enabled: true,
-            threshold: 20,
+            reading,
+            threshold,
             window: Nanos::from_secs(30),
             block: Nanos::from_secs(30),
-            statuses: vec![Status::TooMany, Status::Internal, Status::Unavailable],
+            statuses,
             count_blocked: true,
         }
     }
@@ -256,6 +448,9 @@ pub struct Policy {
     pub tpm: TpmAccounting,
     pub lockout: LockoutConfig,
     pub header_units: HeaderUnits,
+    pub scope: LimitScope,
+    /// The reading video models were resolved under (already applied to `models`).
+    pub video: VideoLimits,
 }
 
 impl Policy {

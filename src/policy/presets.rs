@@ -5,18 +5,28 @@
 //! branches on names) means a new or changed table is an edit to one literal,
 //! and the same resolution code serves every table.
 //!
-//! Three tables ship:
+//! Four tables ship:
 //!
 //! - `venice`: the current standard paid tier, the default.
+//! - `venice-partner`: the partner tier as [`PARTNER_MULTIPLE`] times every
+//!   row of `venice`. The provider says partners sit above the standard tier
+//!   with "significantly higher" limits tuned per partner and publishes no
+//!   numbers, so this table is an assumption: 2x is the smallest whole
+//!   multiple that is clearly above the standard tier on every row (the old
+//!   partner table is not above it), and it is the first multiple `plan`
+//!   tries when it asks what limits would meet an objective, so a plan that
+//!   needs x2 is exactly what this preset gives. `plan` states the limits an
+//!   agreement would need when a scenario needs more.
 //! - `venice-legacy`: the older standard table. It had no provider classes and
 //!   a single image row, so provider and image classes are absent from it; a
 //!   model whose provider or image class a preset lacks falls back to its size
 //!   class or to the preset's `Default` image class (see
 //!   [`crate::policy::catalogue`]). Its embedding row publishes 500 RPM and no
 //!   token limit, and is taken as exactly that.
-//! - `venice-partner-legacy`: an older published partner table, useful as "what
-//!   limits would the partner tier give me". It has no embedding row, so
-//!   embeddings use their size class.
+//! - `venice-partner-legacy`: an older published partner table, kept under a
+//!   name that says its age. It is below today's standard table (Large 60 RPM
+//!   against 100), so it is history, not what a partner gets today. It has no
+//!   embedding row, so embeddings use their size class.
 //!
 //! Class names given by users are matched case-insensitively, ignoring `-`,
 //! `_`, spaces and parentheses (so "grok-imagine (pro)" is
@@ -52,34 +62,89 @@ pub const DEFAULT_PRESET: &str = "venice";
 /// Name of the image class every preset has and unknown image classes fall back to.
 pub const DEFAULT_IMAGE_CLASS: &str = "Default";
 
+/// The partner preset's multiple of the standard table (see the module docs).
+pub const PARTNER_MULTIPLE: u64 = 2;
+
+const VENICE_SIZE: [(&str, u64, Option<u64>); 4] = [
+    ("X-Small", 500, Some(5_000_000)),
+    ("Small", 150, Some(3_000_000)),
+    ("Medium", 100, Some(2_000_000)),
+    ("Large", 100, Some(2_000_000)),
+];
+const VENICE_PROVIDERS: [(&str, u64, Option<u64>); 5] = [
+    ("DeepInfra", 150, Some(10_000_000)),
+    ("Anthropic", 500, Some(5_000_000)),
+    ("xAI", 500, Some(10_000_000)),
+    ("OpenRouter", 1_000, None),
+    ("Parasail", 1_000, None),
+];
+const VENICE_IMAGES: [(&str, u64); 5] = [
+    ("Default", 20),
+    ("Bytedance", 50),
+    ("Fal", 50),
+    ("grok-imagine", 120),
+    ("grok-imagine-pro", 20),
+];
+const VENICE_AUDIO_RPM: u64 = 60;
+
+/// Every RPM and TPM of `rows` times `k`.
+const fn times<const N: usize>(
+    rows: [(&'static str, u64, Option<u64>); N],
+    k: u64,
+) -> [(&'static str, u64, Option<u64>); N] {
+    let mut out = rows;
+    let mut i = 0;
+    while i < N {
+        out[i].1 = rows[i].1 * k;
+        out[i].2 = match rows[i].2 {
+            Some(tpm) => Some(tpm * k),
+            None => None,
+        };
+        i += 1;
+    }
+    out
+}
+
+/// Every RPM of `rows` times `k`.
+const fn rpm_times<const N: usize>(
+    rows: [(&'static str, u64); N],
+    k: u64,
+) -> [(&'static str, u64); N] {
+    let mut out = rows;
+    let mut i = 0;
+    while i < N {
+        out[i].1 = rows[i].1 * k;
+        i += 1;
+    }
+    out
+}
+
+const PARTNER_SIZE: [(&str, u64, Option<u64>); 4] = times(VENICE_SIZE, PARTNER_MULTIPLE);
+const PARTNER_PROVIDERS: [(&str, u64, Option<u64>); 5] = times(VENICE_PROVIDERS, PARTNER_MULTIPLE);
+const PARTNER_IMAGES: [(&str, u64); 5] = rpm_times(VENICE_IMAGES, PARTNER_MULTIPLE);
+
 /// Every shipped table, the default first.
 pub const PRESETS: &[Preset] = &[
     Preset {
         name: "venice",
         description: "Venice standard paid tier: size, provider, image and audio classes",
         tier: "paid",
-        size_classes: &[
-            ("X-Small", 500, Some(5_000_000)),
-            ("Small", 150, Some(3_000_000)),
-            ("Medium", 100, Some(2_000_000)),
-            ("Large", 100, Some(2_000_000)),
-        ],
-        providers: &[
-            ("DeepInfra", 150, Some(10_000_000)),
-            ("Anthropic", 500, Some(5_000_000)),
-            ("xAI", 500, Some(10_000_000)),
-            ("OpenRouter", 1_000, None),
-            ("Parasail", 1_000, None),
-        ],
-        image_classes: &[
-            ("Default", 20),
-            ("Bytedance", 50),
-            ("Fal", 50),
-            ("grok-imagine", 120),
-            ("grok-imagine-pro", 20),
-        ],
-        tts_rpm: 60,
-        asr_rpm: 60,
+        size_classes: &VENICE_SIZE,
+        providers: &VENICE_PROVIDERS,
+        image_classes: &VENICE_IMAGES,
+        tts_rpm: VENICE_AUDIO_RPM,
+        asr_rpm: VENICE_AUDIO_RPM,
+        embedding: None,
+    },
+    Preset {
+        name: "venice-partner",
+        description: "Venice partner tier, assumed: every row of the standard table x2 (no numbers are published)",
+        tier: "partner-tier-1",
+        size_classes: &PARTNER_SIZE,
+        providers: &PARTNER_PROVIDERS,
+        image_classes: &PARTNER_IMAGES,
+        tts_rpm: VENICE_AUDIO_RPM * PARTNER_MULTIPLE,
+        asr_rpm: VENICE_AUDIO_RPM * PARTNER_MULTIPLE,
         embedding: None,
     },
     Preset {
@@ -100,7 +165,7 @@ pub const PRESETS: &[Preset] = &[
     },
     Preset {
         name: "venice-partner-legacy",
-        description: "An older published Venice partner table (illustrative; real partner limits are tuned per partner)",
+        description: "An older published Venice partner table, below today's standard tier (history, not today's partner limits)",
         tier: "partner",
         size_classes: &[
             ("X-Small", 500, Some(2_000_000)),
@@ -222,8 +287,35 @@ mod tests {
             preset("Venice-Legacy").map(|p| p.name),
             Some("venice-legacy")
         );
-        assert!(preset("venice-partner").is_none());
+        assert!(preset("venice-partner-2").is_none());
         assert_eq!(PRESETS[0].name, DEFAULT_PRESET);
+    }
+
+    #[test]
+    fn the_partner_preset_is_twice_every_row_of_the_standard_table() {
+        let (standard, partner) = (preset("venice").unwrap(), preset("venice-partner").unwrap());
+        assert_eq!(partner.tier, "partner-tier-1");
+        let pairs = standard.size_classes.iter().zip(partner.size_classes);
+        let pairs = pairs.chain(standard.providers.iter().zip(partner.providers));
+        for (s, p) in pairs {
+            assert_eq!((p.0, p.1, p.2), (s.0, 2 * s.1, s.2.map(|t| 2 * t)));
+        }
+        assert_eq!(
+            partner.size_class("Large"),
+            Some(("Large", 200, Some(4_000_000)))
+        );
+        assert_eq!(
+            partner.provider("OpenRouter"),
+            Some(("OpenRouter", 2_000, None))
+        );
+        for (s, p) in standard.image_classes.iter().zip(partner.image_classes) {
+            assert_eq!(*p, (s.0, 2 * s.1));
+        }
+        assert_eq!((partner.tts_rpm, partner.asr_rpm), (120, 120));
+        // Above the standard tier on every size class; the legacy partner table is not.
+        let legacy = preset("venice-partner-legacy").unwrap();
+        assert!(legacy.size_class("Large").unwrap().1 < standard.size_class("Large").unwrap().1);
+        assert_eq!(standard.providers.len(), partner.providers.len());
     }
 
     #[test]

@@ -91,15 +91,45 @@ pub struct RawPolicy {
     pub window: Option<String>,
     pub tpm_accounting: Option<String>,
     pub reset_units: Option<String>,
+    /// `"key"` or `"account"`: what the limit counters belong to.
+    pub scope: Option<String>,
+    /// `"unlimited"` or `"per-call"`: the reading of video limits.
+    pub video: Option<String>,
+    /// `[policy.bucket]`: the token bucket's shape (with `window = "token-bucket"`).
+    pub bucket: Option<RawBucket>,
+    /// `[policy.gcra]`: GCRA's burst (with `window = "gcra"`).
+    pub gcra: Option<RawGcra>,
     #[serde(default)]
     pub lockout: RawLockout,
     #[serde(default)]
     pub models: Vec<RawModel>,
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBucket {
+    /// Multiple of the per-window limit.
+    pub capacity: Option<f64>,
+    /// Share of the capacity at the start.
+    pub initial_fill: Option<f64>,
+    /// `"continuous"` or `"discrete"`.
+    pub refill: Option<String>,
+    pub period: Option<String>,
+    pub phase: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGcra {
+    /// Multiple of the per-window limit.
+    pub burst: Option<f64>,
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawLockout {
+    /// `"rate-limit-page"` or `"developer-guides"`.
+    pub reading: Option<String>,
     pub enabled: Option<bool>,
     pub threshold: Option<i64>,
     pub window: Option<String>,

@@ -2,9 +2,11 @@
 //!
 //! The provider says only that its window "resets" at a timestamp, which reads
 //! like a fixed window, so that is the default; a sliding log (the strictest
-//! reading of "per minute") and a continuously refilled token bucket (how
-//! Anthropic describes its limits) are there to test how much the answer to
-//! "which retry strategy is best" depends on that unknown.
+//! reading of "per minute"), a token bucket refilled continuously (how
+//! Anthropic describes its limits) or in steps, with its capacity and first
+//! fill set apart from its rate, and GCRA (governor's algorithm) are there to
+//! test how much the answer to "which retry strategy is best" depends on
+//! that unknown.
 //!
 //! Each algorithm is one file implementing [`Window`]. The limiter holds them
 //! as [`AnyWindow`], an enum dispatched by `match`: the check runs for every
@@ -14,15 +16,19 @@
 //! All arithmetic is in integers, so the same calls give the same answers on
 //! every machine. Callers must pass non-decreasing times.
 
+mod discrete_bucket;
 mod fixed;
+mod gcra;
 mod sliding_log;
 mod token_bucket;
 
+pub use discrete_bucket::DiscreteBucket;
 pub use fixed::Fixed;
+pub use gcra::Gcra;
 pub use sliding_log::SlidingLog;
 pub use token_bucket::TokenBucket;
 
-use crate::policy::{LimitSpec, WindowAlgo};
+use crate::policy::{scaled, LimitSpec, Refill, WindowAlgo, PPM};
 use crate::time::Nanos;
 
 /// One limit's counter under one algorithm.
@@ -47,6 +53,8 @@ pub enum AnyWindow {
     Fixed(Fixed),
     SlidingLog(SlidingLog),
     TokenBucket(TokenBucket),
+    DiscreteBucket(DiscreteBucket),
+    Gcra(Gcra),
 }
 
 macro_rules! dispatch {
@@ -55,6 +63,8 @@ macro_rules! dispatch {
             AnyWindow::Fixed($w) => $call,
             AnyWindow::SlidingLog($w) => $call,
             AnyWindow::TokenBucket($w) => $call,
+            AnyWindow::DiscreteBucket($w) => $call,
+            AnyWindow::Gcra($w) => $call,
         }
     };
 }
@@ -63,12 +73,19 @@ impl AnyWindow {
     /// A window for `spec` under `algo`. `offset` is the Unix time of virtual
     /// instant zero: fixed windows start where `(offset + t) % window == 0`,
     /// so minute windows reset on the wall clock's minutes. The other
-    /// algorithms have no phase and ignore it.
+    /// algorithms ignore it (a discrete bucket's phase is its own setting,
+    /// in virtual time).
     pub fn new(algo: WindowAlgo, spec: LimitSpec, offset: Nanos) -> AnyWindow {
         match algo {
             WindowAlgo::Fixed => AnyWindow::Fixed(Fixed::new(spec, offset)),
             WindowAlgo::SlidingLog => AnyWindow::SlidingLog(SlidingLog::new(spec)),
-            WindowAlgo::TokenBucket => AnyWindow::TokenBucket(TokenBucket::new(spec)),
+            WindowAlgo::TokenBucket(b) => match b.refill {
+                Refill::Continuous => AnyWindow::TokenBucket(TokenBucket::new(spec, b)),
+                Refill::Discrete { period, phase } => {
+                    AnyWindow::DiscreteBucket(DiscreteBucket::new(spec, b, period, phase))
+                }
+            },
+            WindowAlgo::Gcra(g) => AnyWindow::Gcra(Gcra::new(spec, g)),
         }
     }
 
@@ -91,8 +108,9 @@ impl AnyWindow {
     }
 
     /// Fixed: the end of the current window. Sliding log: when the oldest
-    /// admission in the window expires (`now` if none). Token bucket: when
-    /// the bucket is full again (`now` if full). See each type.
+    /// admission in the window expires (`now` if none). Token buckets: when
+    /// the bucket is full again (`now` if full). GCRA: the theoretical
+    /// arrival time, when a full burst passes again. See each type.
     #[inline]
     pub fn reset_at(&mut self, now: Nanos) -> Nanos {
         dispatch!(self, w => w.reset_at(now))
@@ -114,7 +132,9 @@ impl AnyWindow {
 ///   more than its length in minutes; an RPD limit in an hour's run, one);
 /// - sliding log: at most `amount` in any window length, so
 ///   `ceil(horizon / window)` windows;
-/// - token bucket: the full bucket at the start plus the refill.
+/// - token buckets: the first fill plus the refill (every tick of a
+///   discrete one within the run);
+/// - GCRA: the burst plus the refill, like the bucket it is equivalent to.
 pub fn capacity(algo: WindowAlgo, spec: LimitSpec, offset: Nanos, horizon: Nanos) -> (u64, u64) {
     let w = spec.window.0.max(1);
     let h = horizon.0.max(1);
@@ -126,9 +146,26 @@ pub fn capacity(algo: WindowAlgo, spec: LimitSpec, offset: Nanos, horizon: Nanos
             (windows, windows.saturating_mul(spec.amount))
         }
         WindowAlgo::SlidingLog => (spans, spans.saturating_mul(spec.amount)),
-        WindowAlgo::TokenBucket => {
+        WindowAlgo::TokenBucket(b) => {
+            let tokens = scaled(spec.amount, b.capacity_ppm);
+            let fill =
+                (u128::from(tokens) * u128::from(b.initial_fill_ppm) / u128::from(PPM)) as u64;
+            let refilled = match b.refill {
+                Refill::Continuous => u128::from(h),
+                Refill::Discrete { period, phase } => {
+                    u128::from(discrete_bucket::ticks_until(period, phase, horizon))
+                        * u128::from(period.0.max(1))
+                }
+            };
+            let refill = (u128::from(spec.amount) * refilled / u128::from(w)) as u64;
+            (spans, fill.saturating_add(refill))
+        }
+        WindowAlgo::Gcra(g) => {
             let refill = (u128::from(spec.amount) * u128::from(h) / u128::from(w)) as u64;
-            (spans, spec.amount.saturating_add(refill))
+            (
+                spans,
+                scaled(spec.amount, g.burst_ppm).saturating_add(refill),
+            )
         }
     }
 }

@@ -11,6 +11,8 @@ use super::render::Block;
 use super::{factor_label, offered_today, scopes};
 use crate::objective::{Measured, Term};
 use crate::plan::{BreakPoint, Mechanism, PlanResult, Point, Scope};
+use crate::policy::presets::{DEFAULT_PRESET, PARTNER_MULTIPLE};
+use crate::policy::LimitScope;
 use crate::report::numbers::{fixed, one_token, thousands};
 use crate::scenario::Scenario;
 
@@ -106,6 +108,7 @@ pub(super) fn blocks(sc: &Scenario, res: &PlanResult) -> Vec<Block> {
     let k = s.replications;
     let obj = &s.objective;
     let name = |scope: Scope| scope.name(sc);
+    let account = sc.policy.scope == LimitScope::Account;
     let mut b = Vec::new();
 
     if !res.meets_today() {
@@ -141,7 +144,12 @@ pub(super) fn blocks(sc: &Scenario, res: &PlanResult) -> Vec<Block> {
             .filter(|_| matches!(res.mechanism(sc, scope), Some(Mechanism::Lockout { .. })))
             .map(|o| {
                 format!(
-                    " With every group on a key of its own: up to {}.",
+                    " With every group on a key of its own{}: up to {}.",
+                    if account {
+                        " (its own abuse lockout; the limits stay shared per account)"
+                    } else {
+                        ""
+                    },
                     bp_text(o, &s.factors)
                 )
             })
@@ -258,8 +266,13 @@ pub(super) fn blocks(sc: &Scenario, res: &PlanResult) -> Vec<Block> {
             s.horizon_months
         )
     } else {
+        let keys = if account {
+            "More keys would not help: the limits count per account (`policy.scope = \"account\"`), shared by every key."
+        } else {
+            "Or as many keys with the traffic split evenly over them: that helps only because the limits count per key (`policy.scope = \"key\"`; each key also gets its own abuse threshold); under per-account limits it would not."
+        };
         format!(
-            "**Keys and limits**: at the projected load ({} today's, {} months of growth), the objective needs every limit multiplied by: {}. That is the tier to ask for, or as many keys with the traffic split evenly over them (limits count per key; each key also gets its own abuse threshold). Simulated with every limit ×{}.",
+            "**Keys and limits**: at the projected load ({} today's, {} months of growth), the objective needs every limit multiplied by: {}. That is the tier to ask for. {keys} Simulated with every limit ×{}.{}",
             factor_label(projected),
             s.horizon_months,
             limit_recs.join(", "),
@@ -267,7 +280,8 @@ pub(super) fn blocks(sc: &Scenario, res: &PlanResult) -> Vec<Block> {
                 .iter()
                 .map(u32::to_string)
                 .collect::<Vec<_>>()
-                .join(", ×")
+                .join(", ×"),
+            partner_sentence(sc, res)
         )
     });
     // Unservable.
@@ -478,6 +492,48 @@ pub(super) fn blocks(sc: &Scenario, res: &PlanResult) -> Vec<Block> {
 }
 
 /// The lines `ratesim plan` prints: the overall and per-model break points.
+/// " A partner agreement would need ..." with the limits each model needs
+/// (empty when none needs more than today's), and whether the
+/// `venice-partner` preset would cover them when the scenario runs on the
+/// standard table.
+fn partner_sentence(sc: &Scenario, res: &PlanResult) -> String {
+    let needed = res.needed_limits(sc);
+    if needed.is_empty() {
+        return String::new();
+    }
+    let rows: Vec<String> = needed
+        .iter()
+        .map(|n| {
+            let id = &sc.policy.models[n.model as usize].id;
+            let limits: Vec<String> = n
+                .limits
+                .iter()
+                .map(|l| format!("{} {}", thousands(l.amount), l.label()))
+                .collect();
+            match n.multiple {
+                Some(k) => format!("`{id}` {} (×{k})", limits.join(", ")),
+                None => format!(
+                    "`{id}` more than ×{} of {}",
+                    crate::plan::LIMIT_MULTIPLES.last().expect("non-empty"),
+                    limits.join(", ")
+                ),
+            }
+        })
+        .collect();
+    let most = needed.iter().map(|n| n.multiple.unwrap_or(u32::MAX)).max();
+    let preset = if sc.policy.preset != DEFAULT_PRESET {
+        String::new()
+    } else if most.is_some_and(|k| u64::from(k) <= PARTNER_MULTIPLE) {
+        format!(" The `venice-partner` preset (×{PARTNER_MULTIPLE} the standard table, an assumption) covers that.")
+    } else {
+        format!(" That is beyond the `venice-partner` preset (×{PARTNER_MULTIPLE} the standard table, an assumption).")
+    };
+    format!(
+        " A partner agreement would need at least: {}.{preset}",
+        rows.join("; ")
+    )
+}
+
 pub fn verdict(sc: &Scenario, res: &PlanResult) -> Vec<String> {
     let s = &res.settings;
     let mut out = vec![format!("objective: {}", s.objective)];

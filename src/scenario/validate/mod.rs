@@ -16,6 +16,7 @@ mod plan;
 mod policy;
 mod prices;
 mod service;
+mod window;
 mod workload;
 
 use super::error::ScenarioError;

@@ -6,7 +6,8 @@ use crate::policy::catalogue::{resolve, ModelEntry};
 use crate::policy::import::MAX_AMOUNT;
 use crate::policy::presets::{preset, DEFAULT_PRESET, PRESETS};
 use crate::policy::{
-    Counts, HeaderUnits, LimitSpec, LockoutConfig, ModelType, Policy, TpmAccounting, WindowAlgo,
+    Counts, HeaderUnits, LimitScope, LimitSpec, LockoutConfig, LockoutReading, ModelType, Policy,
+    TpmAccounting, VideoLimits,
 };
 use crate::response::Status;
 use crate::scenario::raw::{RawLockout, RawModel, RawPolicy};
@@ -18,18 +19,7 @@ impl Validator<'_> {
         let names: Vec<&str> = PRESETS.iter().map(|p| p.name).collect();
         self.one_of("policy.preset", preset_name, &names)?;
         let table = preset(preset_name).expect("checked above");
-        let window = match raw.window.as_deref() {
-            None => WindowAlgo::Fixed,
-            Some(w) => match self.one_of(
-                "policy.window",
-                w,
-                &["fixed", "sliding-log", "token-bucket"],
-            )? {
-                "fixed" => WindowAlgo::Fixed,
-                "sliding-log" => WindowAlgo::SlidingLog,
-                _ => WindowAlgo::TokenBucket,
-            },
-        };
+        let window = self.window(raw)?;
         let tpm = match raw.tpm_accounting.as_deref() {
             None => TpmAccounting::InputPlusMaxTokens,
             Some(t) => match self.one_of(
@@ -49,6 +39,20 @@ impl Validator<'_> {
                 _ => HeaderUnits::Milliseconds,
             },
         };
+        let scope = match raw.scope.as_deref() {
+            None => LimitScope::Key,
+            Some(u) => match self.one_of("policy.scope", u, &["key", "account"])? {
+                "key" => LimitScope::Key,
+                _ => LimitScope::Account,
+            },
+        };
+        let video = match raw.video.as_deref() {
+            None => VideoLimits::Unlimited,
+            Some(u) => match self.one_of("policy.video", u, &["unlimited", "per-call"])? {
+                "unlimited" => VideoLimits::Unlimited,
+                _ => VideoLimits::PerCall,
+            },
+        };
         let lockout = self.lockout(&raw.lockout)?;
         let entries = raw
             .models
@@ -56,12 +60,13 @@ impl Validator<'_> {
             .enumerate()
             .map(|(i, m)| self.model_entry(i, m))
             .collect::<Result<Vec<_>>>()?;
-        let models = resolve(table, &entries).map_err(|e| {
+        let mut models = resolve(table, &entries).map_err(|e| {
             self.err(
                 &format!("policy.models[{}].{}", e.entry, e.field),
                 e.to_string(),
             )
         })?;
+        crate::policy::video::apply(&mut models, video);
         Ok(Policy {
             preset: table.name.to_string(),
             models,
@@ -69,17 +74,37 @@ impl Validator<'_> {
             tpm,
             lockout,
             header_units,
+            scope,
+            video,
         })
     }
 
     fn lockout(&self, raw: &RawLockout) -> Result<LockoutConfig> {
-        let d = LockoutConfig::default();
+        let reading = match raw.reading.as_deref() {
+            None => LockoutReading::RateLimitPage,
+            Some(r) => match self.one_of(
+                "policy.lockout.reading",
+                r,
+                &["rate-limit-page", "developer-guides"],
+            )? {
+                "rate-limit-page" => LockoutReading::RateLimitPage,
+                _ => LockoutReading::DeveloperGuides,
+            },
+        };
+        let (threshold, statuses) = reading.defaults();
+        let d = LockoutConfig {
+            reading,
+            threshold,
+            statuses,
+            ..LockoutConfig::default()
+        };
         let statuses = match &raw.statuses {
             None => d.statuses.clone(),
             Some(codes) => self.statuses("policy.lockout.statuses", codes)?,
         };
         Ok(LockoutConfig {
             enabled: raw.enabled.unwrap_or(d.enabled),
+            reading,
             threshold: match raw.threshold {
                 Some(t) => self.count("policy.lockout.threshold", t, 0, 1_000_000)? as u32,
                 None => d.threshold,

@@ -84,7 +84,7 @@ pub fn write_canonical<R: Rows>(
 }
 
 /// `t` in seconds: `12`, `12.5`, `0.000000001`.
-fn write_seconds(out: &mut String, t: Nanos) {
+pub(super) fn write_seconds(out: &mut String, t: Nanos) {
     use std::fmt::Write as _;
     let (secs, nanos) = (t.0 / 1_000_000_000, t.0 % 1_000_000_000);
     if nanos == 0 {

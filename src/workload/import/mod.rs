@@ -56,6 +56,8 @@ mod otel;
 pub mod stats;
 
 pub use convert::{convert, write_canonical, ConvertError};
+#[cfg(test)]
+use convert::write_seconds;
 mod timestamp;
 
 use std::collections::HashMap;

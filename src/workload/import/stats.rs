@@ -496,6 +496,8 @@ mod tests {
             tpm: Default::default(),
             lockout: Default::default(),
             header_units: Default::default(),
+            scope: Default::default(),
+            video: Default::default(),
         }
     }
 
