@@ -3,11 +3,10 @@
 //! synthetic requests drawn from a group's size and model mix, and the slab
 //! slot each request lives in until it ends.
 
-use super::{Ev, Req, Sim, NO_PAIR, NO_WORKER};
+use super::{Ev, Req, ReqLog, Sim, NO_PAIR, NO_WORKER};
 use crate::outcome::GroupStats;
 use crate::outcome::PairStats;
 use crate::policy::{KeyId, ModelId};
-use crate::response::CAUSES;
 use crate::rng;
 use crate::scenario::Workload;
 use crate::service::spread_multiplier;
@@ -69,7 +68,6 @@ impl Sim<'_, '_> {
                     self.group_keys[g].push(row.key);
                 }
                 let slot = self.alloc(Req {
-                    id: 0,
                     group: g as u32,
                     key: row.key,
                     model: row.model,
@@ -81,10 +79,8 @@ impl Sim<'_, '_> {
                     unservable: false,
                     scheduled: now,
                     sent_at: now,
-                    rejected: 0,
                     pair: 0,
                     cell: 0,
-                    rejected_by: [0; CAUSES],
                     att: Attempts {
                         arrival: now,
                         ..Attempts::default()
@@ -136,7 +132,6 @@ impl Sim<'_, '_> {
         }
         let spread = spread_multiplier(self.sc.policy.models[model as usize].latency.spread, rng);
         self.alloc(Req {
-            id: 0,
             group: g as u32,
             key: self.sc.groups[g].key,
             model,
@@ -148,10 +143,8 @@ impl Sim<'_, '_> {
             unservable: false,
             scheduled,
             sent_at: now,
-            rejected: 0,
             pair: 0,
             cell: 0,
-            rejected_by: [0; CAUSES],
             att: Attempts {
                 arrival: now,
                 ..Attempts::default()
@@ -160,7 +153,7 @@ impl Sim<'_, '_> {
     }
 
     fn alloc(&mut self, mut req: Req) -> u32 {
-        req.id = self.next_id;
+        let id = self.next_id;
         self.next_id += 1;
         let g = req.group as usize;
         req.att.prev_delay = self.groups[g].initial_prev;
@@ -170,10 +163,8 @@ impl Sim<'_, '_> {
         self.pairs[req.pair as usize].stats.arrivals += 1;
         let i = self.cursor.index(req.scheduled);
         self.series.at_index(g, i).offered += 1;
-        self.pair_series
-            .at(req.pair as usize, req.scheduled)
-            .offered += 1;
-        match self.free.pop() {
+        self.pair_series.at_index(req.pair as usize, i).offered += 1;
+        let slot = match self.free.pop() {
             Some(slot) => {
                 self.reqs[slot as usize] = req;
                 self.answers[slot as usize] = None;
@@ -186,7 +177,18 @@ impl Sim<'_, '_> {
                 self.live.push(true);
                 (self.reqs.len() - 1) as u32
             }
+        };
+        if self.keep_records {
+            let log = ReqLog {
+                id,
+                ..ReqLog::default()
+            };
+            match self.logs.get_mut(slot as usize) {
+                Some(l) => *l = log,
+                None => self.logs.push(log),
+            }
         }
+        slot
     }
 
     /// The index of the counters of (key, model), created on first use.

@@ -49,9 +49,17 @@ enum Ev {
 const NO_WORKER: u32 = u32::MAX;
 const NO_PAIR: u32 = u32::MAX;
 
+/// What only a request's record needs, apart from [`Req`] so the request
+/// copies of the hot loop stay small; kept only when the sink keeps records.
+#[derive(Clone, Copy, Default)]
+struct ReqLog {
+    id: u64,
+    rejected: u32,
+    rejected_by: [u32; CAUSES],
+}
+
 #[derive(Clone, Copy)]
 struct Req {
-    id: u64,
     group: u32,
     key: KeyId,
     model: ModelId,
@@ -70,8 +78,6 @@ struct Req {
     scheduled: Nanos,
     /// When the client sent its current attempt (its timeout counts from here).
     sent_at: Nanos,
-    rejected: u32,
-    rejected_by: [u32; CAUSES],
     att: Attempts,
 }
 
@@ -126,6 +132,8 @@ struct Sim<'s, 'k> {
     free: Vec<u32>,
     live: Vec<bool>,
     next_id: u64,
+    /// Per slot, when the sink keeps records.
+    logs: Vec<ReqLog>,
     sink: &'k mut dyn RequestSink,
     /// Whether the sink keeps request records at all.
     keep_records: bool,
@@ -263,6 +271,7 @@ pub fn simulate_groups<'k>(
         free: Vec::with_capacity(1024),
         live: Vec::with_capacity(1024),
         next_id: 0,
+        logs: Vec::new(),
         keep_records: sink.keeps_records(),
         sink,
         network: scenario.service.has_network(),
@@ -444,8 +453,9 @@ impl Sim<'_, '_> {
             return;
         }
         let r = &self.reqs[slot as usize];
+        let log = self.logs[slot as usize];
         self.sink.record(&RequestRecord {
-            id: r.id,
+            id: log.id,
             group: r.group,
             key: r.key,
             model: r.model,
@@ -455,8 +465,8 @@ impl Sim<'_, '_> {
             input_tokens: r.input,
             output_tokens: r.output,
             attempts: r.att.sent,
-            rejected_429: r.rejected,
-            rejected_by_cause: r.rejected_by,
+            rejected_429: log.rejected,
+            rejected_by_cause: log.rejected_by,
             fate,
             last: self.answers[slot as usize],
         });

@@ -159,8 +159,10 @@ impl Sim<'_, '_> {
                 pair.rejected[c] += 1;
                 iv.rejected[c] += 1;
                 piv.rejected[c] += 1;
-                req.rejected += 1;
-                req.rejected_by[c] += 1;
+                if let Some(log) = self.logs.get_mut(slot as usize) {
+                    log.rejected += 1;
+                    log.rejected_by[c] += 1;
+                }
             }
             (Status::Internal | Status::Unavailable, _) => {
                 stats.errors_5xx += 1;

@@ -55,9 +55,9 @@ mod openai_batch;
 mod otel;
 pub mod stats;
 
-pub use convert::{convert, write_canonical, ConvertError};
 #[cfg(test)]
 use convert::write_seconds;
+pub use convert::{convert, write_canonical, ConvertError};
 mod timestamp;
 
 use std::collections::HashMap;
