@@ -1,0 +1,179 @@
+//! `ratesim tune`: the best numeric parameters of a strategy for the
+//! scenario's workload under an objective; the verdict on stdout, the
+//! report files on disk.
+
+use super::{check_jobs, emit, input, limits, load, progress, run_error, write_files};
+use anyhow::Result;
+use ratesim::report::terminal;
+use ratesim::scenario::validate::default_out_dir;
+use ratesim::strategy::config::Space;
+use ratesim::tune::{Settings, TuneError};
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// Runs a search may use unless told (`--budget` or `[tune] budget`).
+const DEFAULT_BUDGET: u32 = 160;
+/// First-round replications unless told (`[tune] replications`).
+const DEFAULT_REPLICATIONS: u32 = 2;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The scenario file (TOML); its optional [tune] table names the groups,
+    /// the strategy, the objective, the budget and the parameter ranges.
+    scenario: PathBuf,
+    /// The strategy to tune: a preset name or an inline strategy table such
+    /// as '{ preset = "openai-python", max_attempts = 4 }' (default: the
+    /// [tune] table's, else the first tuned group's).
+    #[arg(long, value_name = "PRESET|TABLE")]
+    strategy: Option<String>,
+    /// Objective terms, each a ceiling: share_429, p99, gave_up, locked_out,
+    /// e.g. "share_429<=1%,p99<=30s,locked_out<=0s" (a term may be "none";
+    /// default: the [tune] table's, else share_429<=1%,p99<=60s).
+    #[arg(long, value_name = "TERMS")]
+    objective: Option<String>,
+    /// Most runs the search may use (default: the [tune] table's, else 160).
+    #[arg(long, value_name = "RUNS")]
+    budget: Option<u32>,
+    /// Seed of the design and of the first replication; replication r uses seed + r.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Output folder (default: reports/<scenario name>/tune/).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Threads to run simulations on (default: every core).
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// No progress bar.
+    #[arg(long)]
+    quiet: bool,
+    /// Run even when the work estimate exceeds the documented limits.
+    #[arg(long)]
+    allow_large: bool,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let sc = load(&args.scenario)?;
+    let spec = sc.tune.clone().unwrap_or_default();
+    let groups = spec
+        .groups
+        .clone()
+        .or_else(|| sc.compare.as_ref().map(|c| c.groups.clone()))
+        .unwrap_or_else(|| (0..sc.groups.len()).collect());
+    let strategy = match &args.strategy {
+        Some(text) => parse_strategy(text)?,
+        None => match &spec.strategy {
+            Some(s) => s.clone(),
+            None => sc.groups[groups[0]].strategy.clone(),
+        },
+    };
+    let space = if spec.params.is_empty() {
+        Space::of(&strategy)
+    } else {
+        Space::with_ranges(&strategy, &spec.params)
+    }
+    .map_err(|e| {
+        let at = if e.field.is_empty() {
+            String::new()
+        } else {
+            format!(" [tune.params] {}:", e.field)
+        };
+        input(format!(
+            "{}: cannot tune strategy {:?}:{at} {}",
+            args.scenario.display(),
+            strategy.name,
+            e.message
+        ))
+    })?;
+    if space.dims.is_empty() {
+        return Err(input(format!(
+            "strategy {:?} has no parameter tune searches by default; name some with ranges in [tune.params] (docs/tune.md)",
+            strategy.name
+        )));
+    }
+    let constraint = match &args.objective {
+        Some(text) => ratesim::objective::Constraint::parse(text)
+            .map_err(|e| input(format!("--objective: {e}")))?,
+        None => spec.objective.unwrap_or_default(),
+    };
+    let budget = args.budget.or(spec.budget).unwrap_or(DEFAULT_BUDGET);
+    check_jobs(args.jobs)?;
+    ratesim::experiment::cost::check_runs(
+        &sc,
+        f64::from(budget),
+        1.0,
+        256.0,
+        "--budget",
+        &limits(args.allow_large),
+    )
+    .map_err(input)?;
+    let settings = Settings {
+        space,
+        groups,
+        constraint,
+        budget,
+        replications: spec.replications.unwrap_or(DEFAULT_REPLICATIONS),
+        base_seed: args.seed.unwrap_or(sc.seed),
+    };
+    let dir = args
+        .out
+        .unwrap_or_else(|| default_out_dir(&sc).join("tune"));
+    let bar = progress(u64::from(budget), args.quiet);
+    bar.set_message("tune");
+    let wall = Instant::now();
+    let result = ratesim::tune::run_with_threads(&sc, &settings, args.jobs, &|| bar.inc(1))
+        .map_err(|e| match e {
+            TuneError::Budget(_) => input(format!("--budget: {e}")),
+            TuneError::Run(e) => run_error(e),
+        })?;
+    bar.finish_and_clear();
+    let elapsed = wall.elapsed().as_secs_f64();
+    let files = ratesim::report::tune::tune_files(&sc, &result)?;
+    let written = write_files(&dir, &files)?;
+    let mut text = format!(
+        "{}: tuning {} parameter(s) of {}, {} candidates, {} runs, seeds {}..\n\n",
+        sc.name,
+        settings.space.dims.len(),
+        settings.space.base.name,
+        result.candidates.len(),
+        result.runs,
+        settings.base_seed
+    );
+    for line in ratesim::report::tune::verdict(&sc, &result) {
+        text += &terminal::bullet(&line, terminal::WIDTH);
+    }
+    text.push('\n');
+    for f in &written {
+        text += &format!("wrote {}\n", f.display());
+    }
+    text += &format!(
+        "{} runs on {} thread(s), {}\n",
+        result.runs,
+        args.jobs.unwrap_or_else(rayon::current_num_threads),
+        terminal::throughput(result.events, elapsed)
+    );
+    emit(&text)
+}
+
+/// A preset name, or an inline table in the scenario's strategy format.
+fn parse_strategy(text: &str) -> Result<ratesim::strategy::StrategySpec> {
+    let t = text.trim();
+    let value = if t.starts_with('{') {
+        let doc: toml::Table = toml::from_str(&format!("s = {t}")).map_err(|e| {
+            input(format!(
+                "--strategy: not a TOML inline table: {}",
+                e.message()
+            ))
+        })?;
+        doc["s"].clone()
+    } else {
+        toml::Value::String(t.to_string())
+    };
+    ratesim::strategy::config::parse(&value).map_err(|e| {
+        let at = if e.field.is_empty() {
+            String::new()
+        } else {
+            format!(" {}:", e.field)
+        };
+        input(format!("--strategy:{at} {}", e.message))
+    })
+}
