@@ -6,15 +6,9 @@ use super::{check_jobs, emit, input, limits, load, progress, run_error, write_fi
 use anyhow::Result;
 use ratesim::report::terminal;
 use ratesim::scenario::validate::default_out_dir;
-use ratesim::strategy::config::Space;
 use ratesim::tune::{Settings, TuneError};
 use std::path::PathBuf;
 use std::time::Instant;
-
-/// Runs a search may use unless told (`--budget` or `[tune] budget`).
-const DEFAULT_BUDGET: u32 = 160;
-/// First-round replications unless told (`[tune] replications`).
-const DEFAULT_REPLICATIONS: u32 = 2;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -53,49 +47,20 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<()> {
     let sc = load(&args.scenario)?;
-    let spec = sc.tune.clone().unwrap_or_default();
-    let groups = spec
-        .groups
-        .clone()
-        .or_else(|| sc.compare.as_ref().map(|c| c.groups.clone()))
-        .unwrap_or_else(|| (0..sc.groups.len()).collect());
-    let strategy = match &args.strategy {
-        Some(text) => parse_strategy(text)?,
-        None => match &spec.strategy {
-            Some(s) => s.clone(),
-            None => sc.groups[groups[0]].strategy.clone(),
-        },
-    };
-    let space = if spec.params.is_empty() {
-        Space::of(&strategy)
-    } else {
-        Space::with_ranges(&strategy, &spec.params)
+    let strategy = args.strategy.as_deref().map(parse_strategy).transpose()?;
+    let mut settings = Settings::from_scenario(&sc, strategy)
+        .map_err(|e| input(format!("{}: {e}", args.scenario.display())))?;
+    if let Some(text) = &args.objective {
+        settings.constraint = ratesim::objective::Constraint::parse(text)
+            .map_err(|e| input(format!("--objective: {e}")))?;
     }
-    .map_err(|e| {
-        let at = if e.field.is_empty() {
-            String::new()
-        } else {
-            format!(" [tune.params] {}:", e.field)
-        };
-        input(format!(
-            "{}: cannot tune strategy {:?}:{at} {}",
-            args.scenario.display(),
-            strategy.name,
-            e.message
-        ))
-    })?;
-    if space.dims.is_empty() {
-        return Err(input(format!(
-            "strategy {:?} has no parameter tune searches by default; name some with ranges in [tune.params] (docs/tune.md)",
-            strategy.name
-        )));
+    if let Some(b) = args.budget {
+        settings.budget = b;
     }
-    let constraint = match &args.objective {
-        Some(text) => ratesim::objective::Constraint::parse(text)
-            .map_err(|e| input(format!("--objective: {e}")))?,
-        None => spec.objective.unwrap_or_default(),
-    };
-    let budget = args.budget.or(spec.budget).unwrap_or(DEFAULT_BUDGET);
+    if let Some(s) = args.seed {
+        settings.base_seed = s;
+    }
+    let budget = settings.budget;
     check_jobs(args.jobs)?;
     ratesim::experiment::cost::check_runs(
         &sc,
@@ -106,14 +71,6 @@ pub fn run(args: Args) -> Result<()> {
         &limits(args.allow_large),
     )
     .map_err(input)?;
-    let settings = Settings {
-        space,
-        groups,
-        constraint,
-        budget,
-        replications: spec.replications.unwrap_or(DEFAULT_REPLICATIONS),
-        base_seed: args.seed.unwrap_or(sc.seed),
-    };
     let dir = args
         .out
         .unwrap_or_else(|| default_out_dir(&sc).join("tune"));

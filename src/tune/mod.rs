@@ -21,8 +21,10 @@
 
 mod design;
 mod measure;
+mod settings;
 
 pub use measure::{dominates, RunMetrics, Summary, METRICS};
+pub use settings::{DEFAULT_BUDGET, DEFAULT_REPLICATIONS};
 
 use crate::experiment::{self, ExperimentError, Job, Variant};
 use crate::objective::Constraint;
