@@ -16,7 +16,7 @@ fn pacer() -> Scenario {
 }
 
 fn tune_with(sc: &Scenario, objective: Option<&str>, budget: u32, threads: usize) -> TuneResult {
-    let mut s = Settings::from_scenario(sc, None).unwrap();
+    let mut s = Settings::from_scenario(sc, None, None).unwrap();
     if let Some(o) = objective {
         s.constraint = Constraint::parse(o).unwrap();
     }
@@ -242,6 +242,7 @@ fn bad_objectives_and_tune_tables_exit_2_with_their_location() {
         (["--objective", "locked_out<=soon"], "locked_out"),
         (["--budget", "3"], "budget"),
         (["--strategy", "openai-pyhton"], "openai-python"),
+        (["--groups", "h"], "no group is called \"h\""),
         (["--strategy", "{ kind = \"none\" }"], "no parameter"),
     ] {
         let mut args = vec![

@@ -20,6 +20,10 @@ pub struct Args {
     /// [tune] table's, else the first tuned group's).
     #[arg(long, value_name = "PRESET|TABLE")]
     strategy: Option<String>,
+    /// Groups that take the tuned strategy, comma-separated (default: the
+    /// [tune] table's, else the [compare] table's, else every group).
+    #[arg(long, value_delimiter = ',', value_name = "NAMES")]
+    groups: Vec<String>,
     /// Objective terms, each a ceiling: share_429, p99, gave_up, locked_out,
     /// e.g. "share_429<=1%,p99<=30s,locked_out<=0s" (a term may be "none";
     /// default: the [tune] table's, else share_429<=1%,p99<=60s).
@@ -48,7 +52,29 @@ pub struct Args {
 pub fn run(args: Args) -> Result<()> {
     let sc = load(&args.scenario)?;
     let strategy = args.strategy.as_deref().map(parse_strategy).transpose()?;
-    let mut settings = Settings::from_scenario(&sc, strategy)
+    let groups = if args.groups.is_empty() {
+        None
+    } else {
+        Some(
+            args.groups
+                .iter()
+                .map(|name| {
+                    sc.groups
+                        .iter()
+                        .position(|g| g.name == name.trim())
+                        .ok_or_else(|| {
+                            let names: Vec<&str> =
+                                sc.groups.iter().map(|g| g.name.as_str()).collect();
+                            input(format!(
+                                "--groups: no group is called {name:?}; the groups are {}",
+                                names.join(", ")
+                            ))
+                        })
+                })
+                .collect::<Result<Vec<_>>>()?,
+        )
+    };
+    let mut settings = Settings::from_scenario(&sc, groups, strategy)
         .map_err(|e| input(format!("{}: {e}", args.scenario.display())))?;
     if let Some(text) = &args.objective {
         settings.constraint = ratesim::objective::Constraint::parse(text)

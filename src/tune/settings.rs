@@ -13,19 +13,20 @@ pub const DEFAULT_REPLICATIONS: u32 = 2;
 
 impl Settings {
     /// The scenario's `[tune]` table over the defaults: the tuned groups
-    /// (`[tune] groups`, else `[compare]`'s, else all), the strategy
+    /// (`groups` when given, else `[tune] groups`, else `[compare]`'s, else
+    /// all), the strategy
     /// (`strategy` when given, else `[tune] strategy`, else the first tuned
     /// group's), its space (`[tune.params]`, else the default ranges), the
     /// objective, the budget, the replications and the scenario's seed.
     /// The error names what is wrong.
     pub fn from_scenario(
         sc: &Scenario,
+        groups: Option<Vec<usize>>,
         strategy: Option<StrategySpec>,
     ) -> Result<Settings, String> {
         let spec = sc.tune.clone().unwrap_or_default();
-        let groups = spec
-            .groups
-            .clone()
+        let groups = groups
+            .or(spec.groups.clone())
             .or_else(|| sc.compare.as_ref().map(|c| c.groups.clone()))
             .unwrap_or_else(|| (0..sc.groups.len()).collect());
         let Some(&first) = groups.first() else {
