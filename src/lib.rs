@@ -25,4 +25,5 @@ pub mod strategy;
 pub mod suggest;
 pub mod threshold;
 pub mod time;
+pub mod tune;
 pub mod workload;

@@ -33,6 +33,9 @@ enum Command {
     /// Capacity plan: sweep the offered load to find where the objective
     /// breaks, per model and overall, and what to change.
     Plan(cli::plan::Args),
+    /// Search a strategy's numeric parameters (base, cap, attempts, pacing
+    /// rate, ...) for the best success share under an objective.
+    Tune(cli::tune::Args),
     /// Check a scenario without running it.
     Validate(cli::validate::Args),
     /// Print the limit table, then every model's (or one's) resolved limits
@@ -58,6 +61,7 @@ fn main() -> ExitCode {
         Command::Run(args) => cli::run::run(args),
         Command::Compare(args) => cli::compare::run(args),
         Command::Plan(args) => cli::plan::run(args),
+        Command::Tune(args) => cli::tune::run(args),
         Command::Validate(args) => cli::validate::run(args),
         Command::Policy(args) => cli::policy::run(args),
         Command::Trace(args) => cli::trace::run(args),

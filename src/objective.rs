@@ -198,6 +198,107 @@ impl fmt::Display for Objective {
     }
 }
 
+/// What `ratesim tune` holds a strategy to: an [`Objective`] (the same
+/// `--objective` terms, none set unless written) and a ceiling on the time
+/// the strategy's keys spent locked out (`locked_out<=0s`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Constraint {
+    pub objective: Objective,
+    pub max_locked_out: Option<Nanos>,
+}
+
+impl Default for Constraint {
+    /// 429 share <= 1%, p99 <= 60 s: the plan's default without its
+    /// nothing-given-up term, which the tuner's goal (the highest success
+    /// share) already pursues.
+    fn default() -> Self {
+        Constraint {
+            objective: Objective {
+                max_gave_up: None,
+                ..Objective::default()
+            },
+            max_locked_out: None,
+        }
+    }
+}
+
+impl Constraint {
+    /// The terms written in `text` (`share_429<=1%,p99<=30s,locked_out<=0s`),
+    /// each over [`Constraint::default`]; `none` lifts a term.
+    pub fn parse(text: &str) -> Result<Constraint, String> {
+        let mut out = Constraint::default();
+        let mut rest = Vec::new();
+        for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            match part.split_once("<=") {
+                Some((name, value)) if matches!(name.trim(), "locked_out" | "locked_out_s") => {
+                    if out.max_locked_out.is_some() {
+                        return Err("locked_out is given twice".to_string());
+                    }
+                    let value = value.trim();
+                    out.max_locked_out = if value.eq_ignore_ascii_case("none") {
+                        None
+                    } else {
+                        Some(parse_duration(value).map_err(|e| {
+                            format!("locked_out: {e} (got {value:?}; write a duration such as 0s or 5m)")
+                        })?)
+                    };
+                }
+                _ => rest.push(part),
+            }
+        }
+        if !rest.is_empty() {
+            out.objective = out.objective.with_overrides(&rest.join(",")).map_err(|e| {
+                if e.starts_with("unknown term") {
+                    format!("{e}, locked_out")
+                } else {
+                    e
+                }
+            })?;
+        } else if out.max_locked_out.is_none() && !text.contains("locked_out") {
+            return Err("empty objective; e.g. share_429<=1%,p99<=60s,locked_out<=0s".to_string());
+        }
+        Ok(out)
+    }
+
+    /// The names of the terms `m` and `locked_out_s` break (empty: met).
+    pub fn broken(&self, m: &Measured, locked_out_s: f64) -> Vec<&'static str> {
+        let mut out: Vec<&'static str> = self
+            .objective
+            .broken(m)
+            .into_iter()
+            .map(Term::name)
+            .collect();
+        if self
+            .max_locked_out
+            .is_some_and(|x| locked_out_s > x.as_secs_f64() + 1e-9)
+        {
+            out.push("locked_out");
+        }
+        out
+    }
+}
+
+impl fmt::Display for Constraint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let o = self.objective.to_string();
+        match self.max_locked_out {
+            None => f.write_str(&o),
+            Some(l) => {
+                let lock = if l == Nanos::ZERO {
+                    "never locked out".to_string()
+                } else {
+                    format!("locked out ≤ {l}")
+                };
+                if o == "no constraint" {
+                    f.write_str(&lock)
+                } else {
+                    write!(f, "{o}, {lock}")
+                }
+            }
+        }
+    }
+}
+
 /// A share as a percentage with no trailing zeros: 0.01 -> "1", 0.005 -> "0.5".
 fn pct(x: f64) -> String {
     let s = format!("{:.4}", x * 100.0);
@@ -281,6 +382,33 @@ mod tests {
             "gave_up<=x",
         ] {
             assert!(Objective::default().with_overrides(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_tune_constraint_adds_lockout_time_to_the_objective_terms() {
+        let c = Constraint::parse("p99<=30s, locked_out<=0s").unwrap();
+        assert_eq!(c.objective.max_p99, Some(Nanos::from_secs(30)));
+        assert_eq!(c.objective.max_share_429, Some(0.01), "default kept");
+        assert_eq!(c.max_locked_out, Some(Nanos::ZERO));
+        let m = Measured {
+            share_429: 0.02,
+            p99_s: 10.0,
+            gave_up_share: 0.5,
+        };
+        assert_eq!(c.broken(&m, 1.0), ["share_429", "locked_out"]);
+        assert_eq!(
+            c.to_string(),
+            "429 share ≤ 1%, p99 completion ≤ 30s, never locked out"
+        );
+        for (bad, fragment) in [
+            ("locked_out<=soon", "locked_out"),
+            ("lockd_out<=0s", "locked_out"),
+            ("", "empty"),
+            ("share_429<=2", "between"),
+        ] {
+            let e = Constraint::parse(bad).unwrap_err();
+            assert!(e.contains(fragment), "{bad}: {e}");
         }
     }
 

@@ -22,6 +22,8 @@ pub enum Purpose {
     Strategy = 4,
     /// A client's own draws of its random strategy parameters.
     Client = 5,
+    /// A search's design (`ratesim tune`'s Latin hypercube), under the name `tune`.
+    Design = 6,
 }
 
 /// FNV-1a: a stable hash (std's hasher is not guaranteed stable across releases).

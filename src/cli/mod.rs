@@ -11,6 +11,7 @@ pub mod policy;
 pub mod run;
 pub mod strategies;
 pub mod trace;
+pub mod tune;
 pub mod validate;
 
 use anyhow::{Context, Result};

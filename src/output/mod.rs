@@ -31,10 +31,11 @@ pub enum Kind {
     Run,
     Compare,
     Plan,
+    Tune,
 }
 
 impl Kind {
-    const ALL: [Kind; 3] = [Kind::Run, Kind::Compare, Kind::Plan];
+    const ALL: [Kind; 4] = [Kind::Run, Kind::Compare, Kind::Plan, Kind::Tune];
 
     /// Every file a report of this kind can hold. Staging any other name is
     /// an error, so a renderer that adds a file must add it here.
@@ -89,6 +90,16 @@ impl Kind {
                 "report.md",
                 "report.html",
             ],
+            Kind::Tune => &[
+                "tune.csv",
+                "best.toml",
+                "pareto_p99.png",
+                "pareto_p99.svg",
+                "pareto_attempts.png",
+                "pareto_attempts.svg",
+                "report.md",
+                "report.html",
+            ],
         }
     }
 
@@ -109,6 +120,7 @@ impl Kind {
             Kind::Run => "run",
             Kind::Compare => "compare",
             Kind::Plan => "plan",
+            Kind::Tune => "tune",
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod summary;
 pub mod terminal;
 pub mod timecharts;
 pub mod timeseries;
+pub mod tune;
 
 use crate::outcome::Outcome;
 use crate::scenario::Scenario;

@@ -44,6 +44,8 @@ pub struct Scenario {
     pub compare: Option<CompareSpec>,
     /// The `[plan]` table, if the scenario has one.
     pub plan: Option<PlanSpec>,
+    /// The `[tune]` table, if the scenario has one.
+    pub tune: Option<TuneSpec>,
     /// The `[thresholds]` table: CI gates `run` checks after the run.
     pub thresholds: Vec<crate::threshold::Threshold>,
     /// What each model costs, in [`crate::policy::ModelId`] order (free
@@ -67,6 +69,20 @@ pub struct PlanSpec {
     /// Empty when the scenario names none.
     pub candidates: Vec<StrategySpec>,
     pub outage: Option<Nanos>,
+}
+
+/// What `ratesim tune` searches; `None` fields take the command's defaults.
+#[derive(Clone, Debug, Default)]
+pub struct TuneSpec {
+    /// Indices into `groups`.
+    pub groups: Option<Vec<usize>>,
+    pub strategy: Option<StrategySpec>,
+    pub objective: Option<crate::objective::Constraint>,
+    pub budget: Option<u32>,
+    pub replications: Option<u32>,
+    /// Parameter to its range as written (`[low, high]` or `"default"`),
+    /// checked against the tuned strategy; empty: the default space.
+    pub params: Vec<(String, toml::Value)>,
 }
 
 /// What `ratesim compare` runs: candidate strategies, replications, and

@@ -29,6 +29,7 @@ pub struct RawScenario {
     pub groups: Vec<RawGroup>,
     pub compare: Option<RawCompare>,
     pub plan: Option<RawPlan>,
+    pub tune: Option<RawTune>,
     /// `[thresholds]`: `total` or a group's name to a list of terms.
     #[serde(default)]
     pub thresholds: BTreeMap<String, Vec<String>>,
@@ -70,6 +71,23 @@ pub struct RawPlan {
     /// Preset names or strategy tables.
     pub candidates: Option<Vec<toml::Value>>,
     pub outage: Option<String>,
+}
+
+/// `[tune]`: what `ratesim tune` searches and holds the strategy to.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTune {
+    /// Groups that take the tuned strategy (default: `[compare]`'s, else all).
+    pub groups: Option<Vec<String>>,
+    /// The strategy to tune (default: the first tuned group's).
+    pub strategy: Option<toml::Value>,
+    /// `--objective` terms.
+    pub objective: Option<String>,
+    pub budget: Option<i64>,
+    pub replications: Option<i64>,
+    /// Parameter (`cap`, `pacer.rpm`, also as nested tables) to `[low, high]` or `"default"`.
+    #[serde(default)]
+    pub params: toml::Table,
 }
 
 /// `[compare]`: the strategies `ratesim compare` runs against each other.

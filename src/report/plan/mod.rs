@@ -15,6 +15,7 @@ mod render;
 pub use self::charts::{plan_charts, CHARTS};
 pub use self::csv::{breakpoints_csv, plan_csv};
 pub use self::document::verdict;
+pub(crate) use self::render::{html_blocks, markdown, Block, BANNER_STYLE};
 pub use self::render::{report_html, report_md};
 
 use super::charts::ChartError;

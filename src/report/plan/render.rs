@@ -8,8 +8,9 @@ use crate::report::html::{self, escape, inline};
 use crate::scenario::Scenario;
 use std::fmt::Write as _;
 
-/// A block of the report: a paragraph, a list or a table.
-pub(super) enum Block {
+/// A block of the report: a paragraph, a list or a table (the tune report
+/// is written in the same blocks).
+pub(crate) enum Block {
     /// A warning the reader must not miss, at the top.
     Banner(String),
     Heading(String),
@@ -18,10 +19,31 @@ pub(super) enum Block {
     Table(Vec<String>, Vec<Vec<String>>),
 }
 
+/// The style of a [`Block::Banner`] in HTML.
+pub(crate) const BANNER_STYLE: &str = "p.banner{background:#fdecea;border:2px solid #c62828;color:#7f1010;padding:.6em .9em;font-size:1.1em}";
+
 /// report.md, with the charts as PNG links beside it.
 pub fn report_md(sc: &Scenario, res: &PlanResult) -> String {
     let mut md = format!("# Capacity plan: {}\n\n", sc.name);
-    for block in blocks(sc, res) {
+    md += &markdown(blocks(sc, res));
+    md += "## Charts\n\n";
+    for (stem, title) in CHARTS {
+        let _ = writeln!(md, "### {title}\n\n![{title}]({stem}.png)\n");
+    }
+    md
+}
+
+/// One self-contained HTML page: no scripts, no fetches, SVG charts inline.
+pub fn report_html(sc: &Scenario, res: &PlanResult, svgs: &[(&str, String)]) -> String {
+    let mut h = html_blocks(blocks(sc, res));
+    h += &html::charts(CHARTS, svgs);
+    html::page(&format!("Capacity plan: {}", sc.name), BANNER_STYLE, &h)
+}
+
+/// `blocks` as markdown.
+pub(crate) fn markdown(blocks: Vec<Block>) -> String {
+    let mut md = String::new();
+    for block in blocks {
         match block {
             Block::Banner(t) => {
                 let _ = write!(md, "> ⚠ {t}\n\n");
@@ -48,17 +70,13 @@ pub fn report_md(sc: &Scenario, res: &PlanResult) -> String {
             }
         }
     }
-    md += "## Charts\n\n";
-    for (stem, title) in CHARTS {
-        let _ = writeln!(md, "### {title}\n\n![{title}]({stem}.png)\n");
-    }
     md
 }
 
-/// One self-contained HTML page: no scripts, no fetches, SVG charts inline.
-pub fn report_html(sc: &Scenario, res: &PlanResult, svgs: &[(&str, String)]) -> String {
+/// `blocks` as HTML.
+pub(crate) fn html_blocks(blocks: Vec<Block>) -> String {
     let mut h = String::new();
-    for block in blocks(sc, res) {
+    for block in blocks {
         match block {
             Block::Banner(t) => {
                 let _ = writeln!(h, "<p class=\"banner\" role=\"alert\">⚠ {}</p>", inline(&t));
@@ -93,10 +111,5 @@ pub fn report_html(sc: &Scenario, res: &PlanResult, svgs: &[(&str, String)]) -> 
             }
         }
     }
-    h += &html::charts(CHARTS, svgs);
-    html::page(
-        &format!("Capacity plan: {}", sc.name),
-        "p.banner{background:#fdecea;border:2px solid #c62828;color:#7f1010;padding:.6em .9em;font-size:1.1em}",
-        &h,
-    )
+    h
 }

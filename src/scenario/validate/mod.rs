@@ -17,6 +17,7 @@ mod policy;
 mod prices;
 mod service;
 mod window;
+mod tune;
 mod workload;
 
 use super::error::ScenarioError;
@@ -281,6 +282,11 @@ impl Validator<'_> {
             .map(|p| self.plan(p, duration))
             .transpose()?;
         let prices = self.prices(&raw.prices, &policy)?;
+        let tune = raw
+            .tune
+            .as_ref()
+            .map(|t| self.tune(t, &groups, compare.as_ref()))
+            .transpose()?;
         let mut thresholds = Vec::new();
         for (scope, terms) in &raw.thresholds {
             if scope != "total" && !groups.iter().any(|g| &g.name == scope) {
@@ -318,6 +324,7 @@ impl Validator<'_> {
             groups,
             compare,
             plan,
+            tune,
         })
     }
 

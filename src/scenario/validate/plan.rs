@@ -127,6 +127,32 @@ impl Validator<'_> {
         })
     }
 
+    /// The indices of the groups named in `list` (the table's `field`).
+    pub(super) fn group_indices(
+        &self,
+        field: &str,
+        list: &[String],
+        groups: &[Group],
+    ) -> Result<Vec<usize>> {
+        list.iter()
+            .enumerate()
+            .map(|(i, name)| {
+                groups.iter().position(|g| &g.name == name).ok_or_else(|| {
+                    let close = close_matches(name, groups.iter().map(|g| g.name.as_str()));
+                    let hint = if close.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (did you mean {}?)", close.join(" or "))
+                    };
+                    self.err(
+                        &format!("{field}[{i}]"),
+                        format!("no group is called {name:?}{hint}"),
+                    )
+                })
+            })
+            .collect()
+    }
+
     pub(super) fn compare(&self, raw: &RawCompare, groups: &[Group]) -> Result<CompareSpec> {
         let strategies = raw
             .strategies
@@ -153,24 +179,7 @@ impl Validator<'_> {
             .transpose()?;
         let chosen = match &raw.groups {
             None => (0..groups.len()).collect(),
-            Some(list) => list
-                .iter()
-                .enumerate()
-                .map(|(i, name)| {
-                    groups.iter().position(|g| &g.name == name).ok_or_else(|| {
-                        let close = close_matches(name, groups.iter().map(|g| g.name.as_str()));
-                        let hint = if close.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" (did you mean {}?)", close.join(" or "))
-                        };
-                        self.err(
-                            &format!("compare.groups[{i}]"),
-                            format!("no group is called {name:?}{hint}"),
-                        )
-                    })
-                })
-                .collect::<Result<Vec<_>>>()?,
+            Some(list) => self.group_indices("compare.groups", list, groups)?,
         };
         Ok(CompareSpec {
             strategies,

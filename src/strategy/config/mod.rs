@@ -12,14 +12,17 @@
 //!
 //! [`Fields`] (in `fields.rs`) reads the values of one table, with the path
 //! prefix its errors carry; `to_toml.rs` writes values back as TOML text for
-//! `ratesim strategies` and `describe`.
+//! `ratesim strategies` and `describe`; `space.rs` lists the numeric
+//! parameters a tuner searches and builds the strategy at chosen values.
 
 mod fields;
 mod random;
+mod space;
 mod to_toml;
 
 pub use fields::Fields;
 pub use random::Random;
+pub use space::{Dim, Space, Unit};
 pub(crate) use to_toml::{show, toml_codes, toml_duration, toml_number};
 
 use super::breaker::BreakerSpec;
