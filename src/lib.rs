@@ -22,6 +22,7 @@ pub mod service;
 pub mod stats;
 pub mod strategy;
 pub mod suggest;
+pub mod sweep;
 pub mod threshold;
 pub mod time;
 pub mod workload;

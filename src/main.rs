@@ -33,6 +33,11 @@ enum Command {
     /// Capacity plan: sweep the offered load to find where the objective
     /// breaks, per model and overall, and what to change.
     Plan(cli::plan::Args),
+    /// Run the grid of a scenario's [sweep] table (strategies x load factors
+    /// x limit multiples x replications), whole or one shard of it.
+    Sweep(cli::sweep::Args),
+    /// Merge the part files of a sharded sweep into its report.
+    Merge(cli::merge::Args),
     /// Check a scenario without running it.
     Validate(cli::validate::Args),
     /// Print the limit table, then every model's (or one's) resolved limits
@@ -58,6 +63,8 @@ fn main() -> ExitCode {
         Command::Run(args) => cli::run::run(args),
         Command::Compare(args) => cli::compare::run(args),
         Command::Plan(args) => cli::plan::run(args),
+        Command::Sweep(args) => cli::sweep::run(args),
+        Command::Merge(args) => cli::merge::run(args),
         Command::Validate(args) => cli::validate::run(args),
         Command::Policy(args) => cli::policy::run(args),
         Command::Trace(args) => cli::trace::run(args),

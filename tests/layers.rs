@@ -27,6 +27,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("experiment", 6),
     ("compare", 7),
     ("plan", 7),
+    ("sweep", 7),
     ("report", 8),
     ("output", 8),
     ("runner", 9),

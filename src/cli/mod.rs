@@ -6,10 +6,12 @@ pub mod compare;
 pub mod completions;
 pub mod gates;
 pub mod init;
+pub mod merge;
 pub mod plan;
 pub mod policy;
 pub mod run;
 pub mod strategies;
+pub mod sweep;
 pub mod trace;
 pub mod validate;
 

@@ -31,10 +31,11 @@ pub enum Kind {
     Run,
     Compare,
     Plan,
+    Sweep,
 }
 
 impl Kind {
-    const ALL: [Kind; 3] = [Kind::Run, Kind::Compare, Kind::Plan];
+    const ALL: [Kind; 4] = [Kind::Run, Kind::Compare, Kind::Plan, Kind::Sweep];
 
     /// Every file a report of this kind can hold. Staging any other name is
     /// an error, so a renderer that adds a file must add it here.
@@ -89,6 +90,16 @@ impl Kind {
                 "report.md",
                 "report.html",
             ],
+            Kind::Sweep => &[
+                "sweep.csv",
+                "sweep_summary.csv",
+                "sweep_strategy.png",
+                "sweep_strategy.svg",
+                "sweep_load.png",
+                "sweep_load.svg",
+                "sweep_limits.png",
+                "sweep_limits.svg",
+            ],
         }
     }
 
@@ -109,6 +120,7 @@ impl Kind {
             Kind::Run => "run",
             Kind::Compare => "compare",
             Kind::Plan => "plan",
+            Kind::Sweep => "sweep",
         }
     }
 }

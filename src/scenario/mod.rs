@@ -44,6 +44,8 @@ pub struct Scenario {
     pub compare: Option<CompareSpec>,
     /// The `[plan]` table, if the scenario has one.
     pub plan: Option<PlanSpec>,
+    /// The `[sweep]` table, if the scenario has one.
+    pub sweep: Option<SweepSpec>,
     /// The `[thresholds]` table: CI gates `run` checks after the run.
     pub thresholds: Vec<crate::threshold::Threshold>,
 }
@@ -64,6 +66,23 @@ pub struct PlanSpec {
     /// Empty when the scenario names none.
     pub candidates: Vec<StrategySpec>,
     pub outage: Option<Nanos>,
+}
+
+/// The grid `ratesim sweep` runs: every strategy x load factor x limit
+/// multiple, each replicated. An empty `strategies` keeps the scenario's own.
+#[derive(Clone, Debug)]
+pub struct SweepSpec {
+    pub strategies: Vec<StrategySpec>,
+    /// Positive, finite, distinct.
+    pub load: Vec<f64>,
+    /// At least 1, distinct.
+    pub limits: Vec<u32>,
+    pub replications: u32,
+    /// A summary.csv metric name (checked by the sweep command, which owns
+    /// the metric set).
+    pub metric: String,
+    /// `None`: the total.
+    pub group: Option<usize>,
 }
 
 /// What `ratesim compare` runs: candidate strategies, replications, and

@@ -29,6 +29,7 @@ pub struct RawScenario {
     pub groups: Vec<RawGroup>,
     pub compare: Option<RawCompare>,
     pub plan: Option<RawPlan>,
+    pub sweep: Option<RawSweep>,
     /// `[thresholds]`: `total` or a group's name to a list of terms.
     #[serde(default)]
     pub thresholds: BTreeMap<String, Vec<String>>,
@@ -51,6 +52,24 @@ pub struct RawPlan {
     /// Preset names or strategy tables.
     pub candidates: Option<Vec<toml::Value>>,
     pub outage: Option<String>,
+}
+
+/// `[sweep]`: the grid `ratesim sweep` runs.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSweep {
+    /// Preset names or strategy tables (default: the scenario's own).
+    #[serde(default)]
+    pub strategies: Vec<toml::Value>,
+    /// Load factors (default: 1).
+    pub load: Option<Vec<f64>>,
+    /// Limit multiples (default: 1).
+    pub limits: Option<Vec<i64>>,
+    pub replications: Option<i64>,
+    /// The summary metric the charts plot (default: success_share).
+    pub metric: Option<String>,
+    /// The group whose metric the charts plot (default: total).
+    pub group: Option<String>,
 }
 
 /// `[compare]`: the strategies `ratesim compare` runs against each other.

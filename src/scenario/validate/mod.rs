@@ -15,6 +15,7 @@ mod groups;
 mod plan;
 mod policy;
 mod service;
+mod sweep;
 mod workload;
 
 use super::error::ScenarioError;
@@ -278,6 +279,11 @@ impl Validator<'_> {
             .as_ref()
             .map(|p| self.plan(p, duration))
             .transpose()?;
+        let sweep = raw
+            .sweep
+            .as_ref()
+            .map(|w| self.sweep(w, &groups))
+            .transpose()?;
         let mut thresholds = Vec::new();
         for (scope, terms) in &raw.thresholds {
             if scope != "total" && !groups.iter().any(|g| &g.name == scope) {
@@ -314,6 +320,7 @@ impl Validator<'_> {
             groups,
             compare,
             plan,
+            sweep,
         })
     }
 
