@@ -344,11 +344,14 @@ fn kubernetes_and_slurm_variables_name_the_same_shard_as_the_flag() {
     );
 }
 
+/// Flags, environment, and what the error must say.
+type BadCase<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+
 #[test]
 fn bad_shards_are_located_errors_and_write_nothing() {
     let t = TempDir::new("sweep-bad");
     let out = t.path().join("out");
-    let cases: [(&[&str], &[(&str, &str)], &str); 6] = [
+    let cases: [BadCase; 6] = [
         (
             &["--shard", "4/4"],
             &[],
