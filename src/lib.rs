@@ -23,6 +23,7 @@ pub mod service;
 pub mod stats;
 pub mod strategy;
 pub mod suggest;
+pub mod sweep;
 pub mod threshold;
 pub mod time;
 pub mod tune;

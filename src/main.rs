@@ -36,6 +36,11 @@ enum Command {
     /// Search a strategy's numeric parameters (base, cap, attempts, pacing
     /// rate, ...) for the best success share under an objective.
     Tune(cli::tune::Args),
+    /// Run the grid of a scenario's [sweep] table (strategies x load factors
+    /// x limit multiples x replications), whole or one shard of it.
+    Sweep(cli::sweep::Args),
+    /// Merge the part files of a sharded sweep into its report.
+    Merge(cli::merge::Args),
     /// Check a scenario without running it.
     Validate(cli::validate::Args),
     /// Print the limit table, then every model's (or one's) resolved limits
@@ -62,6 +67,8 @@ fn main() -> ExitCode {
         Command::Compare(args) => cli::compare::run(args),
         Command::Plan(args) => cli::plan::run(args),
         Command::Tune(args) => cli::tune::run(args),
+        Command::Sweep(args) => cli::sweep::run(args),
+        Command::Merge(args) => cli::merge::run(args),
         Command::Validate(args) => cli::validate::run(args),
         Command::Policy(args) => cli::policy::run(args),
         Command::Trace(args) => cli::trace::run(args),

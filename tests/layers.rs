@@ -29,6 +29,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("compare", 7),
     ("plan", 7),
     ("tune", 7),
+    ("sweep", 7),
     ("report", 8),
     ("output", 8),
     ("runner", 9),

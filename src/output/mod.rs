@@ -32,10 +32,17 @@ pub enum Kind {
     Compare,
     Plan,
     Tune,
+    Sweep,
 }
 
 impl Kind {
-    const ALL: [Kind; 4] = [Kind::Run, Kind::Compare, Kind::Plan, Kind::Tune];
+    const ALL: [Kind; 5] = [
+        Kind::Run,
+        Kind::Compare,
+        Kind::Plan,
+        Kind::Tune,
+        Kind::Sweep,
+    ];
 
     /// Every file a report of this kind can hold. Staging any other name is
     /// an error, so a renderer that adds a file must add it here.
@@ -100,6 +107,16 @@ impl Kind {
                 "report.md",
                 "report.html",
             ],
+            Kind::Sweep => &[
+                "sweep.csv",
+                "sweep_summary.csv",
+                "sweep_strategy.png",
+                "sweep_strategy.svg",
+                "sweep_load.png",
+                "sweep_load.svg",
+                "sweep_limits.png",
+                "sweep_limits.svg",
+            ],
         }
     }
 
@@ -121,6 +138,7 @@ impl Kind {
             Kind::Compare => "compare",
             Kind::Plan => "plan",
             Kind::Tune => "tune",
+            Kind::Sweep => "sweep",
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod plan;
 pub mod ratelimit_log;
 pub mod requests;
 pub mod summary;
+pub mod sweep;
 pub mod terminal;
 pub mod timecharts;
 pub mod timeseries;

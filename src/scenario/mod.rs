@@ -46,6 +46,8 @@ pub struct Scenario {
     pub plan: Option<PlanSpec>,
     /// The `[tune]` table, if the scenario has one.
     pub tune: Option<TuneSpec>,
+    /// The `[sweep]` table, if the scenario has one.
+    pub sweep: Option<SweepSpec>,
     /// The `[thresholds]` table: CI gates `run` checks after the run.
     pub thresholds: Vec<crate::threshold::Threshold>,
     /// What each model costs, in [`crate::policy::ModelId`] order (free
@@ -83,6 +85,23 @@ pub struct TuneSpec {
     /// Parameter to its range as written (`[low, high]` or `"default"`),
     /// checked against the tuned strategy; empty: the default space.
     pub params: Vec<(String, toml::Value)>,
+}
+
+/// The grid `ratesim sweep` runs: every strategy x load factor x limit
+/// multiple, each replicated. An empty `strategies` keeps the scenario's own.
+#[derive(Clone, Debug)]
+pub struct SweepSpec {
+    pub strategies: Vec<StrategySpec>,
+    /// Positive, finite, distinct.
+    pub load: Vec<f64>,
+    /// At least 1, distinct.
+    pub limits: Vec<u32>,
+    pub replications: u32,
+    /// A summary.csv metric name (checked by the sweep command, which owns
+    /// the metric set).
+    pub metric: String,
+    /// `None`: the total.
+    pub group: Option<usize>,
 }
 
 /// What `ratesim compare` runs: candidate strategies, replications, and

@@ -30,6 +30,7 @@ pub struct RawScenario {
     pub compare: Option<RawCompare>,
     pub plan: Option<RawPlan>,
     pub tune: Option<RawTune>,
+    pub sweep: Option<RawSweep>,
     /// `[thresholds]`: `total` or a group's name to a list of terms.
     #[serde(default)]
     pub thresholds: BTreeMap<String, Vec<String>>,
@@ -88,6 +89,24 @@ pub struct RawTune {
     /// Parameter (`cap`, `pacer.rpm`, also as nested tables) to `[low, high]` or `"default"`.
     #[serde(default)]
     pub params: toml::Table,
+}
+
+/// `[sweep]`: the grid `ratesim sweep` runs.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSweep {
+    /// Preset names or strategy tables (default: the scenario's own).
+    #[serde(default)]
+    pub strategies: Vec<toml::Value>,
+    /// Load factors (default: 1).
+    pub load: Option<Vec<f64>>,
+    /// Limit multiples (default: 1).
+    pub limits: Option<Vec<i64>>,
+    pub replications: Option<i64>,
+    /// The summary metric the charts plot (default: success_share).
+    pub metric: Option<String>,
+    /// The group whose metric the charts plot (default: total).
+    pub group: Option<String>,
 }
 
 /// `[compare]`: the strategies `ratesim compare` runs against each other.

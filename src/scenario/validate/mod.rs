@@ -16,8 +16,9 @@ mod plan;
 mod policy;
 mod prices;
 mod service;
-mod window;
+mod sweep;
 mod tune;
+mod window;
 mod workload;
 
 use super::error::ScenarioError;
@@ -287,6 +288,11 @@ impl Validator<'_> {
             .as_ref()
             .map(|t| self.tune(t, &groups, compare.as_ref()))
             .transpose()?;
+        let sweep = raw
+            .sweep
+            .as_ref()
+            .map(|w| self.sweep(w, &groups))
+            .transpose()?;
         let mut thresholds = Vec::new();
         for (scope, terms) in &raw.thresholds {
             if scope != "total" && !groups.iter().any(|g| &g.name == scope) {
@@ -325,6 +331,7 @@ impl Validator<'_> {
             compare,
             plan,
             tune,
+            sweep,
         })
     }
 

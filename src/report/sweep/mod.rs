@@ -1,0 +1,183 @@
+//! The sweep's files: sweep.csv (one row per unit and group),
+//! sweep_summary.csv (mean and 95% interval per point and group, from
+//! [`crate::stats`]), the charts of the metric of interest along each axis,
+//! and the part files a shard writes and `merge` reads.
+//!
+//! Both the single-process run and `merge` render from the same [`Row`]s
+//! (a part file keeps every value in Rust's shortest round-trip form), so
+//! the two write the same bytes.
+
+mod charts;
+mod part;
+
+pub use part::{parse_part, part_bytes, Part, PartHeader};
+
+use super::charts::ChartError;
+use super::summary::{csv_bytes, format_metrics, metric_values, METRICS};
+use crate::scenario::Scenario;
+use crate::stats::Estimate;
+use crate::sweep::{Grid, Unit, UnitResult};
+
+/// One group's metrics in one unit.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    pub unit: Unit,
+    pub seed: u64,
+    pub strategy: String,
+    pub load: f64,
+    pub limits: u32,
+    /// A group's name, or `total`.
+    pub group: String,
+    /// The values of [`METRICS`].
+    pub values: Vec<f64>,
+}
+
+/// What the charts plot: a metric (index into [`METRICS`]) of a group.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Focus {
+    pub metric: String,
+    pub group: String,
+}
+
+impl Focus {
+    /// The sweep's focus, or why its metric is unknown.
+    pub fn of(sc: &Scenario, grid: &Grid) -> Result<Focus, String> {
+        let spec = grid.spec();
+        if !METRICS.iter().any(|m| m.0 == spec.metric) {
+            let names: Vec<&str> = METRICS.iter().map(|m| m.0).collect();
+            let close = crate::suggest::close_matches(&spec.metric, names.iter().copied());
+            let hint = if close.is_empty() {
+                format!("one of {}", names.join(", "))
+            } else {
+                format!("did you mean {}?", close.join(" or "))
+            };
+            return Err(format!(
+                "{}: sweep.metric: no summary metric is called {:?} ({hint})",
+                sc.path.display(),
+                spec.metric
+            ));
+        }
+        Ok(Focus {
+            metric: spec.metric.clone(),
+            group: spec
+                .group
+                .map_or("total".to_string(), |g| sc.groups[g].name.clone()),
+        })
+    }
+}
+
+/// The rows of `results`: every group, then the total, per unit.
+pub fn rows(sc: &Scenario, grid: &Grid, results: &[UnitResult]) -> Vec<Row> {
+    let mut out = Vec::new();
+    for r in results {
+        let p = &grid.points[r.unit.point];
+        for (i, s) in r.stats.iter().enumerate() {
+            let group = sc.groups.get(i).map_or("total", |g| g.name.as_str());
+            out.push(Row {
+                unit: r.unit,
+                seed: r.seed,
+                strategy: p.strategy.clone(),
+                load: p.load,
+                limits: p.limits,
+                group: group.to_string(),
+                values: metric_values(s, r.minutes),
+            });
+        }
+    }
+    out
+}
+
+fn point_columns() -> [&'static str; 4] {
+    ["point", "strategy", "load", "limits"]
+}
+
+/// sweep.csv: rows in (point, replication) order.
+pub fn sweep_csv(rows: &[Row]) -> Vec<u8> {
+    let mut header: Vec<&str> = point_columns().to_vec();
+    header.extend(["replication", "seed", "group"]);
+    header.extend(METRICS.iter().map(|m| m.0));
+    let body: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            let mut v = vec![
+                r.unit.point.to_string(),
+                r.strategy.clone(),
+                r.load.to_string(),
+                r.limits.to_string(),
+                r.unit.replication.to_string(),
+                r.seed.to_string(),
+                r.group.clone(),
+            ];
+            v.extend(format_metrics(&r.values));
+            v
+        })
+        .collect();
+    csv_bytes(&header, &body)
+}
+
+/// The rows of one (point, group), in order of first appearance.
+fn by_point_group(rows: &[Row]) -> Vec<Vec<&Row>> {
+    let mut out: Vec<Vec<&Row>> = Vec::new();
+    for r in rows {
+        match out
+            .iter_mut()
+            .find(|g| g[0].unit.point == r.unit.point && g[0].group == r.group)
+        {
+            Some(g) => g.push(r),
+            None => out.push(vec![r]),
+        }
+    }
+    out
+}
+
+/// The estimate of metric `m` over `rows`.
+fn estimate(rows: &[&Row], m: usize) -> Estimate {
+    let v: Vec<f64> = rows.iter().map(|r| r.values[m]).collect();
+    Estimate::of(&v)
+}
+
+/// sweep_summary.csv: per point and group, each metric's mean and the
+/// half-width of its 95% interval across replications.
+pub fn sweep_summary_csv(rows: &[Row]) -> Vec<u8> {
+    let mut header: Vec<String> = point_columns().iter().map(|s| s.to_string()).collect();
+    header.extend(["group".to_string(), "replications".to_string()]);
+    for (m, _) in METRICS {
+        header.push(format!("{m}_mean"));
+        header.push(format!("{m}_ci95"));
+    }
+    let body: Vec<Vec<String>> = by_point_group(rows)
+        .iter()
+        .map(|g| {
+            let r = g[0];
+            let mut v = vec![
+                r.unit.point.to_string(),
+                r.strategy.clone(),
+                r.load.to_string(),
+                r.limits.to_string(),
+                r.group.clone(),
+                g.len().to_string(),
+            ];
+            for (m, (_, decimals)) in METRICS.iter().enumerate() {
+                let e = estimate(g, m);
+                let d = decimals.unwrap_or(2);
+                v.push(format!("{:.d$}", e.mean));
+                v.push(format!("{:.d$}", e.half_width));
+            }
+            v
+        })
+        .collect();
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    csv_bytes(&header, &body)
+}
+
+/// Every file of a sweep report, rendered from `rows` (complete, in grid
+/// order).
+pub fn sweep_files(rows: &[Row], focus: &Focus) -> Result<Vec<(String, Vec<u8>)>, ChartError> {
+    let mut files = vec![
+        ("sweep.csv".to_string(), sweep_csv(rows)),
+        ("sweep_summary.csv".to_string(), sweep_summary_csv(rows)),
+    ];
+    let (charts, _) = super::charts::render_files(charts::charts(rows, focus))?;
+    files.extend(charts);
+    Ok(files)
+}

@@ -1,0 +1,217 @@
+//! `ratesim sweep`: a grid of scenario variants (strategy x load factor x
+//! limit multiple), each point replicated, split into work units that
+//! shard across processes and machines and merge back into the bytes of
+//! the single-process run.
+//!
+//! The grid, its units, their hashes, shards and seeds live here; the
+//! rows, part files and charts are rendered by `report::sweep`. Every run
+//! goes through `experiment::run_jobs`.
+
+mod shard;
+mod unit;
+
+pub use shard::{Shard, MAX_SHARDS};
+pub use unit::{fnv1a, fnv1a_more, Unit};
+
+use crate::experiment::{self, ExperimentError, Job, Variant};
+use crate::outcome::{GroupStats, Outcome};
+use crate::scenario::{Scenario, SweepSpec};
+
+/// One point of the grid: its settings as labels a part file can carry.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Point {
+    /// The strategy's name; empty when the sweep keeps the scenario's own.
+    pub strategy: String,
+    pub load: f64,
+    pub limits: u32,
+}
+
+impl Point {
+    /// The canonical byte encoding the unit hash is taken over: the
+    /// strategy name's length and bytes, the load's IEEE bits, the limit
+    /// multiple, all little-endian.
+    pub fn canonical(&self) -> Vec<u8> {
+        let mut b = Vec::with_capacity(self.strategy.len() + 20);
+        b.extend((self.strategy.len() as u64).to_le_bytes());
+        b.extend(self.strategy.as_bytes());
+        b.extend(self.load.to_bits().to_le_bytes());
+        b.extend(self.limits.to_le_bytes());
+        b
+    }
+}
+
+/// A grid: its points in order (strategy, then load, then limits) and
+/// the replications of each.
+#[derive(Clone, Debug)]
+pub struct Grid {
+    pub points: Vec<Point>,
+    pub replications: u32,
+    pub base_seed: u64,
+    /// The strategy index of each point (`None`: the scenario's own).
+    strategy_of: Vec<Option<usize>>,
+    spec: SweepSpec,
+}
+
+impl Grid {
+    pub fn new(spec: &SweepSpec, base_seed: u64) -> Grid {
+        let strategies: Vec<Option<usize>> = if spec.strategies.is_empty() {
+            vec![None]
+        } else {
+            (0..spec.strategies.len()).map(Some).collect()
+        };
+        let mut points = Vec::new();
+        let mut strategy_of = Vec::new();
+        for &s in &strategies {
+            for &load in &spec.load {
+                for &limits in &spec.limits {
+                    points.push(Point {
+                        strategy: s.map_or(String::new(), |i| spec.strategies[i].name.clone()),
+                        load,
+                        limits,
+                    });
+                    strategy_of.push(s);
+                }
+            }
+        }
+        Grid {
+            points,
+            replications: spec.replications,
+            base_seed,
+            strategy_of,
+            spec: spec.clone(),
+        }
+    }
+
+    pub fn spec(&self) -> &SweepSpec {
+        &self.spec
+    }
+
+    /// Every unit, in (point, replication) order: the order of sweep.csv.
+    pub fn units(&self) -> Vec<Unit> {
+        (0..self.points.len())
+            .flat_map(|point| {
+                (0..self.replications).map(move |replication| Unit { point, replication })
+            })
+            .collect()
+    }
+
+    /// The stable hash of `unit`.
+    pub fn unit_hash(&self, unit: Unit) -> u64 {
+        unit.hash(&self.points[unit.point].canonical())
+    }
+
+    /// The units of `shard` (all when `None`), in grid order.
+    pub fn units_of(&self, shard: Option<Shard>) -> Vec<Unit> {
+        self.units()
+            .into_iter()
+            .filter(|&u| shard.map_or(true, |s| s.holds(self.unit_hash(u))))
+            .collect()
+    }
+
+    /// The grid's hash: its points, replications and base seed, so parts
+    /// of different grids or seeds never merge.
+    pub fn hash(&self) -> u64 {
+        let mut h = fnv1a(b"ratesim-sweep-grid-v1");
+        for p in &self.points {
+            h = fnv1a_more(h, &p.canonical());
+        }
+        h = fnv1a_more(h, &self.replications.to_le_bytes());
+        fnv1a_more(h, &self.base_seed.to_le_bytes())
+    }
+
+    /// The variant of point `i`.
+    pub fn variant(&self, scenario: &Scenario, i: usize) -> Variant {
+        let p = &self.points[i];
+        let mut v = Variant::of(scenario);
+        if let Some(s) = self.strategy_of[i] {
+            let all: Vec<usize> = (0..scenario.groups.len()).collect();
+            v = v.with_strategy(&self.spec.strategies[s], &all);
+        }
+        v.scaled(p.load).limits_times(p.limits)
+    }
+}
+
+/// What one unit measured: every group's counters, then the total's.
+#[derive(Clone, Debug)]
+pub struct UnitResult {
+    pub unit: Unit,
+    pub seed: u64,
+    /// One per group, in scenario order, then the total.
+    pub stats: Vec<GroupStats>,
+    /// The run's length in minutes (rates are per minute of it).
+    pub minutes: f64,
+}
+
+/// Runs `units` of `grid` on rayon's current pool.
+pub fn run(
+    scenario: &Scenario,
+    grid: &Grid,
+    units: &[Unit],
+    tick: &(dyn Fn() + Sync),
+) -> Result<Vec<UnitResult>, ExperimentError> {
+    let variants: Vec<Variant> = (0..grid.points.len())
+        .map(|i| grid.variant(scenario, i))
+        .collect();
+    let jobs: Vec<Job> = units
+        .iter()
+        .map(|u| Job {
+            variant: u.point,
+            replication: u.replication,
+        })
+        .collect();
+    let reduce = |job: &Job, o: Outcome| {
+        let unit = Unit {
+            point: job.variant,
+            replication: job.replication,
+        };
+        let mut stats = o.groups;
+        stats.push(o.total);
+        UnitResult {
+            unit,
+            seed: unit.seed(grid.base_seed),
+            stats,
+            minutes: o.horizon.as_secs_f64() / 60.0,
+        }
+    };
+    experiment::run_jobs(&variants, &jobs, grid.base_seed, &reduce, tick)
+}
+
+/// Runs `units` on a pool of `threads` threads (all cores when `None`).
+pub fn run_with_threads(
+    scenario: &Scenario,
+    grid: &Grid,
+    units: &[Unit],
+    threads: Option<usize>,
+    tick: &(dyn Fn() + Sync),
+) -> Result<Vec<UnitResult>, ExperimentError> {
+    experiment::with_pool(threads, || run(scenario, grid, units, tick))
+}
+
+/// Units missing from and duplicated in `present` (out-of-grid units
+/// count as duplicates), against a grid of `points` x `replications`.
+pub fn check_complete(
+    points: usize,
+    replications: u32,
+    present: &[Unit],
+) -> (Vec<Unit>, Vec<Unit>) {
+    let r = replications as usize;
+    let mut seen = vec![0u32; points * r];
+    let mut dup = Vec::new();
+    for &u in present {
+        if u.point >= points || u.replication >= replications {
+            dup.push(u);
+            continue;
+        }
+        let i = u.point * r + u.replication as usize;
+        seen[i] += 1;
+        if seen[i] == 2 {
+            dup.push(u);
+        }
+    }
+    let missing = (0..points)
+        .flat_map(|point| (0..replications).map(move |replication| Unit { point, replication }))
+        .filter(|u| seen[u.point * r + u.replication as usize] == 0)
+        .collect();
+    dup.sort();
+    (missing, dup)
+}
