@@ -47,20 +47,30 @@ pub fn charts(rows: &[Row], focus: &Focus) -> Vec<(&'static str, Chart)> {
     );
     let mut out = Vec::new();
     if strategies.len() > 1 {
+        // One bar per strategy, at the setting of the other axes nearest the
+        // scenario as written (load x1, limits x1): a bar for every point of
+        // a grid is too many to read; the line charts show the rest.
+        let load = loads
+            .iter()
+            .map(|b| f64::from_bits(*b))
+            .min_by(|a, b| (a - 1.0).abs().total_cmp(&(b - 1.0).abs()))
+            .unwrap_or(1.0);
+        let limit = limits.iter().copied().min().unwrap_or(1);
+        let mut at = Vec::new();
+        if loads.len() > 1 {
+            at.push(format!("load ×{load}"));
+        }
+        if limits.len() > 1 {
+            at.push(format!("limits ×{limit}"));
+        }
         let bars = points
             .iter()
+            .filter(|g| g[0].load.to_bits() == load.to_bits() && g[0].limits == limit)
             .map(|g| {
                 let r = g[0];
                 let e = estimate(g, m);
-                let mut label = strategy_label(&r.strategy).to_string();
-                if loads.len() > 1 {
-                    label += &format!(" · load ×{}", r.load);
-                }
-                if limits.len() > 1 {
-                    label += &format!(" · limits ×{}", r.limits);
-                }
                 Bar {
-                    label,
+                    label: strategy_label(&r.strategy).to_string(),
                     value: e.mean,
                     low: Some(e.low()),
                     high: Some(e.high()),
@@ -71,7 +81,11 @@ pub fn charts(rows: &[Row], focus: &Focus) -> Vec<(&'static str, Chart)> {
             "sweep_strategy",
             Chart::Bar(BarChart {
                 title: format!("{} by strategy", focus.metric),
-                subtitle: subtitle.clone(),
+                subtitle: if at.is_empty() {
+                    subtitle.clone()
+                } else {
+                    format!("{subtitle}, at {}", at.join(", "))
+                },
                 x_label: "strategy".into(),
                 y_label: focus.metric.clone(),
                 bars,
@@ -104,6 +118,8 @@ pub fn charts(rows: &[Row], focus: &Focus) -> Vec<(&'static str, Chart)> {
                 y_label: focus.metric.clone(),
                 series,
                 y_min_zero: true,
+                // A share tops out at 1: above it the axis is only legend room.
+                y_max: focus.metric.ends_with("share").then_some(1.0),
                 ..LineChart::default()
             })
         };
