@@ -461,3 +461,28 @@ fn every_unit_is_in_exactly_one_shard() {
     let (missing, dup) = ratesim::sweep::check_complete(grid.points.len(), grid.replications, &all);
     assert!(missing.is_empty() && dup.is_empty());
 }
+
+/// The terminal lists every point with its mean and interval, and marks
+/// the best ones: in the bundled sweep, load x1.5 on the limits as written
+/// is the only setting that delivers less than everything.
+#[test]
+fn the_terminal_lists_every_point_and_marks_the_best() {
+    let dir = TempDir::new("sweep-terminal");
+    let out = ratesim_env(
+        &[
+            "sweep",
+            "scenarios/sweep-backoff.toml",
+            "--out",
+            dir.path().to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let points: Vec<&str> = text.lines().filter(|l| l.contains(" · load ×")).collect();
+    assert_eq!(points.len(), 18, "{text}");
+    for l in &points {
+        let worst = l.contains("load ×1.5 · limits ×1 ");
+        assert_eq!(l.ends_with("← best"), !worst, "{l}");
+    }
+}

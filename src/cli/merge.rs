@@ -104,6 +104,7 @@ pub fn run(args: Args) -> Result<()> {
     let files = render::sweep_files(&rows, &h.focus)?;
     let written = write_files(&args.out, &files)?;
     if !args.quiet {
+        print!("{}", render::terminal(&rows, &h.focus));
         for p in written {
             eprintln!("wrote {}", p.display());
         }

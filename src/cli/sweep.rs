@@ -121,6 +121,7 @@ pub fn run(args: Args) -> Result<()> {
             let files = render::sweep_files(&rows, &focus)?;
             let written = write_files(&dir, &files)?;
             if !args.quiet {
+                print!("{}", render::terminal(&rows, &focus));
                 for p in written {
                     eprintln!("wrote {}", p.display());
                 }

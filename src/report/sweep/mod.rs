@@ -136,6 +136,73 @@ fn estimate(rows: &[&Row], m: usize) -> Estimate {
     Estimate::of(&v)
 }
 
+/// The terminal's view of a sweep: the focus metric of the focus group at
+/// every point, mean ± the 95% half-width across replications, with the
+/// best point marked (highest, or lowest for metrics where less is better:
+/// 429s, attempts, completion times, lockout, spend).
+pub fn terminal(rows: &[Row], focus: &Focus) -> String {
+    use std::fmt::Write as _;
+    let Some(m) = METRICS.iter().position(|x| x.0 == focus.metric) else {
+        return String::new();
+    };
+    let points: Vec<Vec<&Row>> = by_point_group(rows)
+        .into_iter()
+        .filter(|g| g[0].group == focus.group)
+        .collect();
+    let lower_is_better = !["success", "succeeded", "goodput"]
+        .iter()
+        .any(|w| focus.metric.contains(w));
+    let est: Vec<Estimate> = points.iter().map(|g| estimate(g, m)).collect();
+    let best = (0..est.len())
+        .filter(|&i| est[i].mean.is_finite())
+        .min_by(|&a, &b| {
+            let (x, y) = (est[a].mean, est[b].mean);
+            if lower_is_better {
+                x.total_cmp(&y)
+            } else {
+                y.total_cmp(&x)
+            }
+        });
+    let labels: Vec<String> = points
+        .iter()
+        .map(|g| {
+            let r = g[0];
+            let name = if r.strategy.is_empty() {
+                "as written"
+            } else {
+                &r.strategy
+            };
+            format!("{name} · load ×{} · limits ×{}", r.load, r.limits)
+        })
+        .collect();
+    let width = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+    let mut out = format!(
+        "{} of {}, mean ± 95% half-width over {} replication(s):\n",
+        focus.metric,
+        focus.group,
+        points.first().map_or(0, Vec::len)
+    );
+    for (label, e) in labels.iter().zip(&est) {
+        let pad = width - label.chars().count();
+        let _ = writeln!(
+            out,
+            "  {label}{}  {:.4} ± {:.4}{}",
+            " ".repeat(pad),
+            e.mean,
+            e.half_width,
+            // Every point that ties the best is marked.
+            if best
+                .is_some_and(|b| (e.mean - est[b].mean).abs() <= 1e-12 * est[b].mean.abs().max(1.0))
+            {
+                "  ← best"
+            } else {
+                ""
+            }
+        );
+    }
+    out
+}
+
 /// sweep_summary.csv: per point and group, each metric's mean and the
 /// half-width of its 95% interval across replications.
 pub fn sweep_summary_csv(rows: &[Row]) -> Vec<u8> {
