@@ -477,7 +477,11 @@ fn the_terminal_lists_every_point_and_marks_the_best() {
         ],
         &[],
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     let points: Vec<&str> = text.lines().filter(|l| l.contains(" · load ×")).collect();
     assert_eq!(points.len(), 18, "{text}");
