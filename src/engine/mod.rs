@@ -142,6 +142,8 @@ struct Sim<'s, 'k> {
     /// Whether 429s are answered a constant time after they are decided
     /// (and no network leg follows), so their answers take the FIFO lane.
     fifo_429: bool,
+    /// Whether any model has a price (else nothing is billed or counted).
+    priced: bool,
     /// Per model: how its response time grows with its load, and what it is
     /// serving.
     load: Vec<Option<(LoadModel, InFlight)>>,
@@ -275,6 +277,7 @@ pub fn simulate_groups<'k>(
         keep_records: sink.keeps_records(),
         sink,
         network: scenario.service.has_network(),
+        priced: scenario.prices.iter().any(|p| !p.is_free()),
         fifo_429: !scenario.service.has_network()
             && matches!(
                 scenario.service.latency_429,
@@ -359,6 +362,16 @@ impl Sim<'_, '_> {
         }
     }
 
+    /// What the provider bills for serving `r` (0 when nothing is priced).
+    #[inline]
+    fn bill(&self, r: &Req) -> u128 {
+        if self.priced {
+            self.sc.prices[r.model as usize].of(r.input, r.output)
+        } else {
+            0
+        }
+    }
+
     fn send_info(&self, r: &Req) -> SendInfo {
         SendInfo {
             worker: (r.worker != NO_WORKER).then_some(r.worker),
@@ -406,7 +419,7 @@ impl Sim<'_, '_> {
                     .charge_output(now, r.key, r.model, u64::from(r.output));
             }
             let ms = (now - r.scheduled).0.div_ceil(1_000_000).max(1);
-            let bill = self.sc.prices[r.model as usize].of(r.input, r.output);
+            let bill = self.bill(&r);
             for s in [&mut self.stats[g], &mut self.pairs[r.pair as usize].stats] {
                 s.spend.used += bill;
                 s.succeeded += 1;

@@ -99,7 +99,7 @@ impl Sim<'_, '_> {
                     .tokens_admitted += charge;
                 let answer = match svc.serve(now, rng) {
                     Served::Ok => {
-                        let bill = sc.prices[r.model as usize].of(r.input, r.output);
+                        let bill = self.bill(&r);
                         self.stats[g].spend.billed += bill;
                         self.pairs[r.pair as usize].stats.spend.billed += bill;
                         let alone = response_time(&model.latency, r.output, r.spread);
@@ -210,7 +210,7 @@ impl Sim<'_, '_> {
         let served = self.answers[slot as usize].is_some_and(|a| a.status.is_success());
         if served {
             // The server answers anyway, and bills it; the client never reads it.
-            let bill = self.sc.prices[r.model as usize].of(r.input, r.output);
+            let bill = self.bill(&r);
             self.stats[g].spend.abandoned += bill;
             self.pairs[r.pair as usize].stats.spend.abandoned += bill;
         }
