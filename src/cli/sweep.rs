@@ -104,7 +104,11 @@ pub fn run(args: Args) -> Result<()> {
                 let i = (0..grid.points.len())
                     .find(|&i| grid.scenario_of(i) == c)
                     .unwrap_or(0);
-                input(format!("at the sweep point {}: {e}", grid.set_label(i)))
+                input(format!(
+                    "{}: at the sweep point {}: {e}",
+                    args.scenario.display(),
+                    grid.set_label(i)
+                ))
             }
         })?;
     }

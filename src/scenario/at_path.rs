@@ -246,6 +246,11 @@ fn into_table(
         return Ok(());
     }
     if t.get(k).is_none() {
+        if let Some(Step::Index(i)) = rest.first() {
+            return Err(format!(
+                "`{here}` is not in the scenario file, so it has no element [{i}]"
+            ));
+        }
         t.insert(k, Item::Value(Value::InlineTable(InlineTable::new())));
     }
     let child = t.get_mut(k).expect("just inserted");

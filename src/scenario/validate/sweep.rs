@@ -28,6 +28,40 @@ fn inner(e: &ScenarioError) -> String {
     }
 }
 
+/// The error of a point refused with `e`: at the one value that is refused
+/// the same way when written alone (`sweep.set."path"[i]`), else at
+/// `sweep.set`, naming every value of the point.
+fn blame(
+    v: &Validator,
+    spec: &SweepSpec,
+    steps: &[Vec<Step>],
+    at: &[usize],
+    e: &ScenarioError,
+) -> ScenarioError {
+    for (a, &i) in at.iter().enumerate() {
+        let value = &spec.set[a].values[i];
+        let alone = at_path::source_with(v.src, &[(&steps[a], value)])
+            .ok()
+            .and_then(|text| super::parse(&text, v.path).err());
+        if alone.is_some_and(|x| x.field == e.field && x.message == e.message) {
+            return v.err(
+                &format!("{}[{i}]", set_field(&spec.set[a].path)),
+                format!("with {} = {value}: {}", spec.set[a].path, inner(e)),
+            );
+        }
+    }
+    let point = at
+        .iter()
+        .enumerate()
+        .map(|(a, &i)| format!("{} = {}", spec.set[a].path, spec.set[a].canonical(i)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    v.err(
+        "sweep.set",
+        format!("the point {point} is not a valid scenario: {}", inner(e)),
+    )
+}
+
 /// Every combination of `spec`'s `set` values (the first axis varying
 /// slowest), each the scenario at `path` (text `source`) with its values
 /// written, validated; the first one refused is a located error at
@@ -50,20 +84,9 @@ pub fn sweep_points(source: &str, path: &Path, spec: &SweepSpec) -> Result<Vec<S
                 .enumerate()
                 .map(|(a, &i)| (steps[a].as_slice(), &spec.set[a].values[i]))
                 .collect();
-            let point = at
-                .iter()
-                .enumerate()
-                .map(|(a, &i)| format!("{} = {}", spec.set[a].path, spec.set[a].canonical(i)))
-                .collect::<Vec<_>>()
-                .join(", ");
             let text = at_path::source_with(source, &writes)
                 .map_err(|(a, m)| v.err(&set_field(&spec.set[a].path), m))?;
-            super::parse(&text, path).map_err(|e| {
-                v.err(
-                    "sweep.set",
-                    format!("the point {point} is not a valid scenario: {}", inner(&e)),
-                )
-            })
+            super::parse(&text, path).map_err(|e| blame(&v, spec, &steps, &at, &e))
         })
         .collect()
 }
@@ -153,7 +176,7 @@ impl Validator<'_> {
         })
     }
 
-    /// The `set` axes in the order written, each value checked alone.
+    /// The `set` axes in the order written.
     fn sweep_set(&self, raw: &RawSweep, strategies: bool) -> Result<Vec<SetAxis>> {
         // serde's table is sorted; the file's order is the grid's.
         let doc = toml_edit::ImDocument::parse(self.src).ok();
@@ -200,17 +223,21 @@ impl Validator<'_> {
                         | toml::Value::String(_)
                         | toml::Value::Boolean(_)
                 ) {
-                    return Err(self.err(&field, format!("expected a number, a string (a duration, a rate, a name) or a boolean, found a {}", value.type_str())));
+                    let found = match value {
+                        toml::Value::Array(_) => "a list",
+                        toml::Value::Table(_) => "a table",
+                        _ => "a date-time",
+                    };
+                    return Err(self.err(&field, format!("expected a number, a string (a duration, a rate, a name) or a boolean, found {found}")));
                 }
                 if values[..i].contains(value) {
                     return Err(self.err(&field, format!("{value} is listed twice")));
                 }
-                let text = at_path::source_with(self.src, &[(&steps, value)])
-                    .map_err(|(_, m)| self.err(&set_field(&path), m))?;
-                super::parse(&text, self.path).map_err(|e| {
-                    self.err(&field, format!("with {path} = {value}: {}", inner(&e)))
-                })?;
             }
+            // The path leads somewhere (whether its field takes the value is
+            // the validator's to say, for every point before a sweep runs).
+            at_path::source_with(self.src, &[(&steps, &values[0])])
+                .map_err(|(_, m)| self.err(&field, m))?;
             axes.push(SetAxis {
                 path,
                 values: values.clone(),
