@@ -410,3 +410,29 @@ fn a_grid_too_large_is_refused_before_it_is_built() {
         "{err}"
     );
 }
+
+/// A path to a whole strategy swaps it for each preset named: against a
+/// limit of half the offered rate openai-python makes its 3 attempts, at
+/// the offered rate one; the chart along the names has a group of bars
+/// per preset with a bar per limit.
+#[test]
+fn a_set_axis_of_preset_names_swaps_the_strategy() {
+    let t = TempDir::new("sweep-paths-presets");
+    let sc = fixture(
+        t.path(),
+        r#"{ "groups.app.strategy" = ["openai-python", "venice-py"], "policy.models[0].rpm" = [50, 100] }"#,
+        "",
+    );
+    let out = t.path().join("out");
+    ok(&["sweep", s(&sc), "--out", s(&out), "--quiet"]);
+    let rows = csv_rows(&out.join("sweep_summary.csv"));
+    let (strategy, rpm) = ("groups.app.strategy", "policy.models[0].rpm");
+    let most = |name: &str, r: &str| mean(&rows, &[(strategy, name), (rpm, r)], "max_attempts");
+    assert_eq!(most("openai-python", "50"), 3.0);
+    assert_eq!(most("openai-python", "100"), 1.0);
+    let svg = std::fs::read_to_string(out.join("sweep_set_groups-app-strategy.svg")).unwrap();
+    for legend in ["policy.models[0].rpm = 50", "policy.models[0].rpm = 100"] {
+        assert!(svg.contains(legend), "{legend} not in the chart's legend");
+    }
+    assert!(out.join("sweep_set_policy-models-0--rpm.png").exists());
+}

@@ -58,6 +58,9 @@ fn numeric(values: &[String]) -> Option<(Vec<f64>, &'static str)> {
     .map(|x| (x, " (0 = false, 1 = true)"))
 }
 
+/// The most bars in a group of a `set` axis of names.
+const MAX_GROUPED: usize = 6;
+
 /// The file stem of the chart along `set` path `path`: its letters and
 /// digits, other characters as `-`, after the prefix by which
 /// `output::Kind::holds` knows a sweep's file (`output::SWEEP_SET_CHART`).
@@ -269,7 +272,11 @@ pub fn charts(rows: &[Row], focus: &Focus, set: &[String]) -> Vec<(String, Chart
                 line(&title, &format!("{}{unit}", set[a]), &x, &key)
             }
             None => {
-                // Names: a bar per value, at the first setting of the others.
+                // Names: a group of bars per value, a bar per setting of the
+                // other axes that vary (up to six; with more, one bar per
+                // value at the first setting of the others).
+                let settings = distinct(points.iter().map(|g| key(g[0])));
+                let grouped = (2..=MAX_GROUPED).contains(&settings.len());
                 let first = |r: &Row| {
                     r.strategy == strategies[0]
                         && r.load.to_bits() == loads[0]
@@ -278,24 +285,39 @@ pub fn charts(rows: &[Row], focus: &Focus, set: &[String]) -> Vec<(String, Chart
                             .iter()
                             .all(|&b| b == a || r.set[b] == set_values[b][0])
                 };
-                let bars = points
-                    .iter()
-                    .filter(|g| first(g[0]))
-                    .map(|g| {
+                let shown: Vec<&String> = if grouped {
+                    settings.iter().collect()
+                } else {
+                    settings.iter().take(1).collect()
+                };
+                let mut bars = Vec::new();
+                for v in &set_values[a] {
+                    for (j, k) in shown.iter().enumerate() {
+                        let Some(g) = points.iter().find(|g| {
+                            g[0].set[a] == *v
+                                && (if grouped {
+                                    key(g[0]) == **k
+                                } else {
+                                    first(g[0])
+                                })
+                        }) else {
+                            continue;
+                        };
                         let e = estimate(g, m);
-                        Bar {
-                            label: g[0].set[a].clone(),
+                        bars.push(Bar {
+                            // A group is named under its middle bar.
+                            label: if j == shown.len() / 2 {
+                                v.clone()
+                            } else {
+                                String::new()
+                            },
                             value: e.mean,
                             low: Some(e.low()),
                             high: Some(e.high()),
-                        }
-                    })
-                    .collect();
-                let at = points
-                    .iter()
-                    .find(|g| first(g[0]))
-                    .map(|g| key(g[0]))
-                    .filter(|k| *k != focus.group);
+                        });
+                    }
+                }
+                let at = (!grouped && settings.len() > 1).then(|| settings[0].clone());
                 Chart::Bar(BarChart {
                     title,
                     subtitle: match at {
@@ -305,7 +327,12 @@ pub fn charts(rows: &[Row], focus: &Focus, set: &[String]) -> Vec<(String, Chart
                     x_label: set[a].clone(),
                     y_label: focus.metric.clone(),
                     bars,
-                    colour_by_label: true,
+                    colour_by_label: !grouped,
+                    group_names: if grouped {
+                        settings.clone()
+                    } else {
+                        Vec::new()
+                    },
                     ..BarChart::default()
                 })
             }
