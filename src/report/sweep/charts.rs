@@ -333,7 +333,6 @@ pub fn charts(rows: &[Row], focus: &Focus, set: &[String]) -> Vec<(String, Chart
                     } else {
                         Vec::new()
                     },
-                    ..BarChart::default()
                 })
             }
         };
