@@ -436,3 +436,31 @@ fn a_set_axis_of_preset_names_swaps_the_strategy() {
     }
     assert!(out.join("sweep_set_policy-models-0--rpm.png").exists());
 }
+
+/// The charts along `set` paths belong to the sweep report: a later sweep
+/// into the same folder replaces them with its own (an old path's chart
+/// does not linger) and keeps the user's files.
+#[test]
+fn a_later_sweep_replaces_the_charts_of_other_paths() {
+    let t = TempDir::new("sweep-paths-replace");
+    let out = t.path().join("out");
+    ok(&["sweep", SCENARIO, "--out", s(&out), "--quiet"]);
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    let sc = fixture(
+        t.path(),
+        r#"{ "groups.app.input_tokens" = [100, 1000] }"#,
+        "",
+    );
+    ok(&["sweep", s(&sc), "--out", s(&out), "--quiet"]);
+    let names: Vec<String> = files(&out).into_iter().map(|f| f.0).collect();
+    assert_eq!(
+        names,
+        [
+            "notes.txt",
+            "sweep.csv",
+            "sweep_set_groups-app-input_tokens.png",
+            "sweep_set_groups-app-input_tokens.svg",
+            "sweep_summary.csv",
+        ]
+    );
+}
