@@ -5,12 +5,13 @@
 //! is what makes a run a pure function of its inputs.
 //!
 //! The queue is a calendar (a timing wheel) with exact order. Virtual time is
-//! cut into buckets of 2^23 ns (about 8 ms); a ring of 16,384 buckets covers
-//! the next 137 s from the bucket being consumed, and events further ahead
+//! cut into buckets of 2^23 ns (about 8 ms); a ring of 4,096 buckets covers
+//! the next 34 s from the bucket being consumed, and events further ahead
 //! wait in a binary heap (`far`) until the ring reaches them. A ring bucket
 //! is an unsorted linked list through one slab of nodes, so a push writes a
 //! recently freed node and a 4-byte list head (the heads of the whole ring
-//! are 64 KiB; a `Vec` per bucket cost two cache misses per push). When the
+//! are 16 KiB, within the L1 cache; a `Vec` per bucket cost two cache
+//! misses per push; a ring of 16,384 measured the same). When the
 //! queue reaches a bucket, its list is copied out and sorted (`current`,
 //! popped from its end); pushes that land in it are inserted in order, up
 //! to 32 entries, beyond which they go to a small heap (`late`), so a burst
@@ -37,7 +38,7 @@ use std::collections::BinaryHeap;
 /// log2 of a bucket's width in nanoseconds.
 const WIDTH_BITS: u32 = 23;
 /// Buckets in the ring (a power of two).
-const BUCKETS: usize = 16384;
+const BUCKETS: usize = 4096;
 /// The end of a bucket's list.
 const NIL: u32 = u32::MAX;
 const WORDS: usize = BUCKETS / 64;
@@ -88,9 +89,11 @@ pub struct EventQueue<E> {
     /// Per ring slot (`bucket % BUCKETS`, for buckets `base + 1 .. base +
     /// BUCKETS`), the first node of its unsorted list of events, or `NIL`.
     heads: Vec<u32>,
-    /// The nodes of every ring list; free ones are chained from `free`.
+    /// The nodes of every ring list.
     nodes: Vec<Node<E>>,
-    free: u32,
+    /// Indices of free nodes (a stack: the last freed is the next used,
+    /// and still in cache).
+    free: Vec<u32>,
     /// One bit per ring slot: whether its bucket holds events.
     occupied: [u64; WORDS],
     /// The events of bucket `base`, once the queue has reached it, latest
@@ -118,7 +121,7 @@ impl<E: Eq + Copy> EventQueue<E> {
         EventQueue {
             heads: vec![NIL; BUCKETS],
             nodes: Vec::with_capacity(1024),
-            free: NIL,
+            free: Vec::with_capacity(1024),
             occupied: [0; WORDS],
             current: Vec::with_capacity(64),
             late: BinaryHeap::new(),
@@ -161,14 +164,15 @@ impl<E: Eq + Copy> EventQueue<E> {
                 entry: e,
                 next: self.heads[slot],
             };
-            self.heads[slot] = if self.free == NIL {
-                self.nodes.push(node);
-                (self.nodes.len() - 1) as u32
-            } else {
-                let n = self.free;
-                self.free = self.nodes[n as usize].next;
-                self.nodes[n as usize] = node;
-                n
+            self.heads[slot] = match self.free.pop() {
+                Some(n) => {
+                    self.nodes[n as usize] = node;
+                    n
+                }
+                None => {
+                    self.nodes.push(node);
+                    (self.nodes.len() - 1) as u32
+                }
             };
             self.occupied[slot / 64] |= 1 << (slot % 64);
         } else {
@@ -212,12 +216,10 @@ impl<E: Eq + Copy> EventQueue<E> {
             // then sorted latest first.
             let mut n = std::mem::replace(&mut self.heads[slot], NIL);
             while n != NIL {
-                let node = &mut self.nodes[n as usize];
+                let node = self.nodes[n as usize];
                 self.current.push(node.entry);
-                let next = node.next;
-                node.next = self.free;
-                self.free = n;
-                n = next;
+                self.free.push(n);
+                n = node.next;
             }
             self.current
                 .sort_unstable_by_key(|e| std::cmp::Reverse((e.time, e.seq)));
