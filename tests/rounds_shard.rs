@@ -238,8 +238,8 @@ fn a_restarted_shard_resumes_and_an_unfinished_round_is_refused() {
     for (k, o) in outs.iter().enumerate() {
         assert!(o.status.success(), "shard {k}: {}", text(&o.stderr));
     }
-    for k in 0..2 {
-        let said = text(&outs[k].stdout);
+    for o in &outs[..2] {
+        let said = text(&o.stdout);
         assert!(
             said.contains("read 1 round(s) back from earlier parts"),
             "{said}"
@@ -356,4 +356,46 @@ fn merge_refuses_foreign_repeated_and_corrupt_parts() {
         "{err}"
     );
     assert!(!out.exists(), "nothing written");
+}
+
+/// The command line docs/distributed.md gives (GNU parallel, 4 shards at
+/// once), or four background processes when GNU parallel is not installed.
+#[test]
+fn the_documented_gnu_parallel_line_merges_into_the_unsharded_bytes() {
+    let t = TempDir::new("rounds-parallel");
+    let full = t.path().join("full");
+    unsharded("tune", TUNE, &["--quiet"], &full);
+    let dir = t.path().join("parts");
+    let bin = env!("CARGO_BIN_EXE_ratesim");
+    let gnu = Command::new("parallel")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if gnu {
+        let o = Command::new("parallel")
+            .args(["-j", "4", bin, "tune", TUNE, "--shard", "{}/4", "--out"])
+            .args([
+                s(&dir),
+                "--quiet",
+                "--wait",
+                "20s",
+                ":::",
+                "0",
+                "1",
+                "2",
+                "3",
+            ])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", text(&o.stderr));
+    } else {
+        for o in shards("tune", TUNE, &["--quiet"], &[0, 1, 2, 3], 4, &dir, "20s") {
+            assert!(o.status.success(), "{}", text(&o.stderr));
+        }
+    }
+    let merged = t.path().join("merged");
+    let o = merge(&[&dir], &merged);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(files(&merged) == files(&full), "merged bytes differ");
 }

@@ -266,7 +266,7 @@ mod tests {
             ("1 4000000000000000 sff 1 3", 3, "name"),
             ("1 4000000000000000 s6b 99999999999 3", 4, "list"),
             ("1 4000000000000000 s6b 1 4294967296", 5, "list item"),
-            ("1 4000000000000000 s6b 1", 5, "list item"),
+            ("1 4000000000000000 s6b 1", 4, "list"),
         ];
         for (line, token, field) in cases {
             let e = decode::<Sample>(line).unwrap_err();

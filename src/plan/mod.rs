@@ -35,9 +35,11 @@
 //! (binding limit, symptom, pacing rate, strategy, keys, lockout risk) comes
 //! from further simulations listed in [`PlanResult`].
 //!
-//! Runs are independent, so each round of the search goes to rayon's pool
-//! and results are collected in a fixed order: the output is the same for
-//! any number of threads.
+//! Runs are independent, so each round of the search goes to an
+//! [`experiment::Rounds`] runner (rayon's pool here, [`run`]; or shards
+//! that exchange each round's results, [`run_rounds`] with the binary's
+//! sharded runner) and results are collected in a fixed order: the output
+//! is the same for any number of threads or shards.
 
 mod answers;
 mod measure;

@@ -13,11 +13,12 @@
 //! again. The strategy's own values run in every round, ranked or not, so
 //! the best is compared with them on the same replications.
 //!
-//! A round is a list of (candidate, replication) units handed to
-//! [`experiment::run_jobs`], collected in unit order, so the result is the
-//! same on any number of threads. Rounds depend on the ranking of the round
-//! before, so a sharded tune would shard each round and merge between
-//! rounds; that is not built yet (docs/tune.md).
+//! A round is a list of (candidate, replication) units handed to an
+//! [`experiment::Rounds`] runner and collected in unit order, so the result
+//! is the same on any number of threads. Rounds depend on the ranking of
+//! the round before, so a sharded tune shards each round and exchanges its
+//! results before the next ([`run_rounds`] with the binary's sharded
+//! runner; docs/distributed.md); [`run`] runs every round here.
 
 mod design;
 mod measure;
