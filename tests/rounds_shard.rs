@@ -399,3 +399,37 @@ fn the_documented_gnu_parallel_line_merges_into_the_unsharded_bytes() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(files(&merged) == files(&full), "merged bytes differ");
 }
+
+/// Bad sharding flags: exit 2, the flag named, nothing written.
+#[test]
+fn bad_shard_flags_are_located_errors_and_write_nothing() {
+    let t = TempDir::new("rounds-bad");
+    let out = t.path().join("out");
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["tune", TUNE, "--shard", "0/2", "--wait", "5"],
+            "--wait: a duration needs a unit",
+        ),
+        (
+            &["tune", TUNE, "--shard", "2/2"],
+            "--shard: shard index 2 is not below the shard count 2",
+        ),
+        (
+            &["plan", PLAN, "--shard", "0/2", "--check"],
+            "--check, --export-json and --export-markdown need the whole plan",
+        ),
+        (&["merge", s(t.path())], "no plan or tune part files"),
+    ];
+    for (args, want) in cases {
+        let mut args = args.to_vec();
+        args.extend(["--out", s(&out), "--quiet"]);
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(
+            text(&o.stderr).contains(want),
+            "{args:?}: {}",
+            text(&o.stderr)
+        );
+        assert!(!out.exists(), "{args:?} wrote nothing");
+    }
+}

@@ -5,8 +5,8 @@
 //! Every shard runs the same deterministic search. In round i it runs the
 //! units whose hash ([`round_part::unit_hash`]) falls into its shard,
 //! writes them as its part of round i into the shared folder (atomically),
-//! then polls the folder every 200 ms until every unit of the round is
-//! there, and continues with the whole round's results, decoded from the
+//! then polls the folder (every 200 ms at most) until every unit of the
+//! round is there, and continues with the whole round's results, decoded from the
 //! parts, so every shard takes the same next step. A shard whose part of a
 //! round is already in the folder (it crashed and was restarted) reads it
 //! back instead of running the round again. Waiting is bounded by
@@ -27,7 +27,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// How often a waiting shard looks at the folder again.
+/// How often a waiting shard looks at the folder again, at most; it looks
+/// after 10 ms first and doubles the pause up to this, so short rounds do
+/// not wait a whole pause for the last part.
 const POLL: Duration = Duration::from_millis(200);
 
 /// A search's rounds over a shared folder.
@@ -172,6 +174,7 @@ impl Exchange {
         let start = Instant::now();
         let mut found: Vec<Option<(PathBuf, PartRow)>> = vec![None; hashes.len()];
         let mut taken: BTreeSet<PathBuf> = BTreeSet::new();
+        let mut pause = Duration::from_millis(10);
         loop {
             let mut foreign: Vec<u64> = Vec::new();
             let entries = std::fs::read_dir(dir).map_err(|source| RoundError::Io {
@@ -246,7 +249,8 @@ impl Exchange {
                 }
                 .into());
             }
-            std::thread::sleep(POLL.min(wait.saturating_sub(start.elapsed())));
+            std::thread::sleep(pause.min(wait.saturating_sub(start.elapsed())));
+            pause = (pause * 2).min(POLL);
         }
     }
 
