@@ -22,7 +22,7 @@ use std::time::Instant;
 
 #[derive(clap::Args)]
 #[command(
-    mut_arg("out", |a| a.help("Output folder (default: reports/<scenario name>/plan/)")),
+    mut_arg("out", |a| a.help("Output folder (default: reports/<scenario name>/plan/); with a shard, the folder the shards share (default: reports/<scenario name>/plan-parts/)")),
     mut_arg("jobs", |a| a.help("Threads to run simulations on (default: every core)")),
 )]
 pub struct Args {

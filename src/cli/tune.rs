@@ -36,7 +36,8 @@ pub struct Args {
     /// Seed of the design and of the first replication; replication r uses seed + r.
     #[arg(long)]
     seed: Option<u64>,
-    /// Output folder (default: reports/<scenario name>/tune/).
+    /// Output folder (default: reports/<scenario name>/tune/); with a shard,
+    /// the folder the shards share (default: reports/<scenario name>/tune-parts/).
     #[arg(long)]
     out: Option<PathBuf>,
     /// Threads to run simulations on (default: every core).
