@@ -9,7 +9,8 @@ use std::path::PathBuf;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The part files (`ratesim sweep --shard K/N` writes them).
+    /// The part files (`ratesim sweep|plan|tune --shard K/N` write them), or
+    /// the folder of a sharded plan's or tune's parts.
     #[arg(required = true)]
     parts: Vec<PathBuf>,
     /// Output folder of the merged report.
@@ -34,6 +35,9 @@ fn list(units: &[Unit]) -> String {
 }
 
 pub fn run(args: Args) -> Result<()> {
+    if super::merge_rounds::is_rounds(&args.parts) {
+        return super::merge_rounds::run(&args.parts, &args.out, args.quiet);
+    }
     let mut parts: Vec<(PathBuf, Part)> = Vec::new();
     for path in &args.parts {
         let bytes =
