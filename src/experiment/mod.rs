@@ -13,6 +13,7 @@
 
 pub mod cost;
 mod partition;
+pub mod shard;
 mod traces;
 mod variant;
 
