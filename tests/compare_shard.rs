@@ -335,7 +335,7 @@ fn a_corrupt_part_is_an_error_naming_the_file_and_line() {
     let bad = t.path().join("bad.txt");
     std::fs::write(&bad, &cases[1].0).unwrap();
     let out = t.path().join("merged");
-    let o = merge(&[bad.clone()], &out, &[]);
+    let o = merge(std::slice::from_ref(&bad), &out, &[]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(
@@ -547,4 +547,29 @@ fn merge_checks_thresholds_and_writes_exports_as_compare_does() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("give --threshold to `ratesim merge`"), "{err}");
+}
+
+/// Regression: a shard listed every unit before the cost check, so a
+/// billion replications ran out of memory instead of being refused.
+#[test]
+fn a_shard_of_a_billion_replications_is_refused_before_it_starts() {
+    let t = TempDir::new("cshard-large");
+    let out = t.path().join("parts");
+    let o = ratesim_env(
+        &[
+            "compare",
+            SCENARIO,
+            "--shard",
+            "0/2",
+            "--replications",
+            "1000000000",
+            "--out",
+            s(&out),
+        ],
+        &[],
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("--allow-large"), "{err}");
+    assert!(!out.exists());
 }

@@ -180,16 +180,20 @@ pub fn run(args: Args) -> Result<()> {
     let thresholds = gates::gather(&sc, &threshold_flags)?;
     let plan = plan_of(&sc, &path, &flag_strategies, replications, seed)?;
     check_jobs(jobs)?;
-    let units = plan.jobs_of(shard);
+    // The shard's expected share, checked before the units are listed (a
+    // billion replications are refused, not enumerated).
+    let all = plan.strategies.len() as f64 * f64::from(plan.replications);
+    let share = shard.map_or(all, |s| (all / s.count as f64).ceil());
     ratesim::experiment::cost::check_runs(
         &sc,
-        units.len() as f64,
+        share,
         1.0,
         ratesim::experiment::cost::compare_bytes_per_run(&sc),
         "--replications",
         &limits(allow_large),
     )
     .map_err(input)?;
+    let units = plan.jobs_of(shard);
     let total = units.len() as u64;
     let bar = progress(total, quiet);
     bar.set_message("compare");
