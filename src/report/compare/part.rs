@@ -142,11 +142,21 @@ fn trigger_token(t: Trigger) -> &'static str {
     }
 }
 
-const MECHANISMS: [(Mechanism, &str); 4] = [
-    (Mechanism::LockoutCascade, "lockout-cascade"),
-    (Mechanism::TimeoutStorm, "timeout-storm"),
-    (Mechanism::RetryStorm, "retry-storm"),
-    (Mechanism::Backlog, "backlog"),
+fn mechanism_token(m: Mechanism) -> &'static str {
+    match m {
+        Mechanism::LockoutCascade => "lockout-cascade",
+        Mechanism::TimeoutStorm => "timeout-storm",
+        Mechanism::RetryStorm => "retry-storm",
+        Mechanism::Backlog => "backlog",
+    }
+}
+
+/// Every mechanism, to read a token back.
+const MECHANISMS: [Mechanism; 4] = [
+    Mechanism::LockoutCascade,
+    Mechanism::TimeoutStorm,
+    Mechanism::RetryStorm,
+    Mechanism::Backlog,
 ];
 
 fn opt_nanos(n: Option<Nanos>) -> String {
@@ -225,12 +235,7 @@ pub fn part_bytes(h: &PartHeader, runs: &[RunResult]) -> Vec<u8> {
         match &r.recovery {
             None => out += "recovery -\n",
             Some(rec) => {
-                let mechanism = rec.mechanism.map_or("-", |m| {
-                    MECHANISMS
-                        .iter()
-                        .find(|(x, _)| *x == m)
-                        .map_or("-", |(_, t)| t)
-                });
+                let mechanism = rec.mechanism.map_or("-", mechanism_token);
                 let _ = writeln!(
                     out,
                     "recovery {} {} {} {} {mechanism} {:016x} {:016x} {:016x}",
@@ -530,13 +535,12 @@ fn run(l: &mut Lines) -> Result<RunResult, PartError> {
             "-" => None,
             t => Some(
                 MECHANISMS
-                    .iter()
-                    .find(|(_, name)| *name == t)
-                    .map(|(m, _)| *m)
+                    .into_iter()
+                    .find(|&m| mechanism_token(m) == t)
                     .ok_or_else(|| {
                         l.err(format!(
                             "recovery: expected a mechanism ({}) or `-`, found {:?}",
-                            MECHANISMS.map(|m| m.1).join(", "),
+                            MECHANISMS.map(mechanism_token).join(", "),
                             shorten(t)
                         ))
                     })?,
