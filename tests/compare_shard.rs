@@ -573,3 +573,81 @@ fn a_shard_of_a_billion_replications_is_refused_before_it_starts() {
     assert!(err.contains("--allow-large"), "{err}");
     assert!(!out.exists());
 }
+
+/// A real part of two runs (one per strategy of retry-collapse), once.
+fn small_part() -> &'static [u8] {
+    static PART: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    PART.get_or_init(|| {
+        let sc = ratesim::scenario::load(&repo(SCENARIO)).unwrap();
+        let c = sc.compare.clone().unwrap();
+        let plan = Plan {
+            strategies: c.strategies,
+            replications: 1,
+            groups: c.groups,
+            base_seed: sc.seed,
+        };
+        let runs = ratesim::compare::run_units(&sc, &plan, &plan.jobs_of(None), &|| {}).unwrap();
+        let header = PartHeader {
+            scenario: 1,
+            comparison: plan.hash(1),
+            shard: Shard::parse("0/1", "test").unwrap(),
+            replications: 1,
+            base_seed: plan.base_seed,
+            strategies: plan.strategies.iter().map(|s| s.name.clone()).collect(),
+            strategy_flags: Vec::new(),
+            scenario_path: SCENARIO.to_string(),
+            scenario_source: "seed = 3\n".to_string(),
+        };
+        part_bytes(&header, &runs)
+    })
+}
+
+/// A byte change at a position (taken modulo the length).
+#[derive(Clone, Debug)]
+enum Mutation {
+    Set(usize, u8),
+    Delete(usize),
+    Insert(usize, u8),
+    Truncate(usize),
+}
+
+fn mutation() -> impl proptest::strategy::Strategy<Value = Mutation> {
+    use proptest::prelude::*;
+    let byte = prop::sample::select(b"0123456789 :-,\n#=x\"\xff".to_vec());
+    prop_oneof![
+        (any::<usize>(), byte.clone()).prop_map(|(i, b)| Mutation::Set(i, b)),
+        any::<usize>().prop_map(Mutation::Delete),
+        (any::<usize>(), byte).prop_map(|(i, b)| Mutation::Insert(i, b)),
+        any::<usize>().prop_map(Mutation::Truncate),
+    ]
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 300, ..Default::default() })]
+
+    /// No mutated part panics the reader; an error names the file and a
+    /// line the file has (or the one after its end).
+    #[test]
+    fn a_mutated_part_is_read_or_refused_never_a_panic(
+        mutations in proptest::collection::vec(mutation(), 1..5)
+    ) {
+        let mut bytes = small_part().to_vec();
+        for m in &mutations {
+            let n = bytes.len().max(1);
+            match *m {
+                Mutation::Set(i, b) if !bytes.is_empty() => bytes[i % n] = b,
+                Mutation::Delete(i) if !bytes.is_empty() => {
+                    bytes.remove(i % n);
+                }
+                Mutation::Insert(i, b) => bytes.insert(i % (bytes.len() + 1), b),
+                Mutation::Truncate(i) => bytes.truncate(i % n),
+                _ => {}
+            }
+        }
+        if let Err(e) = parse_part(&bytes, "fuzz.txt") {
+            let lines = bytes.iter().filter(|&&b| b == b'\n').count() + 1;
+            proptest::prop_assert_eq!(&e.file, "fuzz.txt");
+            proptest::prop_assert!(e.line >= 1 && e.line <= lines + 1, "{} of {}", e, lines);
+        }
+    }
+}
