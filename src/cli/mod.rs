@@ -7,7 +7,6 @@ pub mod completions;
 pub mod gates;
 pub mod init;
 pub mod merge;
-pub mod merge_rounds;
 pub mod plan;
 pub mod policy;
 pub mod rounds;

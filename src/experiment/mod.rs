@@ -15,6 +15,7 @@ pub mod cost;
 mod partition;
 pub mod record;
 mod rounds;
+pub mod shard;
 mod traces;
 mod variant;
 

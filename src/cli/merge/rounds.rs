@@ -2,8 +2,8 @@
 //! its parts alone (every round's results as recorded, nothing simulated),
 //! written as the bytes the unsharded command writes.
 
-use super::rounds::{read_part, round_error, Exchange};
-use super::{emit, input, write_files};
+use crate::cli::rounds::{read_part, round_error, Exchange};
+use crate::cli::{emit, input, write_files};
 use anyhow::Result;
 use ratesim::report::round_part::{self, RoundPart};
 use ratesim::report::terminal;
@@ -115,7 +115,7 @@ pub fn run(paths: &[PathBuf], out: &Path, quiet: bool) -> Result<()> {
         let replications = number("replications")?
             .map(|r| u32::try_from(r).map_err(|_| input("option replications: too large")))
             .transpose()?;
-        let settings = super::plan::settings(
+        let settings = crate::cli::plan::settings(
             &sc,
             origin.option("objective"),
             replications,
@@ -134,16 +134,16 @@ pub fn run(paths: &[PathBuf], out: &Path, quiet: bool) -> Result<()> {
         let budget = number("budget")?
             .map(|b| u32::try_from(b).map_err(|_| input("option budget: too large")))
             .transpose()?;
-        let flags = super::tune::Flags {
+        let flags = crate::cli::tune::Flags {
             strategy: origin.option("strategy"),
             groups: &groups,
             objective: origin.option("objective"),
             budget,
             seed: number("seed")?,
         };
-        let settings = super::tune::settings(&sc, &scenario_path, &flags)?;
+        let settings = crate::cli::tune::settings(&sc, &scenario_path, &flags)?;
         let result = ratesim::tune::run_rounds(&sc, &settings, &x, &|| {})
-            .map_err(super::tune::tune_error)?;
+            .map_err(crate::cli::tune::tune_error)?;
         x.check_all_used().map_err(round_error)?;
         let files = ratesim::report::tune::tune_files(&sc, &result)?;
         let written = write_files(out, &files)?;
