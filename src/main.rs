@@ -39,7 +39,7 @@ enum Command {
     /// Run the grid of a scenario's [sweep] table (strategies x load factors
     /// x limit multiples x replications), whole or one shard of it.
     Sweep(cli::sweep::Args),
-    /// Merge the part files of a sharded sweep into its report.
+    /// Merge the part files of a sharded sweep, plan or tune into its report.
     Merge(cli::merge::Args),
     /// Check a scenario without running it.
     Validate(cli::validate::Args),

@@ -19,6 +19,8 @@ pub enum RunError {
     Chart(#[from] crate::report::charts::ChartError),
     #[error("{0}")]
     Pool(String),
+    #[error(transparent)]
+    Round(crate::experiment::RoundError),
     /// The OS error is the source, printed after this by `{:#}`, not in it.
     #[error("cannot write {path}")]
     Io {
@@ -32,6 +34,7 @@ impl From<ExperimentError> for RunError {
         match e {
             ExperimentError::Trace(t) => RunError::Trace(t),
             e @ ExperimentError::Pool { .. } => RunError::Pool(e.to_string()),
+            ExperimentError::Round(r) => RunError::Round(r),
         }
     }
 }

@@ -1,6 +1,6 @@
-//! The HTML reports in a real browser. Headless Chromium opens compare's and
-//! plan's report.html (the bundled quickstarts, and a plan whose objective
-//! already fails at today's load) in a 1280×800 window, behind a dead proxy,
+//! The HTML reports in a real browser. Headless Chromium opens compare's,
+//! plan's and tune's report.html (the bundled quickstarts and tune-pacer,
+//! and a plan whose objective already fails at today's load) in a 1280×800 window, behind a dead proxy,
 //! and a script appended to a copy of the page measures what a reader sees:
 //! every chart (`<svg>` or `<img>`, however many there are) visible inside
 //! the page, nothing wider than the window, no resource fetched, confidence
@@ -375,4 +375,31 @@ candidates = [{ kind = "none" }]
     );
     assert!(num(lead, "top") + num(lead, "height") <= FOLD, "{lead}");
     assert!(num(section(&v, "The answer"), "top") < FOLD, "{v}");
+}
+
+#[test]
+fn the_tune_report_renders_in_a_browser_with_the_best_parameters_on_the_first_screen() {
+    let dir = TempDir::new("browser-tune");
+    let out = dir.path().join("report");
+    run(&[
+        "tune",
+        "scenarios/tune-pacer.toml",
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    let v = renders(&out.join("report.html"), dir.path(), "tune");
+    assert!(
+        num(&v, "ci_cells") > 0.0,
+        "the metrics table has CI cells: {v}"
+    );
+    // tune-pacer has a candidate that meets the objective: no banner.
+    assert!(v["lead"].is_null(), "{v}");
+    let best = section(&v, "Best parameters");
+    assert!(
+        num(best, "bottom") <= FOLD,
+        "the best parameters end below the fold: {best}"
+    );
+    // Both Pareto charts are drawn.
+    assert!(v["charts"].as_array().unwrap().len() >= 2, "{v}");
 }

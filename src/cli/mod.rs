@@ -9,6 +9,7 @@ pub mod init;
 pub mod merge;
 pub mod plan;
 pub mod policy;
+pub mod rounds;
 pub mod run;
 pub mod strategies;
 pub mod sweep;

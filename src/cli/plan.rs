@@ -8,6 +8,7 @@
 //! starts, under "plan round i/n" where n is the most rounds the plan can
 //! take; it never moves backwards.
 
+use super::rounds::{self, ShardFlags};
 use super::{
     check_jobs, emit, input, limits, load, progress, run_error, write_file_atomically, write_files,
     Batch, GateFailed,
@@ -21,7 +22,7 @@ use std::time::Instant;
 
 #[derive(clap::Args)]
 #[command(
-    mut_arg("out", |a| a.help("Output folder (default: reports/<scenario name>/plan/)")),
+    mut_arg("out", |a| a.help("Output folder (default: reports/<scenario name>/plan/); with a shard, the folder the shards share (default: reports/<scenario name>/plan-parts/)")),
     mut_arg("jobs", |a| a.help("Threads to run simulations on (default: every core)")),
 )]
 pub struct Args {
@@ -41,6 +42,53 @@ pub struct Args {
     check: bool,
     #[command(flatten)]
     batch: Batch,
+    #[command(flatten)]
+    shard: ShardFlags,
+}
+
+/// The plan's settings: the scenario's over the defaults, then the flags.
+pub fn settings(
+    sc: &ratesim::scenario::Scenario,
+    objective: Option<&str>,
+    replications: Option<u32>,
+    seed: Option<u64>,
+) -> Result<ratesim::plan::Settings> {
+    let mut settings = ratesim::plan::Settings::from_scenario(sc);
+    if let Some(text) = objective {
+        settings.objective = settings
+            .objective
+            .with_overrides(text)
+            .map_err(|e| input(format!("--objective: {e}")))?;
+    }
+    if let Some(r) = replications {
+        if r == 0 {
+            return Err(input("--replications must be at least 1"));
+        }
+        settings.replications = r;
+    }
+    if let Some(s) = seed {
+        settings.base_seed = s;
+    }
+    Ok(settings)
+}
+
+/// The flags of `settings` as a part file's options, and back.
+pub fn options(
+    objective: Option<&str>,
+    replications: Option<u32>,
+    seed: Option<u64>,
+) -> Vec<(String, String)> {
+    let mut o = Vec::new();
+    if let Some(t) = objective {
+        o.push(("objective".to_string(), t.to_string()));
+    }
+    if let Some(r) = replications {
+        o.push(("replications".to_string(), r.to_string()));
+    }
+    if let Some(s) = seed {
+        o.push(("seed".to_string(), s.to_string()));
+    }
+    o
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -59,26 +107,25 @@ pub fn run(args: Args) -> Result<()> {
                 export_json,
                 export_markdown,
             },
+        shard,
     } = args;
     let sc = load(&path)?;
-    let mut settings = ratesim::plan::Settings::from_scenario(&sc);
-    if let Some(text) = objective {
-        settings.objective = settings
-            .objective
-            .with_overrides(&text)
-            .map_err(|e| input(format!("--objective: {e}")))?;
-    }
-    if let Some(r) = replications {
-        if r == 0 {
-            return Err(input("--replications must be at least 1"));
-        }
-        settings.replications = r;
-    }
-    if let Some(s) = seed {
-        settings.base_seed = s;
-    }
+    let settings = settings(&sc, objective.as_deref(), replications, seed)?;
     check_jobs(jobs)?;
     check_plan_cost(&sc, &settings, &limits(allow_large))?;
+    if let Some((shard, wait)) = shard.resolve()? {
+        if check || export_json.is_some() || export_markdown.is_some() {
+            return Err(input(
+                "--check, --export-json and --export-markdown need the whole plan: with --shard, each shard writes only its parts; run `ratesim merge` on them for the report",
+            ));
+        }
+        let dir = out.unwrap_or_else(|| default_out_dir(&sc).join("plan-parts"));
+        let origin = rounds::origin(&path, options(objective.as_deref(), replications, seed))?;
+        let x = rounds::Exchange::shard("plan", origin, dir.clone(), shard, wait, quiet);
+        ratesim::plan::run_rounds_with_threads(&sc, &settings, &x, jobs, &|_| {})
+            .map_err(rounds::round_error)?;
+        return emit(&rounds::finished(&x, "plan", shard, &dir));
+    }
     let dir = out.unwrap_or_else(|| default_out_dir(&sc).join("plan"));
     let bar = progress(0, quiet);
     let rounds = max_rounds(&sc, &settings);

@@ -54,9 +54,9 @@ pub fn scenario_hash(path: &Path) -> Result<u64> {
     Ok(ratesim::sweep::fnv1a(&bytes))
 }
 
-/// The name of shard `s`'s part file.
-pub fn part_name(kind: &str, s: Shard) -> String {
-    format!("{kind}-part-{}-of-{}.csv", s.index, s.count)
+/// The name of shard `s`'s part file (`ext` without its dot).
+pub fn part_name(kind: &str, s: Shard, ext: &str) -> String {
+    format!("{kind}-part-{}-of-{}.{ext}", s.index, s.count)
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -134,7 +134,7 @@ pub fn run(args: Args) -> Result<()> {
                 focus,
                 set: set_paths,
             };
-            let path = dir.join(part_name("sweep", s));
+            let path = dir.join(part_name("sweep", s, "csv"));
             write_file_atomically(&path, &render::part_bytes(&header, &rows))?;
             if !args.quiet {
                 eprintln!(

@@ -2,12 +2,13 @@
 //! scenario's workload under an objective; the verdict on stdout, the
 //! report files on disk.
 
-use super::{check_jobs, emit, input, limits, load, progress, run_error, write_files};
+use super::rounds::{self, ShardFlags};
+use super::{check_jobs, emit, input, limits, load, progress, write_files};
 use anyhow::Result;
 use ratesim::report::terminal;
 use ratesim::scenario::validate::default_out_dir;
 use ratesim::tune::{Settings, TuneError};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 #[derive(clap::Args)]
@@ -35,7 +36,8 @@ pub struct Args {
     /// Seed of the design and of the first replication; replication r uses seed + r.
     #[arg(long)]
     seed: Option<u64>,
-    /// Output folder (default: reports/<scenario name>/tune/).
+    /// Output folder (default: reports/<scenario name>/tune/); with a shard,
+    /// the folder the shards share (default: reports/<scenario name>/tune-parts/).
     #[arg(long)]
     out: Option<PathBuf>,
     /// Threads to run simulations on (default: every core).
@@ -47,16 +49,48 @@ pub struct Args {
     /// Run even when the work estimate exceeds the documented limits.
     #[arg(long)]
     allow_large: bool,
+    #[command(flatten)]
+    shard: ShardFlags,
 }
 
-pub fn run(args: Args) -> Result<()> {
-    let sc = load(&args.scenario)?;
-    let strategy = args.strategy.as_deref().map(parse_strategy).transpose()?;
-    let groups = if args.groups.is_empty() {
+/// The flags that change the search, as given.
+pub struct Flags<'a> {
+    pub strategy: Option<&'a str>,
+    pub groups: &'a [String],
+    pub objective: Option<&'a str>,
+    pub budget: Option<u32>,
+    pub seed: Option<u64>,
+}
+
+impl Flags<'_> {
+    /// The flags given, as a part file's options.
+    pub fn options(&self) -> Vec<(String, String)> {
+        let mut o = Vec::new();
+        let mut put = |k: &str, v: Option<String>| {
+            if let Some(v) = v {
+                o.push((k.to_string(), v));
+            }
+        };
+        put("strategy", self.strategy.map(str::to_string));
+        put(
+            "groups",
+            (!self.groups.is_empty()).then(|| self.groups.join(",")),
+        );
+        put("objective", self.objective.map(str::to_string));
+        put("budget", self.budget.map(|b| b.to_string()));
+        put("seed", self.seed.map(|s| s.to_string()));
+        o
+    }
+}
+
+/// The search's settings: the scenario's [tune] table, then the flags.
+pub fn settings(sc: &ratesim::scenario::Scenario, path: &Path, f: &Flags) -> Result<Settings> {
+    let strategy = f.strategy.map(parse_strategy).transpose()?;
+    let groups = if f.groups.is_empty() {
         None
     } else {
         Some(
-            args.groups
+            f.groups
                 .iter()
                 .map(|name| {
                     sc.groups
@@ -74,18 +108,39 @@ pub fn run(args: Args) -> Result<()> {
                 .collect::<Result<Vec<_>>>()?,
         )
     };
-    let mut settings = Settings::from_scenario(&sc, groups, strategy)
-        .map_err(|e| input(format!("{}: {e}", args.scenario.display())))?;
-    if let Some(text) = &args.objective {
+    let mut settings = Settings::from_scenario(sc, groups, strategy)
+        .map_err(|e| input(format!("{}: {e}", path.display())))?;
+    if let Some(text) = f.objective {
         settings.constraint = ratesim::objective::Constraint::parse(text)
             .map_err(|e| input(format!("--objective: {e}")))?;
     }
-    if let Some(b) = args.budget {
+    if let Some(b) = f.budget {
         settings.budget = b;
     }
-    if let Some(s) = args.seed {
+    if let Some(s) = f.seed {
         settings.base_seed = s;
     }
+    Ok(settings)
+}
+
+/// A failed search: a budget too small is the user's to fix.
+pub fn tune_error(e: TuneError) -> anyhow::Error {
+    match e {
+        TuneError::Budget(_) => input(format!("--budget: {e}")),
+        TuneError::Run(e) => rounds::round_error(e),
+    }
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let sc = load(&args.scenario)?;
+    let flags = Flags {
+        strategy: args.strategy.as_deref(),
+        groups: &args.groups,
+        objective: args.objective.as_deref(),
+        budget: args.budget,
+        seed: args.seed,
+    };
+    let settings = settings(&sc, &args.scenario, &flags)?;
     let budget = settings.budget;
     check_jobs(args.jobs)?;
     ratesim::experiment::cost::check_runs(
@@ -97,6 +152,16 @@ pub fn run(args: Args) -> Result<()> {
         &limits(args.allow_large),
     )
     .map_err(input)?;
+    if let Some((shard, wait)) = args.shard.resolve()? {
+        let dir = args
+            .out
+            .unwrap_or_else(|| default_out_dir(&sc).join("tune-parts"));
+        let origin = rounds::origin(&args.scenario, flags.options())?;
+        let x = rounds::Exchange::shard("tune", origin, dir.clone(), shard, wait, args.quiet);
+        ratesim::tune::run_rounds_with_threads(&sc, &settings, &x, args.jobs, &|| {})
+            .map_err(tune_error)?;
+        return emit(&rounds::finished(&x, "tune", shard, &dir));
+    }
     let dir = args
         .out
         .unwrap_or_else(|| default_out_dir(&sc).join("tune"));
@@ -104,10 +169,7 @@ pub fn run(args: Args) -> Result<()> {
     bar.set_message("tune");
     let wall = Instant::now();
     let result = ratesim::tune::run_with_threads(&sc, &settings, args.jobs, &|| bar.inc(1))
-        .map_err(|e| match e {
-            TuneError::Budget(_) => input(format!("--budget: {e}")),
-            TuneError::Run(e) => run_error(e),
-        })?;
+        .map_err(tune_error)?;
     bar.finish_and_clear();
     let elapsed = wall.elapsed().as_secs_f64();
     let files = ratesim::report::tune::tune_files(&sc, &result)?;

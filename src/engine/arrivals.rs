@@ -23,7 +23,7 @@ impl Sim<'_, '_> {
             .and_then(|a| a.next(&mut rt.arrival_rng))
         {
             if at < self.sc.duration {
-                self.queue.push_few(at, Ev::Arrival(g as u32));
+                self.queue.push(at, Ev::Arrival(g as u32));
             }
         }
     }
@@ -51,7 +51,7 @@ impl Sim<'_, '_> {
                 }
                 row.key = rt.trace_keys[row.key as usize];
                 if row.at < self.sc.duration {
-                    self.queue.push_few(row.at, Ev::Arrival(g as u32));
+                    self.queue.push(row.at, Ev::Arrival(g as u32));
                     rt.pending = Some(row);
                 }
             }

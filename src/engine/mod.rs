@@ -139,9 +139,6 @@ struct Sim<'s, 'k> {
     keep_records: bool,
     /// Whether attempts and answers take network legs.
     network: bool,
-    /// Whether 429s are answered a constant time after they are decided
-    /// (and no network leg follows), so their answers take the FIFO lane.
-    fifo_429: bool,
     /// Whether any model has a price (else nothing is billed or counted).
     priced: bool,
     /// Per model: how its response time grows with its load, and what it is
@@ -278,11 +275,6 @@ pub fn simulate_groups<'k>(
         sink,
         network: scenario.service.has_network(),
         priced: scenario.prices.iter().any(|p| !p.is_free()),
-        fifo_429: !scenario.service.has_network()
-            && matches!(
-                scenario.service.latency_429,
-                crate::service::delay::Delay::Constant(_)
-            ),
         load,
         in_flight: Vec::new(),
     };

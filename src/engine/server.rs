@@ -192,11 +192,6 @@ impl Sim<'_, '_> {
                 // the attempt reaches the server.
                 self.queue.push((r.sent_at + t).max(now), Ev::Timeout(slot));
             }
-            // Every 429 is answered the same time after now: the FIFO lane
-            // keeps those answers in order at no cost.
-            _ if status == Status::TooMany && self.fifo_429 => {
-                self.queue.push_fifo(answered, Ev::Answer(slot))
-            }
             _ => self.queue.push(answered, Ev::Answer(slot)),
         }
     }

@@ -13,10 +13,15 @@
 
 pub mod cost;
 mod partition;
+pub mod record;
+mod rounds;
+pub mod shard;
 mod traces;
 mod variant;
 
 pub use partition::{partitions, simulate_split};
+pub use record::Record;
+pub use rounds::{Local, Round, RoundError, Rounds};
 pub use variant::{outage_window, Variant};
 
 use crate::engine;
@@ -36,6 +41,9 @@ pub enum ExperimentError {
     Trace(#[from] TraceError),
     #[error("cannot start {threads} worker threads: {reason}")]
     Pool { threads: usize, reason: String },
+    /// A sharded or replayed round that has no results.
+    #[error(transparent)]
+    Round(#[from] RoundError),
 }
 
 /// Opens the traces of `scenario`'s trace groups as recorded (what

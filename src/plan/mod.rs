@@ -35,13 +35,16 @@
 //! (binding limit, symptom, pacing rate, strategy, keys, lockout risk) comes
 //! from further simulations listed in [`PlanResult`].
 //!
-//! Runs are independent, so each round of the search goes to rayon's pool
-//! and results are collected in a fixed order: the output is the same for
-//! any number of threads.
+//! Runs are independent, so each round of the search goes to an
+//! [`experiment::Rounds`] runner (rayon's pool here, [`run`]; or shards
+//! that exchange each round's results, [`run_rounds`] with the binary's
+//! sharded runner) and results are collected in a fixed order: the output
+//! is the same for any number of threads or shards.
 
 mod answers;
 mod measure;
 mod partner;
+mod record;
 mod search;
 mod settings;
 
@@ -52,7 +55,7 @@ pub use partner::NeededLimits;
 pub use search::{sweep_all, BreakPoint, Goal, Progress, Search, Sweep};
 pub use settings::{default_candidates, default_factors, Settings, LIMIT_MULTIPLES};
 
-use crate::experiment::{self, outage_window, ExperimentError, Variant};
+use crate::experiment::{self, outage_window, ExperimentError, Local, Rounds, Variant};
 use crate::policy::ModelId;
 use crate::scenario::{Scenario, Workload};
 use search::{run_points, PlanJob};
@@ -76,6 +79,16 @@ pub fn run(
     settings: &Settings,
     tick: &(dyn Fn(Progress) + Sync),
 ) -> Result<PlanResult, ExperimentError> {
+    run_rounds(scenario, settings, &Local, tick)
+}
+
+/// Runs the whole plan, each round through `runner`.
+pub fn run_rounds<R: Rounds>(
+    scenario: &Scenario,
+    settings: &Settings,
+    runner: &R,
+    tick: &(dyn Fn(Progress) + Sync),
+) -> Result<PlanResult, ExperimentError> {
     let base = Variant::of(scenario);
     // Trace groups name their models in the trace: one run at today's load finds them.
     let mut models = synthetic_models(scenario);
@@ -84,7 +97,15 @@ pub fn run(
         .iter()
         .any(|g| matches!(g.workload, Workload::Trace { .. }))
     {
-        let p = run_points(&[&base], &[(0, 1.0, 0)], settings.base_seed, tick)?;
+        let probe = [(0, 1.0, 0)];
+        let p = run_points(
+            runner,
+            "trace models",
+            &[&base],
+            &probe,
+            settings.base_seed,
+            tick,
+        )?;
         models.extend(p[0].models.keys());
     }
     let models: Vec<ModelId> = models.into_iter().collect();
@@ -109,7 +130,7 @@ pub fn run(
             vec![overall],
         ));
     }
-    let mut sweeps = sweep_all(&variants, settings, tick)?.into_iter();
+    let mut sweeps = search::sweep_rounds(runner, "load", &variants, settings, tick)?.into_iter();
     let main = sweeps.next().expect("the configured sweep");
     let candidates: Vec<Sweep> = sweeps.collect();
 
@@ -128,7 +149,8 @@ pub fn run(
     for v in 1..bases.len() {
         jobs.extend((0..k).map(|r| (v, projected, r)));
     }
-    let mut points = run_points(&bases, &jobs, settings.base_seed, tick)?.into_iter();
+    let mut points =
+        run_points(runner, "analysis", &bases, &jobs, settings.base_seed, tick)?.into_iter();
     let outage_points: Vec<Point> = points.by_ref().take(k as usize).collect();
     let limits = LIMIT_MULTIPLES
         .iter()
@@ -156,7 +178,8 @@ pub fn run(
         let split = base.own_keys(&all);
         let goals: Vec<Goal> = per_model(settings.objective).collect();
         let label = "own keys".to_string();
-        result.own_keys = sweep_all(&[(label, split, goals)], settings, tick)?.pop();
+        let own = [(label, split, goals)];
+        result.own_keys = search::sweep_rounds(runner, "own keys", &own, settings, tick)?.pop();
     }
     Ok(result)
 }
@@ -177,5 +200,16 @@ pub fn run_with_threads(
     threads: Option<usize>,
     tick: &(dyn Fn(Progress) + Sync),
 ) -> Result<PlanResult, ExperimentError> {
-    experiment::with_pool(threads, || run(scenario, settings, tick))
+    run_rounds_with_threads(scenario, settings, &Local, threads, tick)
+}
+
+/// Runs the plan's rounds through `runner` on a pool of `threads` threads.
+pub fn run_rounds_with_threads<R: Rounds>(
+    scenario: &Scenario,
+    settings: &Settings,
+    runner: &R,
+    threads: Option<usize>,
+    tick: &(dyn Fn(Progress) + Sync),
+) -> Result<PlanResult, ExperimentError> {
+    experiment::with_pool(threads, || run_rounds(scenario, settings, runner, tick))
 }

@@ -3,7 +3,7 @@
 //! [`Sweep`] of points and one [`BreakPoint`] per goal.
 
 use super::{point_of, Objective, Point, Scope, Settings};
-use crate::experiment::{self, ExperimentError, Job, Variant};
+use crate::experiment::{self, ExperimentError, Job, Round, Rounds, Variant};
 use crate::outcome::Outcome;
 use crate::stats::Estimate;
 use std::collections::{BTreeMap, BTreeSet};
@@ -105,9 +105,12 @@ pub enum Progress {
 /// replication.
 pub(super) type PlanJob = (usize, f64, u32);
 
-/// Runs `jobs` through the experiment layer, each base variant scaled to
-/// its job's factor; points in job order.
-pub(super) fn run_points(
+/// Runs `jobs` as one round of `runner`, each base variant scaled to its
+/// job's factor; points in job order. A job's identity is its base
+/// variant's index and the factor's bits.
+pub(super) fn run_points<R: Rounds>(
+    runner: &R,
+    label: &str,
     bases: &[&Variant],
     jobs: &[PlanJob],
     base_seed: u64,
@@ -117,6 +120,10 @@ pub(super) fn run_points(
     let variants: Vec<Variant> = jobs
         .iter()
         .map(|&(v, f, _)| bases[v].clone().scaled(f))
+        .collect();
+    let identities: Vec<Vec<u8>> = jobs
+        .iter()
+        .map(|&(v, f, _)| [(v as u64).to_le_bytes(), f.to_bits().to_le_bytes()].concat())
         .collect();
     let runs: Vec<Job> = jobs
         .iter()
@@ -130,15 +137,32 @@ pub(super) fn run_points(
         let seed = experiment::replication_seed(base_seed, job.replication);
         point_of(jobs[job.variant].1, job.replication, seed, o)
     };
-    experiment::run_jobs(&variants, &runs, base_seed, &reduce, &|| {
-        tick(Progress::Done)
-    })
+    let round = Round {
+        label,
+        variants: &variants,
+        identities: &identities,
+        jobs: &runs,
+        base_seed,
+    };
+    runner.round(round, &reduce, &|| tick(Progress::Done))
 }
 
 /// Sweeps each (label, scenario, goals) over the grid and bisects every
 /// goal's bracket in every replication; all variants advance together so
 /// each round fills the pool.
 pub fn sweep_all(
+    variants: &[(String, Variant, Vec<Goal>)],
+    s: &Settings,
+    tick: &(dyn Fn(Progress) + Sync),
+) -> Result<Vec<Sweep>, ExperimentError> {
+    sweep_rounds(&experiment::Local, "load", variants, s, tick)
+}
+
+/// [`sweep_all`] with each round through `runner`; `what` names the sweep
+/// in round labels.
+pub(super) fn sweep_rounds<R: Rounds>(
+    runner: &R,
+    what: &str,
     variants: &[(String, Variant, Vec<Goal>)],
     s: &Settings,
     tick: &(dyn Fn(Progress) + Sync),
@@ -160,10 +184,15 @@ pub fn sweep_all(
         g.objective
             .meets(&done[&(v, f.to_bits(), r)].scope(g.scope).measured())
     };
-    for (job, p) in jobs
-        .iter()
-        .zip(run_points(&bases, &jobs, s.base_seed, tick)?)
-    {
+    let label = format!("{what} grid");
+    for (job, p) in jobs.iter().zip(run_points(
+        runner,
+        &label,
+        &bases,
+        &jobs,
+        s.base_seed,
+        tick,
+    )?) {
         done.insert((job.0, job.1.to_bits(), job.2), p);
     }
     // The grid walk: the first factor that breaks, and the one before it.
@@ -196,7 +225,7 @@ pub fn sweep_all(
                 .collect()
         })
         .collect();
-    for _ in 0..s.bisect_steps {
+    for step in 0..s.bisect_steps {
         let mut wanted: BTreeSet<(usize, u64, u32)> = BTreeSet::new();
         for (v, goals) in searches.iter().enumerate() {
             for reps in goals {
@@ -214,10 +243,15 @@ pub fn sweep_all(
             .iter()
             .map(|&(v, f, r)| (v, f64::from_bits(f), r))
             .collect();
-        for (job, p) in jobs
-            .iter()
-            .zip(run_points(&bases, &jobs, s.base_seed, tick)?)
-        {
+        let label = format!("{what} bisection step {}", step + 1);
+        for (job, p) in jobs.iter().zip(run_points(
+            runner,
+            &label,
+            &bases,
+            &jobs,
+            s.base_seed,
+            tick,
+        )?) {
             done.insert((job.0, job.1.to_bits(), job.2), p);
         }
         for (v, goals) in searches.iter_mut().enumerate() {

@@ -11,6 +11,7 @@ pub mod numbers;
 pub mod plan;
 pub mod ratelimit_log;
 pub mod requests;
+pub mod round_part;
 pub mod summary;
 pub mod sweep;
 pub mod terminal;

@@ -7,11 +7,10 @@
 //! rows, part files and charts are rendered by `report::sweep`. Every run
 //! goes through `experiment::run_jobs`.
 
-mod shard;
 mod unit;
 
-pub use shard::{Shard, MAX_SHARDS};
-pub use unit::{fnv1a, fnv1a_more, Unit};
+pub use crate::experiment::shard::{fnv1a, fnv1a_more, Shard, MAX_SHARDS};
+pub use unit::Unit;
 
 use crate::experiment::{self, ExperimentError, Job, Variant};
 use crate::outcome::{GroupStats, Outcome};

@@ -5,6 +5,8 @@
 //! success share, attempts per success, p99 completion, 429 share, the
 //! share given up or refused, and the time their keys spent locked out.
 
+use crate::experiment::record::{DecodeError, Decoder, Encoder};
+use crate::experiment::Record;
 use crate::objective::{Constraint, Measured};
 use crate::outcome::{GroupStats, Outcome};
 use crate::scenario::Scenario;
@@ -71,6 +73,32 @@ impl RunMetrics {
             self.gave_up_share,
             self.locked_out_s,
         ]
+    }
+}
+
+/// The six figures (bits) and the events, in that order.
+impl Record for RunMetrics {
+    fn encode(&self, e: &mut Encoder) {
+        for x in self.values() {
+            e.f64(x);
+        }
+        e.u64(self.events);
+    }
+
+    fn decode(d: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        let mut v = [0.0; 6];
+        for (x, name) in v.iter_mut().zip(METRICS) {
+            *x = d.f64(name)?;
+        }
+        Ok(RunMetrics {
+            success_share: v[0],
+            attempts_per_success: v[1],
+            p99_s: v[2],
+            share_429: v[3],
+            gave_up_share: v[4],
+            locked_out_s: v[5],
+            events: d.u64("events")?,
+        })
     }
 }
 

@@ -13,11 +13,12 @@
 //! again. The strategy's own values run in every round, ranked or not, so
 //! the best is compared with them on the same replications.
 //!
-//! A round is a list of (candidate, replication) units handed to
-//! [`experiment::run_jobs`], collected in unit order, so the result is the
-//! same on any number of threads. Rounds depend on the ranking of the round
-//! before, so a sharded tune would shard each round and merge between
-//! rounds; that is not built yet (docs/tune.md).
+//! A round is a list of (candidate, replication) units handed to an
+//! [`experiment::Rounds`] runner and collected in unit order, so the result
+//! is the same on any number of threads. Rounds depend on the ranking of
+//! the round before, so a sharded tune shards each round and exchanges its
+//! results before the next ([`run_rounds`] with the binary's sharded
+//! runner; docs/distributed.md); [`run`] runs every round here.
 
 mod design;
 mod measure;
@@ -26,7 +27,7 @@ mod settings;
 pub use measure::{dominates, RunMetrics, Summary, METRICS};
 pub use settings::{DEFAULT_BUDGET, DEFAULT_REPLICATIONS};
 
-use crate::experiment::{self, ExperimentError, Job, Variant};
+use crate::experiment::{self, ExperimentError, Job, Local, Round, Rounds, Variant};
 use crate::objective::Constraint;
 use crate::outcome::Outcome;
 use crate::scenario::Scenario;
@@ -195,6 +196,17 @@ pub fn run(
     settings: &Settings,
     tick: &(dyn Fn() + Sync),
 ) -> Result<TuneResult, TuneError> {
+    run_rounds(sc, settings, &Local, tick)
+}
+
+/// Runs the search, each round through `runner`. A job's identity is its
+/// candidate's id and parameter values.
+pub fn run_rounds<R: Rounds>(
+    sc: &Scenario,
+    settings: &Settings,
+    runner: &R,
+    tick: &(dyn Fn() + Sync),
+) -> Result<TuneResult, TuneError> {
     let n = candidates_for(settings.budget, settings.replications)
         .ok_or_else(|| TuneError::Budget(cost(&schedule(2, settings.replications))))?;
     let space = &settings.space;
@@ -258,8 +270,29 @@ pub fn run(
                 })
             })
             .collect();
+        let identities: Vec<Vec<u8>> = running
+            .iter()
+            .map(|&c| {
+                let mut b = (c as u64).to_le_bytes().to_vec();
+                b.extend(
+                    candidates[c]
+                        .values
+                        .iter()
+                        .flat_map(|x| x.to_bits().to_le_bytes()),
+                );
+                b
+            })
+            .collect();
         let reduce = |_: &Job, o: Outcome| RunMetrics::of(&o, sc, &settings.groups);
-        let results = experiment::run_jobs(&variants, &jobs, settings.base_seed, &reduce, tick)?;
+        let label = format!("halving round {}", round + 1);
+        let spec = Round {
+            label: &label,
+            variants: &variants,
+            identities: &identities,
+            jobs: &jobs,
+            base_seed: settings.base_seed,
+        };
+        let results = runner.round(spec, &reduce, tick)?;
         for (job, m) in jobs.iter().zip(results) {
             candidates[running[job.variant]].runs.push(m);
             events += m.events;
@@ -362,9 +395,20 @@ pub fn run_with_threads(
     threads: Option<usize>,
     tick: &(dyn Fn() + Sync),
 ) -> Result<TuneResult, TuneError> {
+    run_rounds_with_threads(sc, settings, &Local, threads, tick)
+}
+
+/// Runs the search's rounds through `runner` on a pool of `threads` threads.
+pub fn run_rounds_with_threads<R: Rounds>(
+    sc: &Scenario,
+    settings: &Settings,
+    runner: &R,
+    threads: Option<usize>,
+    tick: &(dyn Fn() + Sync),
+) -> Result<TuneResult, TuneError> {
     let mut out = None;
     experiment::with_pool(threads, || {
-        out = Some(run(sc, settings, tick));
+        out = Some(run_rounds(sc, settings, runner, tick));
         Ok(())
     })?;
     out.expect("the pool ran the search")

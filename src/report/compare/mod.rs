@@ -3,6 +3,7 @@
 
 mod answer;
 mod charts;
+pub mod part;
 mod recovery;
 
 pub use charts::compare_charts;

@@ -1,4 +1,11 @@
-//! `--shard K/N` and the batch engines' conventions for it.
+//! Sharding jobs across processes: `--shard K/N`, the batch engines'
+//! conventions for it, and the stable hash that puts a unit of work in a
+//! shard.
+//!
+//! The hash is FNV-1a (64 bit) over a canonical byte encoding of the unit,
+//! never std's randomly keyed hasher, so a unit lands on the same shard on
+//! every machine, build and run; `sweep` and `compare` each define their
+//! unit's encoding.
 //!
 //! Shards are numbered from 0: `0/4` .. `3/4`. Without the flag, a shard is
 //! read from the environment:
@@ -7,6 +14,23 @@
 //!   `completions` (Kubernetes does not export it);
 //! - Slurm arrays: `SLURM_ARRAY_TASK_ID` minus `SLURM_ARRAY_TASK_MIN`
 //!   (an array may start at 1) with `SLURM_ARRAY_TASK_COUNT`.
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+
+/// FNV-1a, 64 bit, of `bytes`.
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    fnv1a_more(FNV_OFFSET, bytes)
+}
+
+/// Continues an FNV-1a hash `h` over `bytes`.
+pub fn fnv1a_more(mut h: u64, bytes: &[u8]) -> u64 {
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(FNV_PRIME);
+    }
+    h
+}
 
 /// Shard `index` of `count` (index < count).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,5 +106,18 @@ impl Shard {
     /// Whether the unit of hash `hash` belongs to this shard.
     pub fn holds(&self, hash: u64) -> bool {
         hash % self.count == self.index
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fnv1a_matches_the_reference_vectors() {
+        // From the FNV reference (draft-eastlake-fnv): "" and "a".
+        assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(fnv1a(b"foobar"), 0x8594_4171_f739_67e8);
     }
 }

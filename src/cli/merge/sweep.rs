@@ -1,24 +1,12 @@
-//! `ratesim merge`: the part files of a sharded sweep into the report the
+//! Merging the part files of a sharded sweep into the report the
 //! single-process run writes, byte for byte.
 
-use super::{input, write_files};
-use anyhow::{Context, Result};
+use super::{Args, PartFile};
+use crate::cli::{input, write_files};
+use anyhow::Result;
 use ratesim::report::sweep::{self as render, Part};
 use ratesim::sweep::Unit;
 use std::path::PathBuf;
-
-#[derive(clap::Args)]
-pub struct Args {
-    /// The part files (`ratesim sweep --shard K/N` writes them).
-    #[arg(required = true)]
-    parts: Vec<PathBuf>,
-    /// Output folder of the merged report.
-    #[arg(long)]
-    out: PathBuf,
-    /// No list of the files written.
-    #[arg(long)]
-    quiet: bool,
-}
 
 fn list(units: &[Unit]) -> String {
     const SHOWN: usize = 20;
@@ -33,13 +21,22 @@ fn list(units: &[Unit]) -> String {
     s.join(", ")
 }
 
-pub fn run(args: Args) -> Result<()> {
+pub fn merge(files: &[PartFile], args: &Args) -> Result<()> {
+    for (flag, given) in [
+        ("--threshold", !args.thresholds.is_empty()),
+        ("--export-json", args.export_json.is_some()),
+        ("--export-markdown", args.export_markdown.is_some()),
+    ] {
+        if given {
+            return Err(input(format!(
+                "{flag} applies to compare parts; these are sweep parts"
+            )));
+        }
+    }
     let mut parts: Vec<(PathBuf, Part)> = Vec::new();
-    for path in &args.parts {
-        let bytes =
-            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-        let part = render::parse_part(&bytes, &path.display().to_string()).map_err(input)?;
-        parts.push((path.clone(), part));
+    for f in files {
+        let part = render::parse_part(&f.bytes, &f.name()).map_err(input)?;
+        parts.push((f.path.clone(), part));
     }
     let (first_path, first) = &parts[0];
     let h = first.header.clone();
