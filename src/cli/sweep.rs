@@ -69,25 +69,57 @@ pub fn run(args: Args) -> Result<()> {
     })?;
     let shard = shard_of(args.shard.as_deref())?;
     check_jobs(args.jobs)?;
+    let limits = limits(args.allow_large);
+    // The grid is listed before anything is counted per unit: bound its
+    // size first.
+    if spec.points() > limits.runs {
+        return Err(input(format!(
+            "{}: the [sweep] grid has {:.3e} points (strategies x load x limits x every `set` list), more than the {:.0e} runs a command may make; shorten the lists, or pass --allow-large",
+            args.scenario.display(),
+            spec.points(),
+            limits.runs
+        )));
+    }
     let grid = Grid::new(&spec, args.seed.unwrap_or(sc.seed));
     let focus = Focus::of(&sc, &grid).map_err(input)?;
+    let source = std::fs::read_to_string(&args.scenario)
+        .with_context(|| format!("cannot read {}", args.scenario.display()))?;
+    // Every point's scenario is validated before anything runs.
+    let scenarios = grid.scenarios(&sc, &source).map_err(input)?;
     let units = grid.units_of(shard);
     let max_load = spec.load.iter().copied().fold(1.0, f64::max);
-    ratesim::experiment::cost::check_runs(
-        &sc,
-        units.len() as f64,
-        max_load,
-        230_000.0 * (sc.groups.len() + 1) as f64,
-        "[sweep]",
-        &limits(args.allow_large),
-    )
-    .map_err(input)?;
+    for (c, point) in scenarios.iter().enumerate() {
+        ratesim::experiment::cost::check_runs(
+            point,
+            units.len() as f64,
+            max_load,
+            230_000.0 * (sc.groups.len() + 1) as f64,
+            "[sweep]",
+            &limits,
+        )
+        .map_err(|e| {
+            if grid.spec().set.is_empty() {
+                input(e)
+            } else {
+                let i = (0..grid.points.len())
+                    .find(|&i| grid.scenario_of(i) == c)
+                    .unwrap_or(0);
+                input(format!(
+                    "{}: at the sweep point {}: {e}",
+                    args.scenario.display(),
+                    grid.set_label(i)
+                ))
+            }
+        })?;
+    }
     let bar = progress(units.len() as u64, args.quiet);
     bar.set_message("sweep");
-    let results = ratesim::sweep::run_with_threads(&sc, &grid, &units, args.jobs, &|| bar.inc(1))
-        .map_err(run_error)?;
+    let results =
+        ratesim::sweep::run_with_threads(&scenarios, &grid, &units, args.jobs, &|| bar.inc(1))
+            .map_err(run_error)?;
     bar.finish_and_clear();
     let rows = render::rows(&sc, &grid, &results);
+    let set_paths: Vec<String> = spec.set.iter().map(|a| a.path.clone()).collect();
     match shard {
         Some(s) => {
             let dir = args
@@ -100,6 +132,7 @@ pub fn run(args: Args) -> Result<()> {
                 points: grid.points.len(),
                 replications: grid.replications,
                 focus,
+                set: set_paths,
             };
             let path = dir.join(part_name("sweep", s, "csv"));
             write_file_atomically(&path, &render::part_bytes(&header, &rows))?;
@@ -118,10 +151,10 @@ pub fn run(args: Args) -> Result<()> {
             let dir = args
                 .out
                 .unwrap_or_else(|| default_out_dir(&sc).join("sweep"));
-            let files = render::sweep_files(&rows, &focus)?;
+            let files = render::sweep_files(&rows, &focus, &set_paths)?;
             let written = write_files(&dir, &files)?;
             if !args.quiet {
-                print!("{}", render::terminal(&rows, &focus));
+                print!("{}", render::terminal(&rows, &focus, &set_paths));
                 for p in written {
                     eprintln!("wrote {}", p.display());
                 }

@@ -6,10 +6,12 @@
 //! (`experiment::open_traces`), streamed, so a bad row near the end of a large
 //! trace is found before a long run, not during it. The scenario format has no
 //! way to skip bad rows (`run` refuses them), so neither does `validate`:
-//! `ratesim trace convert --skip-bad-rows` writes a clean copy.
+//! `ratesim trace convert --skip-bad-rows` writes a clean copy. A `[sweep]`
+//! with `set` axes has the scenario of every combination of its values
+//! validated, as `ratesim sweep` does before it runs.
 
 use super::{emit, input, load};
-use anyhow::Result;
+use anyhow::{Context, Result};
 use ratesim::scenario::Workload;
 use std::path::PathBuf;
 
@@ -44,8 +46,19 @@ pub fn run(Args { scenario }: Args) -> Result<()> {
     } else {
         String::new()
     };
+    let mut sweep = String::new();
+    if let Some(spec) = sc.sweep.as_ref().filter(|s| !s.set.is_empty()) {
+        let combinations = spec.set_points();
+        // As many as a sweep may run; a larger grid is refused by `sweep`.
+        if combinations as f64 <= ratesim::experiment::cost::Limits::default().runs {
+            let source = std::fs::read_to_string(&scenario)
+                .with_context(|| format!("cannot read {}", scenario.display()))?;
+            ratesim::scenario::validate::sweep_points(&source, &sc.path, spec).map_err(input)?;
+            sweep = format!(", {combinations} combination(s) of sweep.set values valid");
+        }
+    }
     emit(&format!(
-        "{}: ok ({} group(s), {} key(s), {} simulated, seed {}{traces})\n",
+        "{}: ok ({} group(s), {} key(s), {} simulated, seed {}{traces}{sweep})\n",
         scenario.display(),
         sc.groups.len(),
         sc.keys.len(),

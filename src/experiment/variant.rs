@@ -4,6 +4,9 @@
 //! candidate strategies, plan's load sweep, its injected outage, raised
 //! limits and split keys; later sweeps and the tuner) describes what it
 //! changes as a [`Variant`], so the changes mean the same everywhere.
+//! (A sweep's `set` values are the exception: any value of the file may
+//! be swept, so `sweep::Grid::scenarios` writes them into the file's text
+//! and validates it again, and the variant starts from that scenario.)
 
 use crate::response::Status;
 use crate::scenario::{Arrival, Scenario, Workload};

@@ -22,6 +22,9 @@ use std::fs::{self, File};
 use std::io::{self, BufWriter};
 use std::path::{Path, PathBuf};
 
+/// The prefix of a sweep's charts along its `set` paths.
+pub const SWEEP_SET_CHART: &str = "sweep_set_";
+
 /// A report kind and every file name it can hold. When a report replaces an
 /// earlier one in the same directory, the earlier report's files of this
 /// kind go (one the new report did not write is stale: an old requests.csv
@@ -120,12 +123,22 @@ impl Kind {
         }
     }
 
+    /// Whether `name` is a file of this kind: one of [`Kind::files`], or for
+    /// a sweep, the chart along a `set` path (`sweep_set_<path>.png/svg`,
+    /// one per path, so no fixed list can name them).
+    pub fn holds(self, name: &str) -> bool {
+        self.files().contains(&name)
+            || (self == Kind::Sweep
+                && name.starts_with(SWEEP_SET_CHART)
+                && (name.ends_with(".png") || name.ends_with(".svg")))
+    }
+
     /// The one kind whose files include all of `names` (compare.csv or
     /// plan.csv tells compare from plan), if there is exactly one.
     pub fn of<'a>(names: impl IntoIterator<Item = &'a str> + Clone) -> Option<Kind> {
         let mut fits = Kind::ALL
             .into_iter()
-            .filter(|k| names.clone().into_iter().all(|n| k.files().contains(&n)));
+            .filter(|k| names.clone().into_iter().all(|n| k.holds(n)));
         match (fits.next(), fits.next()) {
             (Some(kind), None) => Some(kind),
             _ => None,
@@ -176,7 +189,7 @@ impl OutputDir {
         name: &str,
         open: impl FnOnce(&Path) -> io::Result<T>,
     ) -> io::Result<T> {
-        if !self.kind.files().contains(&name) {
+        if !self.kind.holds(name) {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 format!("{name} is not a file of a {} report", self.kind.name()),

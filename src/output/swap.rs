@@ -67,7 +67,7 @@ pub(super) fn replace(dir: &Path, staging: &Path, kind: Kind) -> io::Result<()> 
     for entry in fs::read_dir(dir)? {
         let entry = entry?;
         let name = entry.file_name();
-        if name.to_str().is_some_and(|n| kind.files().contains(&n)) {
+        if name.to_str().is_some_and(|n| kind.holds(n)) {
             continue;
         }
         link_tree(&entry.path(), &staging.join(&name))?;

@@ -47,17 +47,28 @@ enum Seg<'a> {
     Index(usize),
 }
 
+/// The keys and indices of a dotted path; a key in double quotes may hold
+/// dots (`sweep.set."groups.app.strategy.base"[1]`).
 fn segments(path: &str) -> Vec<Seg<'_>> {
     let mut out = Vec::new();
-    for part in path.split('.').filter(|p| !p.is_empty()) {
-        let (key, rest) = part.split_once('[').map_or((part, ""), |(k, r)| (k, r));
-        if !key.is_empty() {
-            out.push(Seg::Key(key));
-        }
-        for idx in rest.split('[') {
-            if let Ok(i) = idx.trim_end_matches(']').parse() {
+    let mut rest = path;
+    while !rest.is_empty() {
+        if let Some(quoted) = rest.strip_prefix('"') {
+            let end = quoted.find('"').unwrap_or(quoted.len());
+            out.push(Seg::Key(&quoted[..end]));
+            rest = quoted.get(end + 1..).unwrap_or("");
+        } else if let Some(inner) = rest.strip_prefix('[') {
+            let end = inner.find(']').unwrap_or(inner.len());
+            if let Ok(i) = inner[..end].parse() {
                 out.push(Seg::Index(i));
             }
+            rest = inner.get(end + 1..).unwrap_or("");
+        } else if let Some(next) = rest.strip_prefix('.') {
+            rest = next;
+        } else {
+            let end = rest.find(['.', '[']).unwrap_or(rest.len());
+            out.push(Seg::Key(&rest[..end]));
+            rest = &rest[end..];
         }
     }
     out
@@ -197,6 +208,10 @@ mod tests {
         // A missing field is reported at its parent.
         let span = span_of(src, "groups[1].arrival.workers").unwrap();
         assert!(src[span].starts_with("{ process"));
+        // A quoted key may hold dots.
+        let src = "[sweep]\nset = { \"groups.app.base\" = [\"1s\", \"x\"] }\n";
+        let span = span_of(src, "sweep.set.\"groups.app.base\"[1]").unwrap();
+        assert_eq!(&src[span], "\"x\"");
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! checks every value once and builds the types below, whose fields cannot
 //! hold nonsense. Everything after validation trusts its input.
 
+pub mod at_path;
 pub mod error;
 pub mod locate;
 pub mod raw;
@@ -88,7 +89,8 @@ pub struct TuneSpec {
 }
 
 /// The grid `ratesim sweep` runs: every strategy x load factor x limit
-/// multiple, each replicated. An empty `strategies` keeps the scenario's own.
+/// multiple x value of each `set` path, each replicated. An empty
+/// `strategies` keeps the scenario's own.
 #[derive(Clone, Debug)]
 pub struct SweepSpec {
     pub strategies: Vec<StrategySpec>,
@@ -102,6 +104,65 @@ pub struct SweepSpec {
     pub metric: String,
     /// `None`: the total.
     pub group: Option<usize>,
+    /// The `set` axes in the order written; each value was checked alone
+    /// (the scenario with that one value written validates).
+    pub set: Vec<SetAxis>,
+}
+
+/// One `set` axis of a sweep: a path into the scenario's TOML and the
+/// values written there in turn.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SetAxis {
+    /// As written in the `[sweep]` table, e.g. `groups.app.strategy.base`.
+    pub path: String,
+    /// Numbers, strings or booleans, distinct.
+    pub values: Vec<toml::Value>,
+}
+
+impl SetAxis {
+    /// Value `i` as written, without a string's quotes: `2`, `0.5s`, `true`.
+    pub fn label(&self, i: usize) -> String {
+        match &self.values[i] {
+            toml::Value::String(s) => s.clone(),
+            v => v.to_string(),
+        }
+    }
+
+    /// Value `i` in TOML, a string quoted: what the unit hash encodes, so
+    /// `2` and `"2"` are different points.
+    pub fn canonical(&self, i: usize) -> String {
+        self.values[i].to_string()
+    }
+}
+
+impl SweepSpec {
+    /// The combinations of `set` values (1 without `set`), saturating.
+    pub fn set_points(&self) -> usize {
+        self.set
+            .iter()
+            .fold(1usize, |n, a| n.saturating_mul(a.values.len()))
+    }
+
+    /// The value index of each axis in combination `c`, the first axis
+    /// varying slowest (the grid's order).
+    pub fn set_point(&self, mut c: usize) -> Vec<usize> {
+        let mut out = vec![0; self.set.len()];
+        for (slot, a) in out.iter_mut().zip(&self.set).rev() {
+            *slot = c % a.values.len();
+            c /= a.values.len();
+        }
+        out
+    }
+
+    /// Points of the grid (strategies x load x limits x set values), as a
+    /// float so that an absurd product is counted, not overflowed.
+    pub fn points(&self) -> f64 {
+        let set: f64 = self.set.iter().map(|a| a.values.len() as f64).product();
+        self.strategies.len().max(1) as f64
+            * self.load.len() as f64
+            * self.limits.len() as f64
+            * set
+    }
 }
 
 /// What `ratesim compare` runs: candidate strategies, replications, and

@@ -107,6 +107,10 @@ pub struct RawSweep {
     pub metric: Option<String>,
     /// The group whose metric the charts plot (default: total).
     pub group: Option<String>,
+    /// A scenario path (`groups.app.strategy.max_attempts`) to the values
+    /// it takes, one axis each.
+    #[serde(default)]
+    pub set: toml::Table,
 }
 
 /// `[compare]`: the strategies `ratesim compare` runs against each other.

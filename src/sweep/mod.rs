@@ -1,5 +1,5 @@
 //! `ratesim sweep`: a grid of scenario variants (strategy x load factor x
-//! limit multiple), each point replicated, split into work units that
+//! limit multiple x the values of each `set` path), each point replicated, split into work units that
 //! shard across processes and machines and merge back into the bytes of
 //! the single-process run.
 //!
@@ -14,7 +14,7 @@ pub use unit::Unit;
 
 use crate::experiment::{self, ExperimentError, Job, Variant};
 use crate::outcome::{GroupStats, Outcome};
-use crate::scenario::{Scenario, SweepSpec};
+use crate::scenario::{Scenario, ScenarioError, SweepSpec};
 
 /// One point of the grid: its settings as labels a part file can carry.
 #[derive(Clone, Debug, PartialEq)]
@@ -23,18 +23,43 @@ pub struct Point {
     pub strategy: String,
     pub load: f64,
     pub limits: u32,
+    /// The value of each `set` axis, in the axes' order.
+    pub set: Vec<SetValue>,
+}
+
+/// A point's value on one `set` axis.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SetValue {
+    pub path: String,
+    /// As written, without a string's quotes (sweep.csv's column).
+    pub label: String,
+    /// In TOML, a string quoted (what the hash encodes).
+    pub canonical: String,
+}
+
+fn push_str(b: &mut Vec<u8>, s: &str) {
+    b.extend((s.len() as u64).to_le_bytes());
+    b.extend(s.as_bytes());
 }
 
 impl Point {
     /// The canonical byte encoding the unit hash is taken over: the
     /// strategy name's length and bytes, the load's IEEE bits, the limit
-    /// multiple, all little-endian.
+    /// multiple, then (only when the sweep has `set` axes) their count and
+    /// each path and value in TOML (a string quoted) as length and bytes;
+    /// all little-endian.
     pub fn canonical(&self) -> Vec<u8> {
         let mut b = Vec::with_capacity(self.strategy.len() + 20);
-        b.extend((self.strategy.len() as u64).to_le_bytes());
-        b.extend(self.strategy.as_bytes());
+        push_str(&mut b, &self.strategy);
         b.extend(self.load.to_bits().to_le_bytes());
         b.extend(self.limits.to_le_bytes());
+        if !self.set.is_empty() {
+            b.extend((self.set.len() as u64).to_le_bytes());
+            for v in &self.set {
+                push_str(&mut b, &v.path);
+                push_str(&mut b, &v.canonical);
+            }
+        }
         b
     }
 }
@@ -48,6 +73,9 @@ pub struct Grid {
     pub base_seed: u64,
     /// The strategy index of each point (`None`: the scenario's own).
     strategy_of: Vec<Option<usize>>,
+    /// The combination of `set` values of each point (an index into
+    /// [`Grid::scenarios`]).
+    set_of: Vec<usize>,
     spec: SweepSpec,
 }
 
@@ -58,17 +86,35 @@ impl Grid {
         } else {
             (0..spec.strategies.len()).map(Some).collect()
         };
+        let sets: Vec<Vec<SetValue>> = (0..spec.set_points())
+            .map(|c| {
+                spec.set_point(c)
+                    .iter()
+                    .zip(&spec.set)
+                    .map(|(&i, a)| SetValue {
+                        path: a.path.clone(),
+                        label: a.label(i),
+                        canonical: a.canonical(i),
+                    })
+                    .collect()
+            })
+            .collect();
         let mut points = Vec::new();
         let mut strategy_of = Vec::new();
+        let mut set_of = Vec::new();
         for &s in &strategies {
             for &load in &spec.load {
                 for &limits in &spec.limits {
-                    points.push(Point {
-                        strategy: s.map_or(String::new(), |i| spec.strategies[i].name.clone()),
-                        load,
-                        limits,
-                    });
-                    strategy_of.push(s);
+                    for (c, set) in sets.iter().enumerate() {
+                        points.push(Point {
+                            strategy: s.map_or(String::new(), |i| spec.strategies[i].name.clone()),
+                            load,
+                            limits,
+                            set: set.clone(),
+                        });
+                        strategy_of.push(s);
+                        set_of.push(c);
+                    }
                 }
             }
         }
@@ -77,8 +123,34 @@ impl Grid {
             replications: spec.replications,
             base_seed,
             strategy_of,
+            set_of,
             spec: spec.clone(),
         }
+    }
+
+    /// The scenario of each combination of `set` values, validated (the
+    /// scenario file's text is `source`): the scenario itself when the
+    /// sweep has no `set`. Every combination is checked before any runs.
+    pub fn scenarios(&self, base: &Scenario, source: &str) -> Result<Vec<Scenario>, ScenarioError> {
+        if self.spec.set.is_empty() {
+            return Ok(vec![base.clone()]);
+        }
+        crate::scenario::validate::sweep_points(source, &base.path, &self.spec)
+    }
+
+    /// The `set` combination of point `i` as a label (`a = 1, b = 2s`).
+    pub fn set_label(&self, i: usize) -> String {
+        self.points[i]
+            .set
+            .iter()
+            .map(|v| format!("{} = {}", v.path, v.label))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// Which of [`Grid::scenarios`] point `i` runs.
+    pub fn scenario_of(&self, i: usize) -> usize {
+        self.set_of[i]
     }
 
     pub fn spec(&self) -> &SweepSpec {
@@ -118,9 +190,12 @@ impl Grid {
         fnv1a_more(h, &self.base_seed.to_le_bytes())
     }
 
-    /// The variant of point `i`.
-    pub fn variant(&self, scenario: &Scenario, i: usize) -> Variant {
+    /// The variant of point `i`, given [`Grid::scenarios`]: the point's
+    /// `set` values written, then its strategy for every group, its load
+    /// factor and its limit multiple.
+    pub fn variant(&self, scenarios: &[Scenario], i: usize) -> Variant {
         let p = &self.points[i];
+        let scenario = &scenarios[self.set_of[i]];
         let mut v = Variant::of(scenario);
         if let Some(s) = self.strategy_of[i] {
             let all: Vec<usize> = (0..scenario.groups.len()).collect();
@@ -141,15 +216,16 @@ pub struct UnitResult {
     pub minutes: f64,
 }
 
-/// Runs `units` of `grid` on rayon's current pool.
+/// Runs `units` of `grid` on rayon's current pool (`scenarios` from
+/// [`Grid::scenarios`]).
 pub fn run(
-    scenario: &Scenario,
+    scenarios: &[Scenario],
     grid: &Grid,
     units: &[Unit],
     tick: &(dyn Fn() + Sync),
 ) -> Result<Vec<UnitResult>, ExperimentError> {
     let variants: Vec<Variant> = (0..grid.points.len())
-        .map(|i| grid.variant(scenario, i))
+        .map(|i| grid.variant(scenarios, i))
         .collect();
     let jobs: Vec<Job> = units
         .iter()
@@ -177,13 +253,13 @@ pub fn run(
 
 /// Runs `units` on a pool of `threads` threads (all cores when `None`).
 pub fn run_with_threads(
-    scenario: &Scenario,
+    scenarios: &[Scenario],
     grid: &Grid,
     units: &[Unit],
     threads: Option<usize>,
     tick: &(dyn Fn() + Sync),
 ) -> Result<Vec<UnitResult>, ExperimentError> {
-    experiment::with_pool(threads, || run(scenario, grid, units, tick))
+    experiment::with_pool(threads, || run(scenarios, grid, units, tick))
 }
 
 /// Units missing from and duplicated in `present` (out-of-grid units

@@ -44,7 +44,11 @@ pub fn merge(files: &[PartFile], args: &Args) -> Result<()> {
         let o = &p.header;
         let differs = if o.scenario != h.scenario {
             Some("scenario file")
-        } else if o.grid != h.grid || o.points != h.points || o.replications != h.replications {
+        } else if o.grid != h.grid
+            || o.points != h.points
+            || o.replications != h.replications
+            || o.set != h.set
+        {
             Some("grid (its [sweep] table or --seed)")
         } else if o.shard.count != h.shard.count {
             Some("shard count")
@@ -98,10 +102,10 @@ pub fn merge(files: &[PartFile], args: &Args) -> Result<()> {
     let mut rows: Vec<render::Row> = parts.into_iter().flat_map(|(_, p)| p.rows).collect();
     // Stable: a unit's rows keep their group order.
     rows.sort_by_key(|r| r.unit);
-    let files = render::sweep_files(&rows, &h.focus)?;
+    let files = render::sweep_files(&rows, &h.focus, &h.set)?;
     let written = write_files(&args.out, &files)?;
     if !args.quiet {
-        print!("{}", render::terminal(&rows, &h.focus));
+        print!("{}", render::terminal(&rows, &h.focus, &h.set));
         for p in written {
             eprintln!("wrote {}", p.display());
         }

@@ -343,18 +343,19 @@ pub fn render_svg(chart: &Chart) -> String {
 }
 
 /// Chart files and the SVG texts for inlining in an HTML report.
-pub type Rendered = (Vec<(String, Vec<u8>)>, Vec<(&'static str, String)>);
+pub type Rendered<S = &'static str> = (Vec<(String, Vec<u8>)>, Vec<(S, String)>);
 
 /// Renders each `(stem, chart)` as `stem.png` and `stem.svg` (one drawing:
 /// the PNG is the SVG rasterised); also returns the SVG texts, for reports
 /// that inline them.
-pub fn render_files(charts: Vec<(&'static str, Chart)>) -> Result<Rendered, ChartError> {
+pub fn render_files<S: AsRef<str>>(charts: Vec<(S, Chart)>) -> Result<Rendered<S>, ChartError> {
     let mut files = Vec::new();
     let mut svgs = Vec::new();
     for (stem, chart) in charts {
         let svg = render_svg(&chart);
-        files.push((format!("{stem}.png"), png::rasterise(&svg, chart.title())?));
-        files.push((format!("{stem}.svg"), svg.clone().into_bytes()));
+        let name = stem.as_ref();
+        files.push((format!("{name}.png"), png::rasterise(&svg, chart.title())?));
+        files.push((format!("{name}.svg"), svg.clone().into_bytes()));
         svgs.push((stem, svg));
     }
     Ok((files, svgs))

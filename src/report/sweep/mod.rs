@@ -26,6 +26,8 @@ pub struct Row {
     pub strategy: String,
     pub load: f64,
     pub limits: u32,
+    /// The value of each `set` axis as written, in the axes' order.
+    pub set: Vec<String>,
     /// A group's name, or `total`.
     pub group: String,
     /// The values of [`METRICS`].
@@ -79,6 +81,7 @@ pub fn rows(sc: &Scenario, grid: &Grid, results: &[UnitResult]) -> Vec<Row> {
                 strategy: p.strategy.clone(),
                 load: p.load,
                 limits: p.limits,
+                set: p.set.iter().map(|v| v.label.clone()).collect(),
                 group: group.to_string(),
                 values: metric_values(s, r.minutes),
             });
@@ -87,27 +90,41 @@ pub fn rows(sc: &Scenario, grid: &Grid, results: &[UnitResult]) -> Vec<Row> {
     out
 }
 
-fn point_columns() -> [&'static str; 4] {
-    ["point", "strategy", "load", "limits"]
+/// The columns that name a point: its index, strategy, load, limits and
+/// one column per `set` path (headed by the path).
+fn point_columns(set: &[String]) -> Vec<&str> {
+    let mut c = vec!["point", "strategy", "load", "limits"];
+    c.extend(set.iter().map(String::as_str));
+    c
 }
 
-/// sweep.csv: rows in (point, replication) order.
-pub fn sweep_csv(rows: &[Row]) -> Vec<u8> {
-    let mut header: Vec<&str> = point_columns().to_vec();
+/// The values of [`point_columns`] for `r`.
+fn point_values(r: &Row) -> Vec<String> {
+    let mut v = vec![
+        r.unit.point.to_string(),
+        r.strategy.clone(),
+        r.load.to_string(),
+        r.limits.to_string(),
+    ];
+    v.extend(r.set.iter().cloned());
+    v
+}
+
+/// sweep.csv: rows in (point, replication) order; `set` names the `set`
+/// axes' paths.
+pub fn sweep_csv(rows: &[Row], set: &[String]) -> Vec<u8> {
+    let mut header = point_columns(set);
     header.extend(["replication", "seed", "group"]);
     header.extend(METRICS.iter().map(|m| m.0));
     let body: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
-            let mut v = vec![
-                r.unit.point.to_string(),
-                r.strategy.clone(),
-                r.load.to_string(),
-                r.limits.to_string(),
+            let mut v = point_values(r);
+            v.extend([
                 r.unit.replication.to_string(),
                 r.seed.to_string(),
                 r.group.clone(),
-            ];
+            ]);
             v.extend(format_metrics(&r.values));
             v
         })
@@ -140,7 +157,7 @@ fn estimate(rows: &[&Row], m: usize) -> Estimate {
 /// every point, mean ± the 95% half-width across replications, with the
 /// best point marked (highest, or lowest for metrics where less is better:
 /// 429s, attempts, completion times, lockout, spend).
-pub fn terminal(rows: &[Row], focus: &Focus) -> String {
+pub fn terminal(rows: &[Row], focus: &Focus, set: &[String]) -> String {
     use std::fmt::Write as _;
     let Some(m) = METRICS.iter().position(|x| x.0 == focus.metric) else {
         return String::new();
@@ -163,6 +180,16 @@ pub fn terminal(rows: &[Row], focus: &Focus) -> String {
                 y.total_cmp(&x)
             }
         });
+    // With `set` axes, only the axes that vary are named (a line would
+    // otherwise be mostly `as written · load ×1 · limits ×1`).
+    let varies = |f: &dyn Fn(&Row) -> String| {
+        set.is_empty() || points.iter().any(|g| f(g[0]) != f(points[0][0]))
+    };
+    let (by_strategy, by_load, by_limits) = (
+        varies(&|r| r.strategy.clone()),
+        varies(&|r| r.load.to_string()),
+        varies(&|r| r.limits.to_string()),
+    );
     let labels: Vec<String> = points
         .iter()
         .map(|g| {
@@ -172,7 +199,20 @@ pub fn terminal(rows: &[Row], focus: &Focus) -> String {
             } else {
                 &r.strategy
             };
-            format!("{name} · load ×{} · limits ×{}", r.load, r.limits)
+            let mut parts = Vec::new();
+            if by_strategy {
+                parts.push(name.to_string());
+            }
+            if by_load {
+                parts.push(format!("load ×{}", r.load));
+            }
+            if by_limits {
+                parts.push(format!("limits ×{}", r.limits));
+            }
+            for (path, value) in set.iter().zip(&r.set) {
+                parts.push(format!("{path} = {value}"));
+            }
+            parts.join(" · ")
         })
         .collect();
     let width = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
@@ -205,8 +245,8 @@ pub fn terminal(rows: &[Row], focus: &Focus) -> String {
 
 /// sweep_summary.csv: per point and group, each metric's mean and the
 /// half-width of its 95% interval across replications.
-pub fn sweep_summary_csv(rows: &[Row]) -> Vec<u8> {
-    let mut header: Vec<String> = point_columns().iter().map(|s| s.to_string()).collect();
+pub fn sweep_summary_csv(rows: &[Row], set: &[String]) -> Vec<u8> {
+    let mut header: Vec<String> = point_columns(set).iter().map(|s| s.to_string()).collect();
     header.extend(["group".to_string(), "replications".to_string()]);
     for (m, _) in METRICS {
         header.push(format!("{m}_mean"));
@@ -216,14 +256,8 @@ pub fn sweep_summary_csv(rows: &[Row]) -> Vec<u8> {
         .iter()
         .map(|g| {
             let r = g[0];
-            let mut v = vec![
-                r.unit.point.to_string(),
-                r.strategy.clone(),
-                r.load.to_string(),
-                r.limits.to_string(),
-                r.group.clone(),
-                g.len().to_string(),
-            ];
+            let mut v = point_values(r);
+            v.extend([r.group.clone(), g.len().to_string()]);
             for (m, (_, decimals)) in METRICS.iter().enumerate() {
                 let e = estimate(g, m);
                 let d = decimals.unwrap_or(2);
@@ -238,13 +272,20 @@ pub fn sweep_summary_csv(rows: &[Row]) -> Vec<u8> {
 }
 
 /// Every file of a sweep report, rendered from `rows` (complete, in grid
-/// order).
-pub fn sweep_files(rows: &[Row], focus: &Focus) -> Result<Vec<(String, Vec<u8>)>, ChartError> {
+/// order) of a sweep whose `set` paths are `set`.
+pub fn sweep_files(
+    rows: &[Row],
+    focus: &Focus,
+    set: &[String],
+) -> Result<Vec<(String, Vec<u8>)>, ChartError> {
     let mut files = vec![
-        ("sweep.csv".to_string(), sweep_csv(rows)),
-        ("sweep_summary.csv".to_string(), sweep_summary_csv(rows)),
+        ("sweep.csv".to_string(), sweep_csv(rows, set)),
+        (
+            "sweep_summary.csv".to_string(),
+            sweep_summary_csv(rows, set),
+        ),
     ];
-    let (charts, _) = super::charts::render_files(charts::charts(rows, focus))?;
+    let (charts, _) = super::charts::render_files(charts::charts(rows, focus, set))?;
     files.extend(charts);
     Ok(files)
 }

@@ -10,8 +10,11 @@
 //! #replications=R
 //! #metric=success_share
 //! #group=total
-//! point,replication,seed,strategy,load,limits,group,arrivals,...
+//! point,replication,seed,strategy,load,limits,[set paths...],group,arrivals,...
 //! ```
+//!
+//! with one column per `set` path of the sweep, headed by the path,
+//! between `limits` and `group` (none without `set`).
 //!
 //! then one row per unit and group with every summary metric, written in
 //! Rust's shortest round-trip form (`NaN`, `inf` included), so merged
@@ -33,6 +36,8 @@ pub struct PartHeader {
     pub points: usize,
     pub replications: u32,
     pub focus: Focus,
+    /// The `set` axes' paths (the columns after `limits`).
+    pub set: Vec<String>,
 }
 
 /// A parsed part file.
@@ -42,16 +47,13 @@ pub struct Part {
     pub rows: Vec<Row>,
 }
 
-fn columns() -> Vec<&'static str> {
-    let mut c = vec![
-        "point",
-        "replication",
-        "seed",
-        "strategy",
-        "load",
-        "limits",
-        "group",
-    ];
+/// The columns before the `set` paths.
+const LEADING: [&str; 6] = ["point", "replication", "seed", "strategy", "load", "limits"];
+
+fn columns(set: &[String]) -> Vec<&str> {
+    let mut c = LEADING.to_vec();
+    c.extend(set.iter().map(String::as_str));
+    c.push("group");
     c.extend(METRICS.iter().map(|m| m.0));
     c
 }
@@ -73,13 +75,14 @@ pub fn part_bytes(h: &PartHeader, rows: &[Row]) -> Vec<u8> {
                 r.strategy.clone(),
                 r.load.to_string(),
                 r.limits.to_string(),
-                r.group.clone(),
             ];
+            v.extend(r.set.iter().cloned());
+            v.push(r.group.clone());
             v.extend(r.values.iter().map(|x| x.to_string()));
             v
         })
         .collect();
-    out.extend(csv_bytes(&columns(), &body));
+    out.extend(csv_bytes(&columns(&h.set), &body));
     out
 }
 
@@ -129,6 +132,26 @@ pub fn parse_part(bytes: &[u8], what: &str) -> Result<Part, String> {
             .parse()
             .map_err(|_| format!("{what}: header `{key}`: expected a whole number"))
     };
+    let header_lines = fields.len();
+    let mut reader = csv::ReaderBuilder::new().from_reader(&bytes[body_start..]);
+    let cols = reader
+        .headers()
+        .map_err(|e| format!("{what}:{}: {e}", header_lines + 1))?
+        .clone();
+    // The `set` paths sit between `limits` and `group`.
+    let group_col = cols.iter().position(|c| c == "group").unwrap_or(0);
+    let set: Vec<String> = cols
+        .iter()
+        .take(group_col)
+        .skip(LEADING.len())
+        .map(str::to_string)
+        .collect();
+    if cols.iter().collect::<Vec<_>>() != columns(&set) {
+        return Err(format!(
+            "{what}:{}: the columns are not those of this ratesim's part files",
+            header_lines + 1
+        ));
+    }
     let header = PartHeader {
         scenario: hex("scenario")?,
         grid: hex("grid")?,
@@ -140,19 +163,8 @@ pub fn parse_part(bytes: &[u8], what: &str) -> Result<Part, String> {
             metric: get("metric")?.to_string(),
             group: get("group")?.to_string(),
         },
+        set,
     };
-    let header_lines = fields.len();
-    let mut reader = csv::ReaderBuilder::new().from_reader(&bytes[body_start..]);
-    let cols = reader
-        .headers()
-        .map_err(|e| format!("{what}:{}: {e}", header_lines + 1))?
-        .clone();
-    if cols.iter().collect::<Vec<_>>() != columns() {
-        return Err(format!(
-            "{what}:{}: the columns are not those of this ratesim's part files",
-            header_lines + 1
-        ));
-    }
     let mut rows = Vec::new();
     for (i, rec) in reader.records().enumerate() {
         let line = header_lines + 2 + i;
@@ -184,8 +196,13 @@ pub fn parse_part(bytes: &[u8], what: &str) -> Result<Part, String> {
             load: num(4)?,
             limits: u32::try_from(whole(5)?)
                 .map_err(|_| format!("{what}:{line}: limits too large"))?,
-            group: rec[6].to_string(),
-            values: (7..cols.len()).map(num).collect::<Result<Vec<_>, _>>()?,
+            set: (LEADING.len()..group_col)
+                .map(|c| rec[c].to_string())
+                .collect(),
+            group: rec[group_col].to_string(),
+            values: (group_col + 1..cols.len())
+                .map(num)
+                .collect::<Result<Vec<_>, _>>()?,
         });
     }
     Ok(Part { header, rows })

@@ -40,6 +40,8 @@ const DEFAULT_START_MS: u64 = 1_776_686_400_000;
 
 type Result<T> = std::result::Result<T, ScenarioError>;
 
+pub use sweep::sweep_points;
+
 /// Reads and validates the scenario at `path`.
 pub fn load(path: &Path) -> Result<Scenario> {
     let bytes = std::fs::read(path).map_err(|e| ScenarioError {
