@@ -148,46 +148,71 @@ fn compare_shows_that_more_retries_on_timeout_only_add_spend() {
     );
     assert!(num("full-jitter-6", "spend_mean") > 1.2 * num("openai-python", "spend_mean"));
     assert!(num("full-jitter-6", "spend_unused_mean") > num("openai-python", "spend_unused_mean"));
+    // The answer paragraph weighs the spend too: the recommended strategy
+    // is also the cheaper one, with both figures.
+    let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
+    let answer = md.lines().find(|l| l.starts_with("**Use ")).unwrap();
+    assert!(
+        answer.starts_with("**Use openai-python**")
+            && answer.contains(&format!(
+                "It also costs less per run at the scenario's prices: {:.2}",
+                num("openai-python", "spend_mean")
+            ))
+            && answer.contains("spend or lockout"),
+        "{answer}"
+    );
 }
 
-/// With a trigger, compare ranks the strategies by recovery (the claim of
-/// scenarios/retry-collapse.toml's comment about `compare`).
+/// When a strategy that delivers less costs less, the answer names that
+/// as the trade-off; a comparison with no prices never mentions spend.
+/// The quickstart's batch, priced per image: no-retry gives up on the
+/// requests others deliver, so it is billed for fewer answers.
 #[test]
-fn compare_ranks_strategies_by_recovery_after_the_spike() {
-    let dir = TempDir::new("cost-recovery");
+fn the_answer_names_a_cheaper_strategy_as_the_trade_off() {
+    let dir = TempDir::new("cost-trade-off");
+    let text = std::fs::read_to_string(repo("scenarios/quickstart.toml")).unwrap()
+        + "\n[[prices]]\nmodel = \"z-image-turbo\"\nper_request = 0.01\n";
+    let scenario = dir.path().join("quickstart-priced.toml");
+    std::fs::write(&scenario, text).unwrap();
+    let priced = dir.path().join("priced");
     let out = ratesim(&[
         "compare",
-        "scenarios/retry-collapse.toml",
+        scenario.to_str().unwrap(),
         "--out",
-        dir.path().to_str().unwrap(),
+        priced.to_str().unwrap(),
+        "--quiet",
     ]);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let text = String::from_utf8(out.stdout).unwrap().replace('\n', " ");
-    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let line = &text[text
-        .find("Ranked by recovery after the load spike")
-        .expect("ranking line")..];
-    let (budget, none) = (
-        line.find("retry-budget-10pct back").unwrap(),
-        line.find("no-budget did not recover").unwrap(),
+    let md = std::fs::read_to_string(priced.join("report.md")).unwrap();
+    let answer = md.lines().find(|l| l.starts_with("**Use ")).unwrap();
+    let no_retry = answer
+        .split("; ")
+        .find(|part| {
+            part.trim_start_matches("The trade-off: ")
+                .starts_with("no-retry ")
+        })
+        .unwrap_or_else(|| panic!("no trade-off of no-retry: {answer}"));
+    assert!(
+        answer.starts_with("**Use header-aware**")
+            && no_retry.contains("costs less per run (")
+            && no_retry.contains("but delivers"),
+        "{answer}"
     );
-    assert!(budget < none, "the budget ranks first: {line}");
-    let s = std::fs::read_to_string(dir.path().join("compare_summary.csv")).unwrap();
-    assert_eq!(
-        cell(&s, "retry-budget-10pct", "recovered_replications"),
-        "5"
-    );
-    assert_eq!(cell(&s, "no-budget", "recovered_replications"), "0");
-    assert_eq!(cell(&s, "no-budget", "recovery_s_median"), "inf");
-    let c = std::fs::read_to_string(dir.path().join("compare.csv")).unwrap();
-    assert!(c
-        .lines()
-        .filter(|l| l.starts_with("no-budget,"))
-        .all(|l| l.ends_with(",inf,timeout storm")));
+    let plain = dir.path().join("plain");
+    let out = ratesim(&[
+        "compare",
+        "scenarios/quickstart.toml",
+        "--out",
+        plain.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(out.status.success());
+    let md = std::fs::read_to_string(plain.join("report.md")).unwrap();
+    assert!(!md.to_lowercase().contains("spend"), "{md}");
 }
 
 fn error_of(extra: &str) -> String {

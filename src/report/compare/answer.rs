@@ -35,9 +35,21 @@ fn value(e: &Estimate, col: &Column, replicated: bool) -> String {
     one_token(&text)
 }
 
+/// Figures the answer weighs that are not columns of the ranking table:
+/// what a run cost, when the scenario prices anything.
+const ANSWER_ONLY: &[Column] = &[Column {
+    title: "spend",
+    metric: "spend",
+    higher_is_better: false,
+    decimals: 2,
+    scale: 1.0,
+    unit: "",
+}];
+
 fn column(metric: &str) -> &'static Column {
     COLUMNS
         .iter()
+        .chain(ANSWER_ONLY)
         .find(|c| c.metric == metric)
         .expect("a report column")
 }
@@ -77,6 +89,8 @@ const TRADE_OFFS: &[(&str, &str)] = &[
     ),
     ("locked_out_s", "is locked out less"),
     ("goodput_rpm", "has a higher goodput"),
+    // Zero for every strategy when nothing is priced, so never a win then.
+    ("spend", "costs less per run"),
 ];
 
 /// The answer paragraph (Markdown inline emphasis, one line).
@@ -132,6 +146,17 @@ pub(super) fn answer(sc: &Scenario, c: &Comparison, est: &[Vec<Estimate>]) -> St
         out += " (one replication, so no confidence intervals)";
     }
     out.push('.');
+    let priced = est.iter().any(|e| e[metric_index("spend")].mean > 0.0);
+    if let Some(&next) = order.get(1).filter(|_| priced) {
+        let (col, m) = (column("spend"), metric_index("spend"));
+        if beats(c, est, best, next, col) {
+            out += &format!(
+                " It also costs less per run at the scenario's prices: {} against {}.",
+                value(&est[best][m], col, replicated),
+                value(&est[next][m], col, replicated)
+            );
+        }
+    }
     // The trade-off: for each other strategy, the columns it wins beyond the
     // noise, worded against the recommended strategy.
     let mut trade = Vec::new();
@@ -160,7 +185,8 @@ pub(super) fn answer(sc: &Scenario, c: &Comparison, est: &[Vec<Estimate>]) -> St
     }
     if trade.is_empty() {
         out += &format!(
-            " No other strategy does better on 429s, attempts, completion time or lockout{}: there is no trade-off to weigh.",
+            " No other strategy does better on 429s, attempts, completion time{} or lockout{}: there is no trade-off to weigh.",
+            if priced { ", spend" } else { "" },
             if replicated { " beyond the noise" } else { "" }
         );
     } else {
