@@ -170,6 +170,37 @@ fn the_bundled_parameter_sweep_shows_what_its_header_says() {
     assert!(best.iter().all(|l| !l.contains("100/min")), "{best:?}");
 }
 
+/// The chart along a numeric path puts its ticks at the swept settings
+/// (1, 2, 3, 5 attempts), not at evenly spaced values nobody swept (a
+/// reader must not look for max_attempts = 2.5).
+#[test]
+fn a_numeric_set_axis_is_ticked_at_its_settings() {
+    let t = TempDir::new("sweep-params-ticks");
+    let out = t.path().join("report");
+    ok(&["sweep", SCENARIO, "--out", s(&out)]);
+    let svg = std::fs::read_to_string(out.join("sweep_set_groups-app-strategy-max_attempts.svg"))
+        .unwrap();
+    let texts: Vec<&str> = svg
+        .split("<text")
+        .skip(1)
+        .filter_map(|t| {
+            t.split_once('>')
+                .and_then(|(_, rest)| rest.split_once("</text>"))
+        })
+        .map(|(text, _)| text.trim())
+        .collect();
+    let axis = texts
+        .iter()
+        .position(|t| *t == "1.0")
+        .expect("the y axis tops out at 1.0");
+    let x_ticks: Vec<&str> = texts[axis + 1..]
+        .iter()
+        .copied()
+        .filter(|t| !t.is_empty() && t.parse::<f64>().is_ok())
+        .collect();
+    assert_eq!(x_ticks, ["1", "2", "3", "5"], "{texts:?}");
+}
+
 /// A scenario of one group at 100 requests a minute with a single attempt,
 /// against an explicit limit and no lockout, sweeping `set`.
 fn fixture(dir: &Path, set: &str, extra: &str) -> PathBuf {

@@ -127,6 +127,9 @@ pub struct LineChart {
     pub hlines: Vec<(f64, String)>,
     /// Fixed x extent (e.g. the whole run), instead of the data's.
     pub x_range: Option<(f64, f64)>,
+    /// Ticks exactly at these x values (the settings of a sweep axis),
+    /// instead of evenly spaced ones; ignored on a log axis or when empty.
+    pub x_ticks_at: Vec<f64>,
     /// Fixed top of the y axis before legend headroom (e.g. 100 for a
     /// percentage); ticks above it are left unlabelled and higher values
     /// are drawn at the top.

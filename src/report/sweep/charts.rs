@@ -181,8 +181,18 @@ pub fn charts(rows: &[Row], focus: &Focus, set: &[String]) -> Vec<(String, Chart
                         ..Series::new(k.clone(), Vec::new())
                     }
                 })
+                .collect::<Vec<Series>>();
+            // Ticks at the swept settings themselves (a handful), so no one
+            // reads max_attempts = 2.5.
+            let mut at: Vec<f64> = series
+                .iter()
+                .flat_map(|s| s.points.iter().map(|p| p.0))
+                .filter(|x| x.is_finite())
                 .collect();
+            at.sort_by(f64::total_cmp);
+            at.dedup();
             Chart::Line(LineChart {
+                x_ticks_at: if at.len() <= 12 { at } else { Vec::new() },
                 title: title.to_string(),
                 subtitle: subtitle.clone(),
                 x_label: x_label.to_string(),
