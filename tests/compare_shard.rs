@@ -10,61 +10,11 @@ use ratesim::compare::Plan;
 use ratesim::report::compare::part::{parse_part, part_bytes, PartHeader};
 use ratesim::sweep::Shard;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use support::{repo, TempDir};
+use std::process::Output;
+use support::{files, path_str as s, ratesim_env, ratesim_ok as ok, repo, TempDir};
 
 /// Short, with an outage-free load spike whose recovery every run reports.
 const SCENARIO: &str = "scenarios/retry-collapse.toml";
-const ENV: [&str; 5] = [
-    "JOB_COMPLETION_INDEX",
-    "JOB_COMPLETIONS",
-    "SLURM_ARRAY_TASK_ID",
-    "SLURM_ARRAY_TASK_COUNT",
-    "SLURM_ARRAY_TASK_MIN",
-];
-
-/// The binary with `args`, with none of the batch engines' variables set
-/// except `env`.
-fn ratesim_env(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_ratesim"));
-    c.args(args).current_dir(env!("CARGO_MANIFEST_DIR"));
-    for v in ENV {
-        c.env_remove(v);
-    }
-    c.envs(env.iter().copied());
-    c.output().expect("the ratesim binary runs")
-}
-
-fn ok(args: &[&str]) -> Output {
-    let o = ratesim_env(args, &[]);
-    assert!(
-        o.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    o
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-/// Every file of a folder, sorted by name.
-fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| {
-            let p = e.unwrap().path();
-            (
-                p.file_name().unwrap().to_str().unwrap().to_string(),
-                std::fs::read(&p).unwrap(),
-            )
-        })
-        .collect();
-    v.sort();
-    v
-}
-
 fn shard(k: u64, n: u64, dir: &Path, extra: &[&str]) {
     let spec = format!("{k}/{n}");
     let mut args = vec!["compare", SCENARIO, "--shard", &spec, "--out", s(dir)];

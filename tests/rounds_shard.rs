@@ -11,65 +11,21 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::SystemTime;
-use support::TempDir;
+use support::{files, path_str as s, ratesim_ok as ok, shard_command as command, TempDir};
 
 const PLAN: &str = "scenarios/plan-quickstart.toml";
 const TUNE: &str = "scenarios/tune-pacer.toml";
 /// The plan's and tune's flags that keep the searches short.
 const PLAN_FLAGS: [&str; 3] = ["--replications", "1", "--quiet"];
 const TUNE_FLAGS: [&str; 3] = ["--budget", "60", "--quiet"];
-const ENV: [&str; 5] = [
-    "JOB_COMPLETION_INDEX",
-    "JOB_COMPLETIONS",
-    "SLURM_ARRAY_TASK_ID",
-    "SLURM_ARRAY_TASK_COUNT",
-    "SLURM_ARRAY_TASK_MIN",
-];
-
-/// The binary with `args` from the crate root, none of the batch engines'
-/// variables set except `env`.
-fn command(args: &[&str], env: &[(&str, &str)]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_ratesim"));
-    c.args(args).current_dir(env!("CARGO_MANIFEST_DIR"));
-    for v in ENV {
-        c.env_remove(v);
-    }
-    c.envs(env.iter().copied());
-    c
-}
-
 fn run(args: &[&str]) -> Output {
     command(args, &[])
         .output()
         .expect("the ratesim binary runs")
 }
 
-fn ok(args: &[&str]) -> Output {
-    let o = run(args);
-    assert!(o.status.success(), "{args:?}: {}", text(&o.stderr));
-    o
-}
-
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-/// Every file of a report folder, sorted by name.
-fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| {
-            let p = e.unwrap().path();
-            let name = p.file_name().unwrap().to_str().unwrap().to_string();
-            (name, std::fs::read(&p).unwrap())
-        })
-        .collect();
-    v.sort();
-    v
 }
 
 fn names(dir: &Path) -> Vec<String> {

@@ -8,59 +8,9 @@ mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use support::{repo, TempDir};
+use support::{files, path_str as s, ratesim_env, ratesim_ok as ok, repo, TempDir};
 
 const SCENARIO: &str = "scenarios/sweep-backoff.toml";
-const ENV: [&str; 5] = [
-    "JOB_COMPLETION_INDEX",
-    "JOB_COMPLETIONS",
-    "SLURM_ARRAY_TASK_ID",
-    "SLURM_ARRAY_TASK_COUNT",
-    "SLURM_ARRAY_TASK_MIN",
-];
-
-/// The binary with `args`, with none of the batch engines' variables set
-/// except `env`.
-fn ratesim_env(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_ratesim"));
-    c.args(args).current_dir(env!("CARGO_MANIFEST_DIR"));
-    for v in ENV {
-        c.env_remove(v);
-    }
-    c.envs(env.iter().copied());
-    c.output().expect("the ratesim binary runs")
-}
-
-fn ok(args: &[&str]) -> Output {
-    let o = ratesim_env(args, &[]);
-    assert!(
-        o.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    o
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-/// Every file of a report folder, sorted by name.
-fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| {
-            let p = e.unwrap().path();
-            (
-                p.file_name().unwrap().to_str().unwrap().to_string(),
-                std::fs::read(&p).unwrap(),
-            )
-        })
-        .collect();
-    v.sort();
-    v
-}
-
 fn parts(dir: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()

@@ -7,60 +7,18 @@ mod support;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use support::{repo, TempDir};
+use std::process::Output;
+use support::{files, path_str as s, ratesim_env, ratesim_ok as ok, repo, TempDir};
+
+/// The binary with `args`, with no batch engine's shard variables set.
+fn ratesim(args: &[&str]) -> Output {
+    ratesim_env(args, &[])
+}
 
 const SCENARIO: &str = "scenarios/sweep-params.toml";
 const MAX_ATTEMPTS: &str = "groups.app.strategy.max_attempts";
 const RATE: &str = "groups.app.arrival.rate";
 
-/// The binary with `args`, with no batch engine's shard variables set.
-fn ratesim(args: &[&str]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_ratesim"));
-    c.args(args).current_dir(env!("CARGO_MANIFEST_DIR"));
-    for v in [
-        "JOB_COMPLETION_INDEX",
-        "JOB_COMPLETIONS",
-        "SLURM_ARRAY_TASK_ID",
-        "SLURM_ARRAY_TASK_COUNT",
-        "SLURM_ARRAY_TASK_MIN",
-    ] {
-        c.env_remove(v);
-    }
-    c.output().expect("the ratesim binary runs")
-}
-
-fn ok(args: &[&str]) -> Output {
-    let o = ratesim(args);
-    assert!(
-        o.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    o
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-/// Every file of a folder, sorted by name.
-fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| {
-            let p = e.unwrap().path();
-            (
-                p.file_name().unwrap().to_str().unwrap().to_string(),
-                std::fs::read(&p).unwrap(),
-            )
-        })
-        .collect();
-    v.sort();
-    v
-}
-
-/// The rows of a CSV file as column name -> value.
 fn csv_rows(path: &Path) -> Vec<HashMap<String, String>> {
     let mut r = csv::Reader::from_path(path).unwrap();
     let header: Vec<String> = r.headers().unwrap().iter().map(str::to_string).collect();
