@@ -3,8 +3,40 @@
 
 use std::ops::Range;
 
-use plotters::coord::ranged1d::Ranged;
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::coord::types::RangedCoordf64;
+
+/// A linear x axis with its ticks at given values (a sweep's settings).
+pub(super) struct TicksAt {
+    inner: RangedCoordf64,
+    ticks: Vec<f64>,
+}
+
+impl TicksAt {
+    pub(super) fn new(range: Range<f64>, ticks: Vec<f64>) -> TicksAt {
+        TicksAt {
+            inner: range.into(),
+            ticks,
+        }
+    }
+}
+
+impl Ranged for TicksAt {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        self.inner.map(value, limit)
+    }
+
+    fn key_points<H: KeyPointHint>(&self, _hint: H) -> Vec<f64> {
+        self.ticks.clone()
+    }
+
+    fn range(&self) -> Range<f64> {
+        self.inner.range()
+    }
+}
 
 /// The x axis range: the data's extent, widened when it is a single value.
 pub(super) fn x_range(values: impl Iterator<Item = f64>, log: bool) -> Range<f64> {

@@ -4,17 +4,14 @@
 
 use std::ops::Range;
 
-use plotters::coord::ranged1d::{
-    AsRangedCoord, DefaultFormatting, KeyPointHint, Ranged, ValueFormatter,
-};
-use plotters::coord::types::RangedCoordf64;
+use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::axis::{
-    exact_decimals, format_number, log_ticks, steps, tick_decimals, x_range, y_range,
+    exact_decimals, format_number, log_ticks, steps, tick_decimals, x_range, y_range, TicksAt,
 };
 use super::{
     dash, marker, palette, shade_colour, Dash, DrawResult, LineChart, Marker, Panels, FONT, INK,
@@ -247,38 +244,12 @@ pub(super) fn draw_line_chart<DB: DrawingBackend>(
         )
     } else if !c.x_ticks_at.is_empty() {
         let fmt = |v: &f64| format_number(*v, exact_decimals(&[*v]));
-        let at = TicksAt {
-            inner: x.into(),
-            ticks: c.x_ticks_at.clone(),
-        };
+        let at = TicksAt::new(x, c.x_ticks_at.clone());
         draw_lines(area, &layout, sz, at, &fmt)
     } else {
         let decimals = tick_decimals(&x, sz.x_ticks);
         let fmt = move |v: &f64| format_number(*v, decimals);
         draw_lines(area, &layout, sz, x, &fmt)
-    }
-}
-
-/// A linear x axis with its ticks at given values (a sweep's settings).
-struct TicksAt {
-    inner: RangedCoordf64,
-    ticks: Vec<f64>,
-}
-
-impl Ranged for TicksAt {
-    type FormatOption = DefaultFormatting;
-    type ValueType = f64;
-
-    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
-        self.inner.map(value, limit)
-    }
-
-    fn key_points<H: KeyPointHint>(&self, _hint: H) -> Vec<f64> {
-        self.ticks.clone()
-    }
-
-    fn range(&self) -> Range<f64> {
-        self.inner.range()
     }
 }
 
