@@ -57,6 +57,12 @@ struct Entry<E> {
 }
 
 impl<E> Entry<E> {
+    /// The order of entries: time, then push order.
+    #[inline]
+    fn key(&self) -> (u64, u64) {
+        (self.time, self.seq)
+    }
+
     #[inline]
     fn bucket(&self) -> u64 {
         self.time >> WIDTH_BITS
@@ -67,7 +73,7 @@ impl<E: Eq> Ord for Entry<E> {
     #[inline]
     fn cmp(&self, other: &Self) -> Ordering {
         // Reversed: BinaryHeap is a max-heap and we want the earliest first.
-        (other.time, other.seq).cmp(&(self.time, self.seq))
+        other.key().cmp(&self.key())
     }
 }
 
@@ -151,9 +157,7 @@ impl<E: Eq + Copy> EventQueue<E> {
         debug_assert!(b >= self.base, "an event pushed into the past");
         if b <= self.base {
             if self.current.len() < SORTED_MAX {
-                let at = self
-                    .current
-                    .partition_point(|c| (c.time, c.seq) > (e.time, e.seq));
+                let at = self.current.partition_point(|c| c.key() > e.key());
                 self.current.insert(at, e);
             } else {
                 self.late.push(e);
@@ -187,7 +191,7 @@ impl<E: Eq + Copy> EventQueue<E> {
             return None;
         }
         let e = match (self.current.last(), self.late.peek()) {
-            (Some(c), Some(l)) if (l.time, l.seq) < (c.time, c.seq) => self.late.pop(),
+            (Some(c), Some(l)) if l.key() < c.key() => self.late.pop(),
             (Some(_), _) => self.current.pop(),
             (None, _) => self.late.pop(),
         }?;
@@ -222,7 +226,7 @@ impl<E: Eq + Copy> EventQueue<E> {
                 n = node.next;
             }
             self.current
-                .sort_unstable_by_key(|e| std::cmp::Reverse((e.time, e.seq)));
+                .sort_unstable_by_key(|e| std::cmp::Reverse(e.key()));
         }
         // Events of the far heap that the ring now reaches move into it
         // (those of bucket `base` into `current`).
