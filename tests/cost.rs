@@ -7,7 +7,7 @@ mod support;
 use ratesim::experiment::simulate_quiet;
 use ratesim::scenario::{load, parse, Scenario};
 use std::path::Path;
-use support::{ratesim, repo, TempDir};
+use support::{ratesim, ratesim_ok, repo, TempDir};
 
 fn bundled(name: &str) -> Scenario {
     load(&repo(&format!("scenarios/{name}"))).unwrap()
@@ -76,17 +76,12 @@ fn usage_cost_bills_successes_at_their_prices_and_shows_what_timeouts_waste() {
 #[test]
 fn run_prints_and_writes_the_spend() {
     let dir = TempDir::new("cost-run");
-    let out = ratesim(&[
+    let out = ratesim_ok(&[
         "run",
         "scenarios/usage-cost.toml",
         "--out",
         dir.path().to_str().unwrap(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let text = String::from_utf8(out.stdout).unwrap();
     let sc = bundled("usage-cost.toml");
     let o = simulate_quiet(&sc, sc.seed).unwrap();
@@ -124,17 +119,12 @@ fn a_scenario_without_prices_shows_no_spend() {
 #[test]
 fn compare_shows_that_more_retries_on_timeout_only_add_spend() {
     let dir = TempDir::new("cost-compare");
-    let out = ratesim(&[
+    let out = ratesim_ok(&[
         "compare",
         "scenarios/usage-cost.toml",
         "--out",
         dir.path().to_str().unwrap(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
         text.contains("Spend per run at the scenario's prices"),
@@ -175,18 +165,13 @@ fn the_answer_names_a_cheaper_strategy_as_the_trade_off() {
     let scenario = dir.path().join("quickstart-priced.toml");
     std::fs::write(&scenario, text).unwrap();
     let priced = dir.path().join("priced");
-    let out = ratesim(&[
+    ratesim_ok(&[
         "compare",
         scenario.to_str().unwrap(),
         "--out",
         priced.to_str().unwrap(),
         "--quiet",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let md = std::fs::read_to_string(priced.join("report.md")).unwrap();
     let answer = md.lines().find(|l| l.starts_with("**Use ")).unwrap();
     let no_retry = answer
@@ -203,14 +188,13 @@ fn the_answer_names_a_cheaper_strategy_as_the_trade_off() {
         "{answer}"
     );
     let plain = dir.path().join("plain");
-    let out = ratesim(&[
+    ratesim_ok(&[
         "compare",
         "scenarios/quickstart.toml",
         "--out",
         plain.to_str().unwrap(),
         "--quiet",
     ]);
-    assert!(out.status.success());
     let md = std::fs::read_to_string(plain.join("report.md")).unwrap();
     assert!(!md.to_lowercase().contains("spend"), "{md}");
 }
