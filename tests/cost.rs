@@ -199,6 +199,41 @@ fn the_answer_names_a_cheaper_strategy_as_the_trade_off() {
     assert!(!md.to_lowercase().contains("spend"), "{md}");
 }
 
+/// With a trigger, compare ranks the strategies by recovery (the claim of
+/// scenarios/retry-collapse.toml's comment about `compare`).
+#[test]
+fn compare_ranks_strategies_by_recovery_after_the_spike() {
+    let dir = TempDir::new("cost-recovery");
+    let out = ratesim_ok(&[
+        "compare",
+        "scenarios/retry-collapse.toml",
+        "--out",
+        dir.path().to_str().unwrap(),
+    ]);
+    let text = String::from_utf8(out.stdout).unwrap().replace('\n', " ");
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let line = &text[text
+        .find("Ranked by recovery after the load spike")
+        .expect("ranking line")..];
+    let (budget, none) = (
+        line.find("retry-budget-10pct back").unwrap(),
+        line.find("no-budget did not recover").unwrap(),
+    );
+    assert!(budget < none, "the budget ranks first: {line}");
+    let s = std::fs::read_to_string(dir.path().join("compare_summary.csv")).unwrap();
+    assert_eq!(
+        cell(&s, "retry-budget-10pct", "recovered_replications"),
+        "5"
+    );
+    assert_eq!(cell(&s, "no-budget", "recovered_replications"), "0");
+    assert_eq!(cell(&s, "no-budget", "recovery_s_median"), "inf");
+    let c = std::fs::read_to_string(dir.path().join("compare.csv")).unwrap();
+    assert!(c
+        .lines()
+        .filter(|l| l.starts_with("no-budget,"))
+        .all(|l| l.ends_with(",inf,timeout storm")));
+}
+
 fn error_of(extra: &str) -> String {
     let text = format!(
         r#"
