@@ -41,7 +41,14 @@ impl Nanos {
             Nanos::MAX
         } else {
             // Adding a half and truncating rounds half up; cheaper than `round`.
-            Nanos((ns + 0.5) as u64)
+            // Below 2^62 the signed conversion is one instruction, where the
+            // unsigned one is a branchy sequence on x86-64; both truncate.
+            let up = ns + 0.5;
+            if up < (1u64 << 62) as f64 {
+                Nanos(up as i64 as u64)
+            } else {
+                Nanos(up as u64)
+            }
         }
     }
 
@@ -234,6 +241,25 @@ pub fn timestamp_of_unix_ms(ms: u64) -> Timestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The signed fast path rounds exactly as the plain unsigned
+        /// conversion, for any finite or infinite number of seconds.
+        #[test]
+        fn from_secs_f64_is_half_up_then_truncate(bits in proptest::num::u64::ANY, secs in 0.0f64..1e10) {
+            for s in [f64::from_bits(bits), secs, secs * 4.7e8] {
+                let ns = s * 1e9;
+                let plain = if ns.is_nan() || ns <= 0.0 {
+                    0
+                } else if ns >= u64::MAX as f64 {
+                    u64::MAX
+                } else {
+                    (ns + 0.5) as u64
+                };
+                proptest::prop_assert_eq!(Nanos::from_secs_f64(s).0, plain, "{}", s);
+            }
+        }
+    }
 
     #[test]
     fn parses_units() {

@@ -7,6 +7,7 @@ use super::{Ev, Req, ReqLog, Sim, NO_PAIR, NO_WORKER};
 use crate::outcome::GroupStats;
 use crate::outcome::PairStats;
 use crate::policy::{KeyId, ModelId};
+use crate::response::Headers;
 use crate::rng;
 use crate::scenario::Workload;
 use crate::service::spread_multiplier;
@@ -159,11 +160,9 @@ impl Sim<'_, '_> {
         req.att.prev_delay = self.groups[g].initial_prev;
         req.pair = self.pair_of(req.key, req.model);
         req.cell = self.cells.index(req.group, req.pair);
-        self.stats[g].arrivals += 1;
-        self.pairs[req.pair as usize].stats.arrivals += 1;
+        self.cells.stats(req.cell).arrivals += 1;
         let i = self.cursor.index(req.scheduled);
-        self.series.at_index(g, i).offered += 1;
-        self.pair_series.at_index(req.pair as usize, i).offered += 1;
+        self.cells.at(req.cell, i).offered += 1;
         let slot = match self.free.pop() {
             Some(slot) => {
                 self.reqs[slot as usize] = req;
@@ -174,6 +173,7 @@ impl Sim<'_, '_> {
             None => {
                 self.reqs.push(req);
                 self.answers.push(None);
+                self.headers.push(Headers::default());
                 self.live.push(true);
                 (self.reqs.len() - 1) as u32
             }
@@ -201,8 +201,6 @@ impl Sim<'_, '_> {
                 model,
                 stats: GroupStats::default(),
             });
-            let intervals = self.series.intervals();
-            self.pair_series.push_row(intervals);
         }
         self.pair_index[i]
     }

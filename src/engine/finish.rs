@@ -11,6 +11,13 @@ use crate::time::Nanos;
 impl Sim<'_, '_> {
     pub(super) fn finish(mut self, seed: u64, events: u64) -> Outcome {
         let horizon = self.sc.horizon();
+        let cells = std::mem::replace(&mut self.cells, super::cells::Cells::new(0));
+        cells.fold_into(
+            &mut self.stats,
+            &mut self.pairs,
+            &mut self.series,
+            &mut self.pair_series,
+        );
         for slot in 0..self.reqs.len() {
             if self.live[slot] {
                 let r = &self.reqs[slot];
@@ -55,8 +62,6 @@ impl Sim<'_, '_> {
         for (s, g) in self.stats.iter_mut().zip(&self.groups) {
             s.batch = g.batch.as_ref().map(|b| b.stats());
         }
-        let cells = std::mem::take(&mut self.cells);
-        cells.fold_into(&mut self.stats, &mut self.pairs);
         let mut total = GroupStats::default();
         for s in &self.stats {
             let conserved =

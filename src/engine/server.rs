@@ -3,10 +3,10 @@
 //! (a loaded server's queue included), the leg back, and the client's
 //! timeout when the answer is too slow.
 
-use super::{Ev, Req, Sim};
+use super::{Answer, Ev, Req, Sim};
 use crate::outcome::LimitHit;
 use crate::policy::limiter::Admission;
-use crate::response::{Cause, Headers, Response, Status};
+use crate::response::{Cause, Headers, Status};
 use crate::service::{response_time, Concurrency, InFlight, Served};
 use crate::time::Nanos;
 
@@ -93,15 +93,11 @@ impl Sim<'_, '_> {
             ),
             Some(Admission::Admitted) => {
                 let i = self.cursor.index(now);
-                self.series.at_index(g, i).tokens_admitted += charge;
-                self.pair_series
-                    .at_index(r.pair as usize, i)
-                    .tokens_admitted += charge;
+                self.cells.at(r.cell, i).tokens_admitted += charge;
                 let answer = match svc.serve(now, rng) {
                     Served::Ok => {
                         let bill = self.bill(&r);
-                        self.stats[g].spend.billed += bill;
-                        self.pairs[r.pair as usize].stats.spend.billed += bill;
+                        self.cells.stats(r.cell).spend.billed += bill;
                         let alone = response_time(&model.latency, r.output, r.spread);
                         let took = match &mut self.load[r.model as usize] {
                             Some((kind, server)) => server.serve(*kind, now, alone),
@@ -143,22 +139,15 @@ impl Sim<'_, '_> {
         }
 
         let req = &mut self.reqs[slot as usize];
-        let stats = &mut self.stats[g];
-        let pair = &mut self.pairs[r.pair as usize].stats;
         let i = self.cursor.index(now);
-        let iv = self.series.at_index(g, i);
-        let piv = self.pair_series.at_index(r.pair as usize, i);
+        let (stats, iv) = self.cells.both(r.cell, i);
         stats.attempts += 1;
-        pair.attempts += 1;
         iv.attempts += 1;
-        piv.attempts += 1;
         match (status, cause) {
             (Status::TooMany, Some(c)) => {
                 let c = c.index();
                 stats.rejected[c] += 1;
-                pair.rejected[c] += 1;
                 iv.rejected[c] += 1;
-                piv.rejected[c] += 1;
                 if let Some(log) = self.logs.get_mut(slot as usize) {
                     log.rejected += 1;
                     log.rejected_by[c] += 1;
@@ -166,20 +155,20 @@ impl Sim<'_, '_> {
             }
             (Status::Internal | Status::Unavailable, _) => {
                 stats.errors_5xx += 1;
-                pair.errors_5xx += 1;
                 iv.errors_5xx += 1;
-                piv.errors_5xx += 1;
             }
             _ => {}
         }
         req.att.sent += 1;
         req.unservable = unservable;
-        self.answers[slot as usize] = Some(Response {
+        self.answers[slot as usize] = Some(Answer {
             status,
             cause,
-            headers,
             retry_after,
         });
+        if self.groups[g].headers {
+            self.headers[slot as usize] = headers;
+        }
         let back = if self.network {
             svc.to_client.sample(&mut self.groups[g].service_rng)
         } else {
@@ -206,20 +195,19 @@ impl Sim<'_, '_> {
         if served {
             // The server answers anyway, and bills it; the client never reads it.
             let bill = self.bill(&r);
-            self.stats[g].spend.abandoned += bill;
-            self.pairs[r.pair as usize].stats.spend.abandoned += bill;
+            self.cells.stats(r.cell).spend.abandoned += bill;
         }
-        self.stats[g].timeouts += 1;
-        self.pairs[r.pair as usize].stats.timeouts += 1;
+        self.cells.stats(r.cell).timeouts += 1;
         let i = self.cursor.index(now);
-        self.series.at_index(g, i).timeouts += 1;
-        self.pair_series.at_index(r.pair as usize, i).timeouts += 1;
-        self.answers[slot as usize] = Some(Response {
+        self.cells.at(r.cell, i).timeouts += 1;
+        self.answers[slot as usize] = Some(Answer {
             status: Status::Timeout,
             cause: None,
-            headers: Headers::default(),
             retry_after: None,
         });
+        if self.groups[g].headers {
+            self.headers[slot as usize] = Headers::default();
+        }
         self.on_answer(slot, now);
     }
 }

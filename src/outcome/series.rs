@@ -48,8 +48,13 @@ pub struct TimeSeries {
 }
 
 impl TimeSeries {
+    /// Intervals of `interval` in a run of `horizon` (at least one).
+    pub fn intervals_of(interval: Nanos, horizon: Nanos) -> usize {
+        horizon.0.div_ceil(interval.0).max(1) as usize
+    }
+
     pub fn new(groups: usize, interval: Nanos, horizon: Nanos) -> TimeSeries {
-        let n = horizon.0.div_ceil(interval.0).max(1) as usize;
+        let n = Self::intervals_of(interval, horizon);
         TimeSeries {
             interval,
             rows: vec![vec![IntervalStats::default(); n]; groups],

@@ -115,6 +115,10 @@ impl StrategySpec {
     /// after a success.
     pub fn build(&self, clock: Clock, header_units: HeaderUnits) -> Client {
         Client {
+            stateless: self.pacer.is_none()
+                && self.budget.is_none()
+                && self.breaker.is_none()
+                && self.pause_after_429 == Nanos::ZERO,
             spec: self.clone(),
             clock: (clock, header_units),
             parts: Vec::new(),
@@ -261,6 +265,10 @@ pub struct Client {
     /// `parts[0]` is shared (and serves open-loop requests); with
     /// [`Scope::PerWorker`], worker w uses `parts[w + 1]`. Grown on first use.
     parts: Vec<Parts>,
+    /// No pacer, budget, breaker or pause: every send goes, and a success
+    /// changes nothing (most strategies; the gate then costs one branch
+    /// instead of finding the parts on every send and answer).
+    stateless: bool,
 }
 
 impl Client {
@@ -294,6 +302,9 @@ impl Client {
     /// throttling (which counts every request it sees, so it runs once per send).
     #[inline]
     pub fn gate(&mut self, now: Nanos, info: &SendInfo, rng: &mut Rng) -> Gate {
+        if self.stateless {
+            return Gate::Send;
+        }
         let pace = self.spec.pace_retries || info.sent == 0;
         let p = self.parts(info);
         if now < p.paused_until {
@@ -326,6 +337,9 @@ impl Client {
     /// Called after every success.
     #[inline]
     pub fn on_success(&mut self, now: Nanos, info: &SendInfo, response: &Response) {
+        if self.stateless {
+            return;
+        }
         let clock = self.clock;
         let p = self.parts(info);
         if let Some(pacer) = &mut p.pacer {

@@ -85,8 +85,7 @@ impl SizeDist {
         match self {
             SizeDist::Constant(n) => *n,
             SizeDist::Uniform { min, max } => rng.random_range(*min..=*max),
-            // `as` saturates: a draw beyond u32::MAX becomes u32::MAX.
-            SizeDist::LogNormal(l) => l.dist.sample(rng).round() as u32,
+            SizeDist::LogNormal(l) => round_to_u32(l.dist.sample(rng)),
         }
     }
 
@@ -115,6 +114,18 @@ impl SizeDist {
     }
 }
 
+/// `x.round() as u32` (half away from zero, saturating, NaN to 0) without
+/// the call to libm's `round`, which the default x86-64 target makes for
+/// every draw (1.4% of a day-long run under perf). Truncating, then
+/// comparing the exact fraction `x - trunc(x)` with one half, is the same
+/// rounding for every f64.
+#[inline]
+fn round_to_u32(x: f64) -> u32 {
+    let whole = x as u64;
+    let up = u64::from(x - whole as f64 >= 0.5);
+    whole.saturating_add(up).min(u64::from(u32::MAX)) as u32
+}
+
 /// The pause a closed-loop worker takes between one request's end and its next
 /// request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -139,6 +150,37 @@ impl ThinkTime {
 mod tests {
     use super::*;
     use rand::SeedableRng;
+
+    proptest::proptest! {
+        /// The inlined rounding is `round() as u32` for every f64 bit
+        /// pattern, the halves, the ends and NaN included.
+        #[test]
+        fn round_to_u32_is_round_then_saturate(bits in proptest::num::u64::ANY, small in 0u32..10_000) {
+            for x in [f64::from_bits(bits), f64::from(small) + 0.5, f64::from(small) - 0.5, f64::from(small) + 0.49999999999999994] {
+                proptest::prop_assert_eq!(round_to_u32(x), x.round() as u32, "{}", x);
+            }
+        }
+    }
+
+    #[test]
+    fn round_to_u32_at_the_edges() {
+        for x in [
+            0.0,
+            -0.0,
+            0.5,
+            -0.5,
+            4294967294.5,
+            4294967295.4,
+            4294967295.5,
+            1e300,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            4503599627370495.5,
+        ] {
+            assert_eq!(round_to_u32(x), x.round() as u32, "{x}");
+        }
+    }
 
     fn draws(dist: &SizeDist, n: usize) -> Vec<u32> {
         let mut rng = Rng::seed_from_u64(7);
