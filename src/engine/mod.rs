@@ -417,31 +417,15 @@ impl Sim<'_, '_> {
 
     /// The client reads the answer to its last attempt.
     fn on_answer(&mut self, slot: u32, now: Nanos) {
+        let answer = self.answers[slot as usize].expect("an answer follows an attempt");
+        if answer.status.is_success() {
+            self.on_success(slot, now);
+            return;
+        }
         let r = self.reqs[slot as usize];
         let g = r.group as usize;
         let response = self.response(slot).expect("an answer follows an attempt");
         let info = self.send_info(&r);
-        if response.status.is_success() {
-            client(&mut self.groups[g].clients, r.worker).on_success(now, &info, &response);
-            if self.sc.policy.tpm == TpmAccounting::InputThenOutput
-                && self.sc.policy.models[r.model as usize].kind.uses_tokens()
-            {
-                self.limiter
-                    .charge_output(now, r.key, r.model, u64::from(r.output));
-            }
-            let ms = (now - r.scheduled).0.div_ceil(1_000_000).max(1);
-            let bill = self.bill(&r);
-            let s = self.cells.stats(r.cell);
-            s.spend.used += bill;
-            s.succeeded += 1;
-            s.tokens_in += u64::from(r.input);
-            s.tokens_out += u64::from(r.output);
-            self.cells.record(r.cell, ms);
-            let i = self.cursor.index(now);
-            self.cells.at(r.cell, i).successes += 1;
-            self.end(slot, now, Fate::Succeeded);
-            return;
-        }
         if r.unservable {
             self.cells.stats(r.cell).unservable += 1;
             self.end(slot, now, Fate::Unservable);
@@ -514,17 +498,48 @@ impl Sim<'_, '_> {
         });
     }
 
+    /// The client reads a success: the request is over. The request is read
+    /// in place, and the full response (headers included) is only built for
+    /// a client whose parts observe it.
+    fn on_success(&mut self, slot: u32, now: Nanos) {
+        let r = &self.reqs[slot as usize];
+        let (g, worker) = (r.group as usize, r.worker);
+        if client(&mut self.groups[g].clients, worker).observes_successes() {
+            let info = self.send_info(r);
+            let response = self.response(slot).expect("an answer follows an attempt");
+            client(&mut self.groups[g].clients, worker).on_success(now, &info, &response);
+        }
+        let r = &self.reqs[slot as usize];
+        if self.sc.policy.tpm == TpmAccounting::InputThenOutput
+            && self.sc.policy.models[r.model as usize].kind.uses_tokens()
+        {
+            self.limiter
+                .charge_output(now, r.key, r.model, u64::from(r.output));
+        }
+        let ms = (now - r.scheduled).0.div_ceil(1_000_000).max(1);
+        let bill = self.bill(r);
+        let s = self.cells.stats(r.cell);
+        s.spend.used += bill;
+        s.succeeded += 1;
+        s.tokens_in += u64::from(r.input);
+        s.tokens_out += u64::from(r.output);
+        self.cells.record(r.cell, ms);
+        let i = self.cursor.index(now);
+        self.cells.at(r.cell, i).successes += 1;
+        self.end(slot, now, Fate::Succeeded);
+    }
+
     /// A request is over: count it, free its slot, and let a closed-loop worker go on.
     fn end(&mut self, slot: u32, now: Nanos, fate: Fate) {
         self.record(slot, now, fate);
-        let r = self.reqs[slot as usize];
-        let g = r.group as usize;
+        let r = &self.reqs[slot as usize];
+        let (g, worker) = (r.group as usize, r.worker);
         self.cells.stats(r.cell).record_finish(&r.att);
         self.live[slot as usize] = false;
         self.free.push(slot);
-        if r.worker != NO_WORKER {
+        if worker != NO_WORKER {
             if self.groups[g].batch.is_some() {
-                self.batch_client_free(g, r.worker, now);
+                self.batch_client_free(g, worker, now);
                 return;
             }
             let Workload::Synthetic(w) = &self.sc.groups[g].workload else {
@@ -533,7 +548,7 @@ impl Sim<'_, '_> {
             if let Arrival::Closed { think, .. } = &w.arrival {
                 let at = now + think.sample(&mut self.groups[g].arrival_rng);
                 if at < self.sc.duration {
-                    self.queue.push(at, Ev::Worker(g as u32, r.worker));
+                    self.queue.push(at, Ev::Worker(g as u32, worker));
                 }
             }
         }

@@ -334,6 +334,13 @@ impl Client {
         Gate::Send
     }
 
+    /// Whether [`Client::on_success`] does anything (a stateless client's
+    /// does not, so the engine need not build what it would read).
+    #[inline]
+    pub fn observes_successes(&self) -> bool {
+        !self.stateless
+    }
+
     /// Called after every success.
     #[inline]
     pub fn on_success(&mut self, now: Nanos, info: &SendInfo, response: &Response) {
