@@ -11,7 +11,7 @@
 //! peak number of requests in flight. This file holds the loop, sends,
 //! answers; `arrivals` makes requests, `server` takes an attempt through
 //! the server, `batch` runs batch clients, `finish` ends the run, `cells`
-//! keeps completion times.
+//! keeps every counter per (group, pair).
 
 mod arrivals;
 mod batch;
@@ -127,7 +127,8 @@ struct Sim<'s, 'k> {
     pairs: Vec<PairStats>,
     /// `key * models + model` to an index in `pairs` (`NO_PAIR` until used).
     pair_index: Vec<u32>,
-    /// Completion times per (group, pair).
+    /// Counters, completion times and series per (group, pair) cell,
+    /// folded into `stats`, `pairs` and both series at the end.
     cells: cells::Cells,
     /// The keys each trace group's rows used (a synthetic group uses its own).
     group_keys: Vec<Vec<KeyId>>,
