@@ -3,7 +3,7 @@
 //! synthetic requests drawn from a group's size and model mix, and the slab
 //! slot each request lives in until it ends.
 
-use super::{Ev, Req, ReqLog, Sim, NO_PAIR, NO_WORKER};
+use super::{Req, ReqLog, Sim, NO_PAIR, NO_WORKER};
 use crate::outcome::GroupStats;
 use crate::outcome::PairStats;
 use crate::policy::{KeyId, ModelId};
@@ -16,23 +16,41 @@ use crate::time::Nanos;
 use crate::workload::TraceError;
 
 impl Sim<'_, '_> {
-    pub(super) fn schedule_next_arrival(&mut self, g: usize) {
+    /// Draws group `g`'s next open-loop arrival. `handling`: the call
+    /// comes from the arrival being handled, which is still first in
+    /// `next_arrivals` and is replaced by the next (or removed).
+    pub(super) fn schedule_next_arrival(&mut self, g: usize, handling: bool) {
         let rt = &mut self.groups[g];
-        if let Some(at) = rt
+        let at = rt
             .arrivals
             .as_mut()
-            .and_then(|a| a.next(&mut rt.arrival_rng))
-        {
-            if at < self.sc.duration {
-                self.queue.push(at, Ev::Arrival(g as u32));
+            .and_then(|a| a.next(&mut rt.arrival_rng));
+        self.due(g, at, handling);
+    }
+
+    /// Group `g`'s next arrival is at `at` (none when `None` or past the
+    /// run). It takes the sequence number a push into the queue would.
+    fn due(&mut self, g: usize, at: Option<Nanos>, handling: bool) {
+        match at.filter(|&at| at < self.sc.duration) {
+            Some(at) => {
+                let seq = self.queue.take_seq();
+                if handling {
+                    self.next_arrivals.replace_first(at, seq);
+                } else {
+                    self.next_arrivals.push(at, seq, g as u32);
+                }
             }
+            None if handling => self.next_arrivals.remove_first(),
+            None => {}
         }
     }
 
-    pub(super) fn pull_trace_row(&mut self, g: usize) -> Result<(), TraceError> {
+    /// Reads group `g`'s next trace row into `pending` and schedules its
+    /// arrival (`handling` as in [`Sim::schedule_next_arrival`]).
+    pub(super) fn pull_trace_row(&mut self, g: usize, handling: bool) -> Result<(), TraceError> {
         let rt = &mut self.groups[g];
         let src = rt.trace.as_mut().expect("trace group has a source");
-        match src.next_row() {
+        let at = match src.next_row() {
             Some(row) => {
                 let mut row = row?;
                 // Map the source's key ids onto the scenario's, adding new names.
@@ -51,13 +69,16 @@ impl Sim<'_, '_> {
                     rt.trace_keys.push(id);
                 }
                 row.key = rt.trace_keys[row.key as usize];
-                if row.at < self.sc.duration {
-                    self.queue.push(row.at, Ev::Arrival(g as u32));
-                    rt.pending = Some(row);
-                }
+                let at = row.at;
+                rt.pending = (at < self.sc.duration).then_some(row);
+                Some(at)
             }
-            None => rt.pending = None,
-        }
+            None => {
+                rt.pending = None;
+                None
+            }
+        };
+        self.due(g, at, handling);
         Ok(())
     }
 
@@ -90,12 +111,12 @@ impl Sim<'_, '_> {
                 let spread = self.sc.policy.models[row.model as usize].latency.spread;
                 self.reqs[slot as usize].spread =
                     spread_multiplier(spread, &mut self.groups[g].sizes_rng);
-                self.pull_trace_row(g)?;
+                self.pull_trace_row(g, true)?;
                 slot
             }
             None => {
                 let slot = self.new_synthetic(g, NO_WORKER, now, now);
-                self.schedule_next_arrival(g);
+                self.schedule_next_arrival(g, true);
                 slot
             }
         };

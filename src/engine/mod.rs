@@ -9,7 +9,8 @@
 //! Requests live in a slab (a `Vec` with a free list) and events carry slot
 //! indices, so the hot loop allocates nothing once the slab has grown to the
 //! peak number of requests in flight. This file holds the loop, sends,
-//! answers; `arrivals` makes requests, `server` takes an attempt through
+//! answers; `arrivals` makes requests (`next_arrivals` holds each group's
+//! next one, apart from the queue), `server` takes an attempt through
 //! the server, `batch` runs batch clients, `finish` ends the run, `cells`
 //! keeps every counter per (group, pair).
 
@@ -17,6 +18,7 @@ mod arrivals;
 mod batch;
 mod cells;
 mod finish;
+mod next_arrivals;
 pub mod queue;
 mod server;
 
@@ -32,11 +34,13 @@ use crate::service::{InFlight, LoadModel};
 use crate::strategy::{Attempts, Client, Gate, Next, Refusal, SendInfo};
 use crate::time::Nanos;
 use crate::workload::{Arrivals, TraceError, TraceRow, TraceSource};
+use next_arrivals::NextArrivals;
 use queue::EventQueue;
 
+/// An event in the queue. Arrivals are not among them: each group's next
+/// one waits in `Sim::next_arrivals`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Ev {
-    Arrival(u32),
     Worker(u32, u32),
     Attempt(u32),
     /// An attempt reaches the server after its network leg.
@@ -120,6 +124,8 @@ struct GroupRt<'a> {
 struct Sim<'s, 'k> {
     sc: &'s Scenario,
     queue: EventQueue<Ev>,
+    /// Each open-loop or trace group's next arrival, apart from `queue`.
+    next_arrivals: NextArrivals,
     limiter: Limiter,
     groups: Vec<GroupRt<'k>>,
     stats: Vec<GroupStats>,
@@ -270,6 +276,7 @@ pub fn simulate_groups<'k>(
     let mut sim = Sim {
         sc: scenario,
         queue: EventQueue::new(),
+        next_arrivals: NextArrivals::default(),
         limiter: Limiter::new(&scenario.policy, scenario.keys.len(), scenario.clock),
         groups,
         stats: vec![GroupStats::default(); scenario.groups.len()],
@@ -312,7 +319,7 @@ impl Sim<'_, '_> {
             }
             match &self.sc.groups[g].workload {
                 Workload::Synthetic(s) => match &s.arrival {
-                    Arrival::Open(_) => self.schedule_next_arrival(g),
+                    Arrival::Open(_) => self.schedule_next_arrival(g, false),
                     Arrival::Closed { workers, think } => {
                         for w in 0..*workers {
                             let at = think.sample(&mut self.groups[g].arrival_rng);
@@ -323,7 +330,7 @@ impl Sim<'_, '_> {
                     }
                     Arrival::Batch(_) => self.start_batch(g),
                 },
-                Workload::Trace { .. } => self.pull_trace_row(g)?,
+                Workload::Trace { .. } => self.pull_trace_row(g, false)?,
             }
         }
         Ok(())
@@ -332,13 +339,24 @@ impl Sim<'_, '_> {
     fn run(&mut self) -> Result<u64, TraceError> {
         let horizon = self.sc.horizon();
         let mut events = 0u64;
-        while let Some((now, ev)) = self.queue.pop() {
+        loop {
+            let Some((now, ev)) = self.queue.pop_before(self.next_arrivals.first_key()) else {
+                // The arrival stays first in `next_arrivals` until its
+                // handler puts the group's next one in its place.
+                match self.next_arrivals.first() {
+                    Some((now, g)) if now < horizon => {
+                        events += 1;
+                        self.on_arrival(g as usize, now)?;
+                        continue;
+                    }
+                    _ => break,
+                }
+            };
             if now >= horizon {
                 break;
             }
             events += 1;
             match ev {
-                Ev::Arrival(g) => self.on_arrival(g as usize, now)?,
                 Ev::Worker(g, w) => {
                     let g = g as usize;
                     let scheduled = match &mut self.groups[g].batch {

@@ -27,9 +27,13 @@
 //! measured 1.6x faster than `BinaryHeap` on the engine's hold model, this
 //! calendar 2.5x; an earlier radix heap was slower than `BinaryHeap`.
 //!
-//! Every push is at or after the time of the last pop (the engine never
-//! schedules into the past), so the bucket being consumed is never behind
-//! an event pushed later.
+//! Every push is at or after the time of the last event the engine took
+//! (it never schedules into the past). The engine takes some events from
+//! outside the queue (each group's next arrival, see `next_arrivals`),
+//! ordered among the queue's by a sequence number from [`EventQueue::take_seq`];
+//! [`EventQueue::pop_before`] may then have moved on to a bucket later
+//! than such an event, and a push behind the bucket being consumed joins
+//! it (`current` is sorted by key, so it still pops first).
 
 use crate::time::Nanos;
 use std::cmp::Ordering;
@@ -138,11 +142,10 @@ impl<E: Eq + Copy> EventQueue<E> {
         }
     }
 
-    /// Schedules `event` at `time` (never before the last popped event).
+    /// Schedules `event` at `time` (never before the last event taken).
     #[inline]
     pub fn push(&mut self, time: Nanos, event: E) {
-        let seq = self.next_seq;
-        self.next_seq += 1;
+        let seq = self.take_seq();
         self.len += 1;
         self.place(Entry {
             time: time.0,
@@ -151,10 +154,21 @@ impl<E: Eq + Copy> EventQueue<E> {
         });
     }
 
+    /// The sequence number the next push would get, used up: an event the
+    /// caller keeps outside the queue with it orders among the queue's
+    /// events exactly as if it had been pushed now.
+    #[inline]
+    pub fn take_seq(&mut self) -> u64 {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        seq
+    }
+
     #[inline]
     fn place(&mut self, e: Entry<E>) {
         let b = e.bucket();
-        debug_assert!(b >= self.base, "an event pushed into the past");
+        // A bucket behind `base` (an event taken from outside the queue
+        // scheduled it) joins the current one, which is sorted by key.
         if b <= self.base {
             if self.current.len() < SORTED_MAX {
                 let at = self.current.partition_point(|c| c.key() > e.key());
@@ -187,14 +201,34 @@ impl<E: Eq + Copy> EventQueue<E> {
     /// Removes and returns the earliest event.
     #[inline]
     pub fn pop(&mut self) -> Option<(Nanos, E)> {
+        self.pop_before((u64::MAX, u64::MAX))
+    }
+
+    /// Removes and returns the earliest event if its (time, seq) key is
+    /// before `limit` (the key of the earliest event kept outside the queue).
+    #[inline]
+    pub fn pop_before(&mut self, limit: (u64, u64)) -> Option<(Nanos, E)> {
         if self.current.is_empty() && self.late.is_empty() && !self.advance() {
             return None;
         }
-        let e = match (self.current.last(), self.late.peek()) {
-            (Some(c), Some(l)) if l.key() < c.key() => self.late.pop(),
-            (Some(_), _) => self.current.pop(),
-            (None, _) => self.late.pop(),
-        }?;
+        let from_late = match (self.current.last(), self.late.peek()) {
+            (Some(c), Some(l)) => l.key() < c.key(),
+            (Some(_), None) => false,
+            (None, _) => true,
+        };
+        let e = if from_late {
+            let l = self.late.peek()?;
+            if l.key() >= limit {
+                return None;
+            }
+            self.late.pop()?
+        } else {
+            let c = self.current.last()?;
+            if c.key() >= limit {
+                return None;
+            }
+            self.current.pop()?
+        };
         self.len -= 1;
         Some((Nanos(e.time), e.event))
     }
