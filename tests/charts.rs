@@ -817,3 +817,26 @@ mod plan_charts {
         }
     }
 }
+
+/// Charts are drawn in parallel; on one thread or four, a run's files are
+/// the same bytes in the same order.
+#[test]
+fn charts_drawn_on_any_number_of_threads_are_the_same_files() {
+    let sc = ratesim::scenario::load(std::path::Path::new("scenarios/quickstart.toml")).unwrap();
+    let outcome = ratesim::experiment::simulate_quiet(&sc, sc.seed).unwrap();
+    let files_on = |threads| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| ratesim::report::run_files(&sc, &outcome).unwrap())
+    };
+    let one = files_on(1);
+    assert!(
+        one.iter()
+            .filter(|(name, _)| name.ends_with(".png"))
+            .count()
+            >= 3
+    );
+    assert!(one == files_on(4), "files differ between 1 and 4 threads");
+}

@@ -37,6 +37,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::register_font;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
+use rayon::prelude::*;
 
 pub use png::render_png;
 
@@ -350,14 +351,26 @@ pub type Rendered<S = &'static str> = (Vec<(String, Vec<u8>)>, Vec<(S, String)>)
 
 /// Renders each `(stem, chart)` as `stem.png` and `stem.svg` (one drawing:
 /// the PNG is the SVG rasterised); also returns the SVG texts, for reports
-/// that inline them.
-pub fn render_files<S: AsRef<str>>(charts: Vec<(S, Chart)>) -> Result<Rendered<S>, ChartError> {
+/// that inline them. The charts are drawn in parallel (rasterising is most
+/// of a short run's time, and the last serial step of a long one); files
+/// and errors come in `charts` order whatever the threads do.
+pub fn render_files<S: AsRef<str> + Send>(
+    charts: Vec<(S, Chart)>,
+) -> Result<Rendered<S>, ChartError> {
+    let drawn: Vec<Result<(S, String, Vec<u8>), ChartError>> = charts
+        .into_par_iter()
+        .map(|(stem, chart)| {
+            let svg = render_svg(&chart);
+            let png = png::rasterise(&svg, chart.title())?;
+            Ok((stem, svg, png))
+        })
+        .collect();
     let mut files = Vec::new();
     let mut svgs = Vec::new();
-    for (stem, chart) in charts {
-        let svg = render_svg(&chart);
+    for chart in drawn {
+        let (stem, svg, png) = chart?;
         let name = stem.as_ref();
-        files.push((format!("{name}.png"), png::rasterise(&svg, chart.title())?));
+        files.push((format!("{name}.png"), png));
         files.push((format!("{name}.svg"), svg.clone().into_bytes()));
         svgs.push((stem, svg));
     }
