@@ -357,7 +357,9 @@ pub type Rendered<S = &'static str> = (Vec<(String, Vec<u8>)>, Vec<(S, String)>)
 pub fn render_files<S: AsRef<str> + Send>(
     charts: Vec<(S, Chart)>,
 ) -> Result<Rendered<S>, ChartError> {
-    let drawn: Vec<Result<(S, String, Vec<u8>), ChartError>> = charts
+    /// One chart's stem, SVG text and PNG bytes.
+    type Drawn<S> = (S, String, Vec<u8>);
+    let drawn: Vec<Result<Drawn<S>, ChartError>> = charts
         .into_par_iter()
         .map(|(stem, chart)| {
             let svg = render_svg(&chart);
