@@ -93,6 +93,9 @@ pub struct Limiter {
     offset: Nanos,
     /// The limits of each model, by model index.
     limits: Vec<Vec<LimitSpec>>,
+    /// By model: the smallest amount of its token limits (`u64::MAX` if it
+    /// has none), below which a request always fits some window.
+    least_tokens: Vec<u64>,
     lockout: LockoutConfig,
     /// By key.
     lockouts: Vec<Lockout>,
@@ -111,6 +114,18 @@ impl Limiter {
             scope: policy.scope,
             offset: Nanos(clock.start_unix_ms.saturating_mul(1_000_000)),
             limits: policy.models.iter().map(|m| m.limits.clone()).collect(),
+            least_tokens: policy
+                .models
+                .iter()
+                .map(|m| {
+                    m.limits
+                        .iter()
+                        .filter(|l| l.counts == Counts::Tokens)
+                        .map(|l| l.amount)
+                        .min()
+                        .unwrap_or(u64::MAX)
+                })
+                .collect(),
             lockout: policy.lockout.clone(),
             lockouts: Vec::with_capacity(keys),
             counters: match policy.scope {
@@ -261,7 +276,11 @@ impl Limiter {
 
     /// The token limit a request of `tokens` can never pass, exceeding its
     /// amount on its own (the first such limit, by index), if any.
+    #[inline]
     pub fn never_fits(&self, model: ModelId, tokens: u64) -> Option<usize> {
+        if tokens <= self.least_tokens[model as usize] {
+            return None;
+        }
         self.limits[model as usize]
             .iter()
             .position(|spec| spec.counts == Counts::Tokens && tokens > spec.amount)

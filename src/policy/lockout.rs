@@ -14,10 +14,17 @@ use crate::policy::LockoutConfig;
 use crate::response::Status;
 use crate::time::Nanos;
 
+// `Lockout::counted` holds a bit per status.
+const _: () = assert!(Status::ALL.len() <= 8);
+
 /// One key's lockout state.
 #[derive(Clone, Debug)]
 pub struct Lockout {
     config: LockoutConfig,
+    /// Bit `status as u8` is set for each status that counts (none when
+    /// the lockout is off): the test every attempt's status goes through,
+    /// without reading the config's list.
+    counted: u8,
     /// Instants of the most recent counted failures and the client groups
     /// that sent them; at most `threshold + 1`.
     recent: Vec<(Nanos, u32)>,
@@ -36,6 +43,11 @@ impl Lockout {
     pub fn new(cfg: &LockoutConfig) -> Lockout {
         Lockout {
             config: cfg.clone(),
+            counted: if cfg.enabled {
+                cfg.statuses.iter().fold(0, |bits, &s| bits | 1 << s as u8)
+            } else {
+                0
+            },
             recent: Vec::new(),
             oldest: 0,
             blocked_until: Nanos::ZERO,
@@ -66,9 +78,8 @@ impl Lockout {
         group: u32,
     ) -> bool {
         let cfg = &self.config;
-        let counted = cfg.enabled
-            && cfg.statuses.contains(&status)
-            && (cfg.count_blocked || !was_blocked_refusal);
+        let counted =
+            self.counted & (1 << status as u8) != 0 && (cfg.count_blocked || !was_blocked_refusal);
         if !counted {
             return false;
         }
