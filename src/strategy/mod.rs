@@ -365,19 +365,11 @@ impl Client {
         }
     }
 
-    /// Called after every answer that is not a success: the parts observe it,
-    /// then the retry policy, the hints or the schedule, the deadline and the
-    /// budget decide, in that order.
-    #[allow(clippy::too_many_arguments)]
-    pub fn on_failure(
-        &mut self,
-        state: &mut Attempts,
-        info: &SendInfo,
-        response: &Response,
-        now: Nanos,
-        rng: &mut Rng,
-    ) -> Next {
-        let (clock, header_units) = self.clock;
+    /// The parts observe a failed answer: the pacer reads it, the breaker
+    /// and the budget count it, and a 429 starts the pause after one. A
+    /// stateless client has none of them and skips this.
+    fn observe_failure(&mut self, info: &SendInfo, response: &Response, now: Nanos) {
+        let clock = Some(self.clock);
         let retryable = self.spec.retry.retry_on.contains(response.status);
         let pause = self.spec.pause_after_429;
         let p = self.parts(info);
@@ -386,7 +378,7 @@ impl Client {
                 now,
                 info,
                 response,
-                clock: Some((clock, header_units)),
+                clock,
             });
         }
         if let Some(b) = &mut p.breaker {
@@ -403,7 +395,24 @@ impl Client {
                 pacer.cancel_reservations();
             }
         }
+    }
 
+    /// Called after every answer that is not a success: the parts observe it,
+    /// then the retry policy, the hints or the schedule, the deadline and the
+    /// budget decide, in that order.
+    #[allow(clippy::too_many_arguments)]
+    pub fn on_failure(
+        &mut self,
+        state: &mut Attempts,
+        info: &SendInfo,
+        response: &Response,
+        now: Nanos,
+        rng: &mut Rng,
+    ) -> Next {
+        let (clock, header_units) = self.clock;
+        if !self.stateless {
+            self.observe_failure(info, response, now);
+        }
         if let Some(reason) = self.spec.retry.refuses(state.sent, response.status) {
             return Next::GiveUp(reason);
         }
@@ -430,7 +439,12 @@ impl Client {
                 return Next::GiveUp(GiveUp::Deadline);
             }
         }
-        if let Some(budget) = &mut self.parts(info).budget {
+        // (A client without a budget need not find its parts.)
+        let budget = match self.spec.budget {
+            Some(_) => self.parts(info).budget.as_mut(),
+            None => None,
+        };
+        if let Some(budget) = budget {
             if !budget.withdraw(now, response.status) {
                 return Next::Refuse(Refusal::Budget);
             }
