@@ -164,7 +164,11 @@ impl<E: Eq + Copy> EventQueue<E> {
         seq
     }
 
-    #[inline]
+    // Inlined into `push`, so the entry goes from registers into its node:
+    // passed through the stack, it was written in 4- and 8-byte parts and
+    // read back in 16-byte ones, a store-forwarding stall on every push
+    // (half of `place` under perf).
+    #[inline(always)]
     fn place(&mut self, e: Entry<E>) {
         let b = e.bucket();
         // A bucket behind `base` (an event taken from outside the queue
