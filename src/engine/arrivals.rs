@@ -174,6 +174,10 @@ impl Sim<'_, '_> {
         })
     }
 
+    // Inlined, so a new request's fields go from registers into its slot
+    // rather than through a copy on the stack read back in wider parts
+    // (a store-forwarding stall, as in the queue's `place`).
+    #[inline(always)]
     fn alloc(&mut self, mut req: Req) -> u32 {
         let id = self.next_id;
         self.next_id += 1;
