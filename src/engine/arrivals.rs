@@ -16,38 +16,28 @@ use crate::time::Nanos;
 use crate::workload::TraceError;
 
 impl Sim<'_, '_> {
-    /// Draws group `g`'s next open-loop arrival. `handling`: the call
-    /// comes from the arrival being handled, which is still first in
-    /// `next_arrivals` and is replaced by the next (or removed).
-    pub(super) fn schedule_next_arrival(&mut self, g: usize, handling: bool) {
+    /// Draws group `g`'s next open-loop arrival.
+    pub(super) fn schedule_next_arrival(&mut self, g: usize) {
         let rt = &mut self.groups[g];
         let at = rt
             .arrivals
             .as_mut()
             .and_then(|a| a.next(&mut rt.arrival_rng));
-        self.due(g, at, handling);
+        self.due(g, at);
     }
 
     /// Group `g`'s next arrival is at `at` (none when `None` or past the
     /// run). It takes the sequence number a push into the queue would.
-    fn due(&mut self, g: usize, at: Option<Nanos>, handling: bool) {
-        match at.filter(|&at| at < self.sc.duration) {
-            Some(at) => {
-                let seq = self.queue.take_seq();
-                if handling {
-                    self.next_arrivals.replace_first(at, seq);
-                } else {
-                    self.next_arrivals.push(at, seq, g as u32);
-                }
-            }
-            None if handling => self.next_arrivals.remove_first(),
-            None => {}
-        }
+    fn due(&mut self, g: usize, at: Option<Nanos>) {
+        let next = at
+            .filter(|&at| at < self.sc.duration)
+            .map(|at| (at, self.queue.take_seq()));
+        self.next_arrivals.set(g as u32, next);
     }
 
     /// Reads group `g`'s next trace row into `pending` and schedules its
-    /// arrival (`handling` as in [`Sim::schedule_next_arrival`]).
-    pub(super) fn pull_trace_row(&mut self, g: usize, handling: bool) -> Result<(), TraceError> {
+    /// arrival.
+    pub(super) fn pull_trace_row(&mut self, g: usize) -> Result<(), TraceError> {
         let rt = &mut self.groups[g];
         let src = rt.trace.as_mut().expect("trace group has a source");
         let at = match src.next_row() {
@@ -78,7 +68,7 @@ impl Sim<'_, '_> {
                 None
             }
         };
-        self.due(g, at, handling);
+        self.due(g, at);
         Ok(())
     }
 
@@ -111,12 +101,12 @@ impl Sim<'_, '_> {
                 let spread = self.sc.policy.models[row.model as usize].latency.spread;
                 self.reqs[slot as usize].spread =
                     spread_multiplier(spread, &mut self.groups[g].sizes_rng);
-                self.pull_trace_row(g, true)?;
+                self.pull_trace_row(g)?;
                 slot
             }
             None => {
                 let slot = self.new_synthetic(g, NO_WORKER, now, now);
-                self.schedule_next_arrival(g, true);
+                self.schedule_next_arrival(g);
                 slot
             }
         };

@@ -319,7 +319,7 @@ impl Sim<'_, '_> {
             }
             match &self.sc.groups[g].workload {
                 Workload::Synthetic(s) => match &s.arrival {
-                    Arrival::Open(_) => self.schedule_next_arrival(g, false),
+                    Arrival::Open(_) => self.schedule_next_arrival(g),
                     Arrival::Closed { workers, think } => {
                         for w in 0..*workers {
                             let at = think.sample(&mut self.groups[g].arrival_rng);
@@ -330,7 +330,7 @@ impl Sim<'_, '_> {
                     }
                     Arrival::Batch(_) => self.start_batch(g),
                 },
-                Workload::Trace { .. } => self.pull_trace_row(g, false)?,
+                Workload::Trace { .. } => self.pull_trace_row(g)?,
             }
         }
         Ok(())
@@ -342,7 +342,7 @@ impl Sim<'_, '_> {
         loop {
             let Some((now, ev)) = self.queue.pop_before(self.next_arrivals.first_key()) else {
                 // The arrival stays first in `next_arrivals` until its
-                // handler puts the group's next one in its place.
+                // handler sets the group's next one.
                 match self.next_arrivals.first() {
                     Some((now, g)) if now < horizon => {
                         events += 1;
