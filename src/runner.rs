@@ -61,6 +61,10 @@ impl RequestSink for HitLog<'_> {
         self.inner.key_added(name);
     }
 
+    fn logs_limit_hits(&self) -> bool {
+        self.keep
+    }
+
     fn wants_headers(&self) -> bool {
         self.inner.wants_headers()
     }

@@ -113,6 +113,13 @@ proptest! {
             let split = ratesim::experiment::simulate_split(&sc, seed, threads).unwrap();
             prop_assert_eq!(format!("{split:?}"), format!("{a:?}"));
         }
+        // Keeping every request's record sends each success through the
+        // queue as an answer event; keeping none lets the engine count an
+        // open-loop success when the server decides it. Both are one run.
+        let mut records: Vec<ratesim::outcome::RequestRecord> = Vec::new();
+        let kept = ratesim::experiment::simulate(&ratesim::experiment::Variant::of(&sc), seed, &mut records).unwrap();
+        prop_assert_eq!(format!("{kept:?}"), format!("{a:?}"));
+        prop_assert_eq!(records.len() as u64, a.total.arrivals);
         for s in a.groups.iter().chain([&a.total]) {
             prop_assert_eq!(s.arrivals, s.succeeded + s.gave_up_total() + s.refused_total() + s.unservable + s.in_flight);
             prop_assert!(s.attempts >= s.succeeded + s.gave_up_total());

@@ -207,6 +207,7 @@ impl Sim<'_, '_> {
     }
 
     /// The index of the counters of (key, model), created on first use.
+    #[inline]
     fn pair_of(&mut self, key: KeyId, model: ModelId) -> u32 {
         let i = key as usize * self.sc.policy.models.len() + model as usize;
         if self.pair_index[i] == NO_PAIR {

@@ -119,6 +119,9 @@ struct GroupRt<'a> {
     timeout: Option<Nanos>,
     /// A batch group's clients and their progress.
     batch: Option<batch::BatchRt>,
+    /// Whether a success is counted when the server decides it rather than
+    /// when its answer arrives (see [`Sim::settles_early`]).
+    settles_early: bool,
 }
 
 struct Sim<'s, 'k> {
@@ -159,6 +162,11 @@ struct Sim<'s, 'k> {
     sink: &'k mut dyn RequestSink,
     /// Whether the sink keeps request records at all.
     keep_records: bool,
+    /// Whether the sink logs the attempts a limit or the lockout refused.
+    log_hits: bool,
+    /// Answer events counted without going through the queue (successes
+    /// settled early), each as the loop would have counted it.
+    settled: u64,
     /// Whether attempts and answers take network legs.
     network: bool,
     /// Whether any model has a price (else nothing is billed or counted).
@@ -229,6 +237,7 @@ pub fn simulate_groups<'k>(
 ) -> Result<Outcome, TraceError> {
     let mut traces = traces.into_iter();
     let sink_headers = sink.wants_headers();
+    let keep_records = sink.keeps_records();
     let groups = scenario
         .groups
         .iter()
@@ -246,8 +255,17 @@ pub fn simulate_groups<'k>(
                 }
                 Workload::Synthetic(_) => None,
             };
+            let clients = clients_of(g, seed, scenario);
+            let open = match &g.workload {
+                Workload::Synthetic(s) => matches!(s.arrival, Arrival::Open(_)),
+                Workload::Trace { .. } => true,
+            };
+            let settles_early = open
+                && !keep_records
+                && scenario.policy.tpm != TpmAccounting::InputThenOutput
+                && clients.iter().all(|c| !c.observes_successes());
             GroupRt {
-                clients: clients_of(g, seed, scenario),
+                clients,
                 arrivals,
                 arrival_rng: rng::stream(seed, &g.name, Purpose::Arrivals),
                 sizes_rng: rng::stream(seed, &g.name, Purpose::Sizes),
@@ -266,6 +284,7 @@ pub fn simulate_groups<'k>(
                     },
                     Workload::Trace { .. } => None,
                 },
+                settles_early,
             }
         })
         .collect();
@@ -299,7 +318,9 @@ pub fn simulate_groups<'k>(
         live: Vec::with_capacity(1024),
         next_id: 0,
         logs: Vec::new(),
-        keep_records: sink.keeps_records(),
+        keep_records,
+        log_hits: sink.logs_limit_hits(),
+        settled: 0,
         sink,
         network: scenario.service.has_network(),
         priced: scenario.prices.iter().any(|p| !p.is_free()),
@@ -375,7 +396,7 @@ impl Sim<'_, '_> {
                 Ev::Timeout(slot) => self.on_timeout(slot, now),
             }
         }
-        Ok(events)
+        Ok(events + self.settled)
     }
 
     /// Tokens the limiter charges when the request is admitted.

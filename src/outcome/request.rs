@@ -74,6 +74,12 @@ pub trait RequestSink {
     /// next [`KeyId`] (so sinks can name keys while streaming); ignored by default.
     fn key_added(&mut self, _name: &str) {}
 
+    /// Whether `limit_hit` does anything (the engine skips the call for
+    /// every 429 of a sink that ignores them).
+    fn logs_limit_hits(&self) -> bool {
+        true
+    }
+
     /// Whether the records need the headers of each request's last answer
     /// even where no client reads them (true unless a sink keeps nothing):
     /// the engine skips computing headers nobody looks at.
@@ -93,6 +99,10 @@ pub struct NoSink;
 
 impl RequestSink for NoSink {
     fn record(&mut self, _: &RequestRecord) {}
+
+    fn logs_limit_hits(&self) -> bool {
+        false
+    }
 
     fn wants_headers(&self) -> bool {
         false

@@ -69,6 +69,10 @@ impl<'a, W: Write> RequestCsv<'a, W> {
 }
 
 impl<W: Write> RequestSink for RequestCsv<'_, W> {
+    fn logs_limit_hits(&self) -> bool {
+        false
+    }
+
     fn record(&mut self, r: &RequestRecord) {
         if self.error.is_some() {
             return;
