@@ -139,9 +139,13 @@ impl Cells {
     /// Adds every cell's counters and series into its group's and its
     /// pair's (`pairs` and the pair rows in order of first use). A row used
     /// by one cell only is that cell's row, moved; groups without traffic
-    /// get rows of zeros.
+    /// get rows of zeros, except those `sending` leaves out, whose rows
+    /// stay empty (an engine of a split run: its merge takes only the rows
+    /// of the groups it ran, and a hundred idle rows per engine would cost
+    /// more than the run).
     pub(super) fn fold_into(
         self,
+        sending: Option<&[bool]>,
         groups: &mut [GroupStats],
         pairs: &mut [PairStats],
         group_rows: &mut TimeSeries,
@@ -181,7 +185,10 @@ impl Cells {
                 }
             }
         }
-        for row in group_rows.rows.iter_mut().chain(&mut pair_rows.rows) {
+        let idle = |g: usize| sending.is_some_and(|s| !s[g]);
+        let group_rows = group_rows.rows.iter_mut().enumerate();
+        let group_rows = group_rows.filter(|(g, _)| !idle(*g)).map(|(_, row)| row);
+        for row in group_rows.chain(&mut pair_rows.rows) {
             if row.is_empty() {
                 *row = vec![IntervalStats::default(); self.intervals];
             }

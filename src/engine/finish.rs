@@ -9,10 +9,13 @@ use crate::policy::KeyId;
 use crate::time::Nanos;
 
 impl Sim<'_, '_> {
-    pub(super) fn finish(mut self, seed: u64, events: u64) -> Outcome {
+    /// `sending` is the `only` of [`super::simulate_groups`]: the rows of
+    /// the groups it leaves out stay empty.
+    pub(super) fn finish(mut self, seed: u64, events: u64, sending: Option<&[bool]>) -> Outcome {
         let horizon = self.sc.horizon();
         let cells = std::mem::replace(&mut self.cells, super::cells::Cells::new(0));
         cells.fold_into(
+            sending,
             &mut self.stats,
             &mut self.pairs,
             &mut self.series,

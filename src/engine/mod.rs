@@ -227,7 +227,10 @@ pub fn simulate<'k>(
 /// the others are counted as idle. A set of groups that shares no key with
 /// the rest runs exactly as it does in the whole scenario, since every random
 /// stream, client and limiter belongs to one group or one key; this is what
-/// lets [`crate::experiment`] run independent partitions on separate threads.
+/// lets [`crate::experiment`] run independent partitions apart. The series
+/// rows of the groups left out are empty, not zeros: only a merge of the
+/// partitions' outcomes, which takes each group's row from its own engine,
+/// reads such an outcome.
 pub fn simulate_groups<'k>(
     scenario: &Scenario,
     seed: u64,
@@ -329,7 +332,7 @@ pub fn simulate_groups<'k>(
     };
     sim.start(only)?;
     let events = sim.run()?;
-    Ok(sim.finish(seed, events))
+    Ok(sim.finish(seed, events, only))
 }
 
 impl Sim<'_, '_> {
