@@ -79,7 +79,19 @@ pub fn simulate(
 
 /// Runs `scenario` as written with `seed`, keeping no requests.
 pub fn simulate_quiet(scenario: &Scenario, seed: u64) -> Result<Outcome, ExperimentError> {
-    simulate(&Variant::of(scenario), seed, &mut NoSink)
+    simulate_alone(&Variant::of(scenario), seed)
+}
+
+/// Runs `variant` with `seed` on this thread, keeping no requests: groups
+/// that share no key run on engines of their own, one after the other, and
+/// their outcomes are merged (a small engine is a faster one; the outcome is
+/// `simulate`'s exactly, see `partition`). What `compare`, sweeps, `plan`
+/// and `tune` run for every job, whose threads are already the jobs'.
+pub fn simulate_alone(variant: &Variant, seed: u64) -> Result<Outcome, ExperimentError> {
+    if partitions(&variant.scenario).len() < 2 {
+        return simulate(variant, seed, &mut NoSink);
+    }
+    Ok(simulate_split(&variant.scenario, seed, 1)?)
 }
 
 /// Runs every job on rayon's current pool and reduces each outcome with
@@ -95,7 +107,7 @@ pub fn run_jobs<T: Send>(
     jobs.par_iter()
         .map(|job| {
             let seed = replication_seed(base_seed, job.replication);
-            let outcome = simulate(&variants[job.variant], seed, &mut NoSink)?;
+            let outcome = simulate_alone(&variants[job.variant], seed)?;
             let out = reduce(job, outcome);
             tick();
             Ok(out)

@@ -128,7 +128,11 @@ pub fn simulate_split(sc: &Scenario, seed: u64, threads: usize) -> Result<Outcom
         }
         Ok(merged)
     };
-    let dealt = pack(&sets, &weights(sc), threads);
+    let dealt = if threads < 2 {
+        vec![(0..sets.len()).collect()]
+    } else {
+        pack(&sets, &weights(sc), threads)
+    };
     let merged = if dealt.len() < 2 {
         run(&dealt[0])?
     } else {

@@ -178,7 +178,7 @@ pub fn simulate_at(
     seed: u64,
 ) -> Result<Point, ExperimentError> {
     let variant = Variant::of(scenario).scaled(factor);
-    let o = experiment::simulate(&variant, seed, &mut crate::outcome::NoSink)?;
+    let o = experiment::simulate_alone(&variant, seed)?;
     Ok(point_of(factor, replication, seed, o))
 }
 
