@@ -431,6 +431,15 @@ fn bands_stacks_panels_and_scatter_render_what_they_are_given() {
         assert_eq!(polylines_in(&svg, i).len(), 2, "point {i} whiskers");
     }
     assert!(svg.contains("better: up and to the left"));
+    // Each point is named once, beside it: no legend repeats the names over
+    // the plot (it covered quickstart's constant-1s point).
+    for name in ["naive", "full-jitter"] {
+        assert_eq!(
+            svg.matches(&format!(">\n{name}\n</text>")).count(),
+            1,
+            "{name}"
+        );
+    }
 }
 
 /// Text is written as whole strings, never glyph by glyph, so the PNG (the

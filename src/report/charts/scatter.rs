@@ -1,6 +1,9 @@
 //! Scatter charts: one labelled point per item with 95% confidence
 //! whiskers on both axes, for trade-offs read at a glance (success share
-//! against attempts per success, one point per strategy).
+//! against attempts per success, one point per strategy). Each point is
+//! named beside it and there is no legend: a legend only repeated the names
+//! and, wherever it went, covered a point of some comparison (quickstart's
+//! constant-1s sat under it).
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -88,16 +91,9 @@ pub(super) fn draw_scatter<DB: DrawingBackend>(
         chart.draw_series(whiskers)?;
         let shape = marker_shape(marker(i));
         let big: Vec<(i32, i32)> = shape.iter().map(|&(a, b)| (a * 3 / 2, b * 3 / 2)).collect();
-        let legend_shape = shape.clone();
-        chart
-            .draw_series(std::iter::once(
-                EmptyElement::at(at) + Polygon::new(big, colour.filled()),
-            ))?
-            .label(p.label.as_str())
-            .legend(move |(x, y)| {
-                let s: Vec<(i32, i32)> = legend_shape.iter().map(|&(a, b)| (a + 12, b)).collect();
-                EmptyElement::at((x, y)) + Polygon::new(s, colour.filled())
-            });
+        chart.draw_series(std::iter::once(
+            EmptyElement::at(at) + Polygon::new(big, colour.filled()),
+        ))?;
         let text = Text::new(
             p.label.clone(),
             (10, -8),
@@ -113,17 +109,6 @@ pub(super) fn draw_scatter<DB: DrawingBackend>(
         let corner =
             EmptyElement::at((x.start, y.end)) + Text::new(c.better.clone(), (10, 10), note);
         chart.draw_series(std::iter::once(corner))?;
-    }
-    if !c.points.is_empty() {
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .margin(12)
-            .legend_area_size(32)
-            .label_font((FONT, 18.0))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.5))
-            .draw()?;
     }
     Ok(())
 }
