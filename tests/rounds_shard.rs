@@ -145,6 +145,53 @@ fn a_plan_in_three_concurrent_shards_merges_into_the_unsharded_bytes() {
     three_shards_merge_into_the_unsharded_bytes("plan", PLAN, &PLAN_FLAGS);
 }
 
+/// What `plan --export-json --export-markdown --check` gives unsharded, a
+/// merge of the shards' parts gives with the same flags: the same exports
+/// byte for byte and the same exit, 0 when today's load meets the objective
+/// and 3 when it does not.
+#[test]
+fn a_merged_plan_exports_and_checks_as_the_unsharded_plan_does() {
+    let t = TempDir::new("rounds-plan-extras");
+    for (objective, code) in [("share_429<=1%,p99<=60s,gave_up<=0", 0), ("p99<=1s", 3)] {
+        let mut flags = PLAN_FLAGS.to_vec();
+        flags.extend(["--objective", objective]);
+        let json = |tag: &str| t.path().join(format!("{tag}-{code}.json"));
+        let md = |tag: &str| t.path().join(format!("{tag}-{code}.md"));
+        let full = t.path().join(format!("full-{code}"));
+        let mut args = vec!["plan", PLAN, "--out", s(&full), "--check"];
+        args.extend(&flags);
+        let (fj, fm) = (json("full"), md("full"));
+        args.extend(["--export-json", s(&fj), "--export-markdown", s(&fm)]);
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(code), "{}", text(&o.stderr));
+        let dir = t.path().join(format!("parts-{code}"));
+        for o in shards("plan", PLAN, &flags, &[0, 1], 2, &dir, "20s") {
+            assert!(o.status.success(), "{}", text(&o.stderr));
+        }
+        let merged = t.path().join(format!("merged-{code}"));
+        let (mj, mm) = (json("merged"), md("merged"));
+        let o = run(&[
+            "merge",
+            s(&dir),
+            "--out",
+            s(&merged),
+            "--quiet",
+            "--check",
+            "--export-json",
+            s(&mj),
+            "--export-markdown",
+            s(&mm),
+        ]);
+        assert_eq!(o.status.code(), Some(code), "{}", text(&o.stderr));
+        assert!(files(&merged) == files(&full), "merged report differs");
+        assert_eq!(std::fs::read(&mj).unwrap(), std::fs::read(&fj).unwrap());
+        assert_eq!(std::fs::read(&mm).unwrap(), std::fs::read(&fm).unwrap());
+        if code == 3 {
+            assert!(text(&o.stderr).contains("today's load already misses the objective"));
+        }
+    }
+}
+
 #[test]
 fn a_tune_in_three_concurrent_shards_merges_into_the_unsharded_bytes() {
     three_shards_merge_into_the_unsharded_bytes("tune", TUNE, &TUNE_FLAGS);

@@ -116,7 +116,7 @@ pub fn run(args: Args) -> Result<()> {
     if let Some((shard, wait)) = shard.resolve()? {
         if check || export_json.is_some() || export_markdown.is_some() {
             return Err(input(
-                "--check, --export-json and --export-markdown need the whole plan: with --shard, each shard writes only its parts; run `ratesim merge` on them for the report",
+                "--check, --export-json and --export-markdown need the whole plan: with --shard, each shard writes only its parts; run `ratesim merge` on them (with these flags) for the report",
             ));
         }
         let dir = out.unwrap_or_else(|| default_out_dir(&sc).join("plan-parts"));

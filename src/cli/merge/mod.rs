@@ -32,14 +32,18 @@ pub struct Args {
     /// one is crossed. Repeatable.
     #[arg(long = "threshold", value_name = "TERM")]
     thresholds: Vec<String>,
-    /// Compare parts: also write the summary as JSON to FILE (as `ratesim
-    /// compare --export-json`).
+    /// Compare or plan parts: also write the summary as JSON to FILE (as
+    /// `ratesim compare|plan --export-json`).
     #[arg(long, value_name = "FILE")]
     export_json: Option<PathBuf>,
-    /// Compare parts: also write the summary as Markdown to FILE (as
-    /// `ratesim compare --export-markdown`).
+    /// Compare or plan parts: also write the summary as Markdown to FILE (as
+    /// `ratesim compare|plan --export-markdown`).
     #[arg(long, value_name = "FILE")]
     export_markdown: Option<PathBuf>,
+    /// Plan parts: exit 3 when today's load already misses the objective,
+    /// as `ratesim plan --check` does; the report is written either way.
+    #[arg(long)]
+    check: bool,
 }
 
 /// One part file, read whole.
@@ -85,18 +89,22 @@ impl Kind {
 
 pub fn run(args: Args) -> Result<()> {
     if rounds::is_rounds(&args.parts) {
-        for (flag, given) in [
-            ("--threshold", !args.thresholds.is_empty()),
-            ("--export-json", args.export_json.is_some()),
-            ("--export-markdown", args.export_markdown.is_some()),
-        ] {
-            if given {
-                return Err(input(format!(
-                    "{flag} applies to compare parts; these are the parts of a sharded plan or tune"
-                )));
-            }
+        if !args.thresholds.is_empty() {
+            return Err(input(
+                "--threshold applies to compare parts; these are the parts of a sharded plan or tune (a plan's gate is --check)",
+            ));
         }
-        return rounds::run(&args.parts, &args.out, args.quiet);
+        let extras = rounds::Extras {
+            export_json: args.export_json.as_deref(),
+            export_markdown: args.export_markdown.as_deref(),
+            check: args.check,
+        };
+        return rounds::run(&args.parts, &args.out, args.quiet, &extras);
+    }
+    if args.check {
+        return Err(input(
+            "--check applies to the parts of a sharded plan; for compare parts the gate is --threshold",
+        ));
     }
     let mut files: Vec<(Kind, PartFile)> = Vec::new();
     for path in &args.parts {

@@ -3,7 +3,7 @@
 //! written as the bytes the unsharded command writes.
 
 use crate::cli::rounds::{read_part, round_error, Exchange};
-use crate::cli::{emit, input, write_files};
+use crate::cli::{emit, input, write_file_atomically, write_files, GateFailed};
 use anyhow::Result;
 use ratesim::report::round_part::{self, RoundPart};
 use ratesim::report::terminal;
@@ -51,8 +51,16 @@ pub fn is_rounds(paths: &[PathBuf]) -> bool {
     }
 }
 
+/// What a merge of plan parts writes or checks besides the report, as
+/// `ratesim plan` does with the same flags.
+pub struct Extras<'a> {
+    pub export_json: Option<&'a Path>,
+    pub export_markdown: Option<&'a Path>,
+    pub check: bool,
+}
+
 /// Merges the parts `paths` into the report in `out`.
-pub fn run(paths: &[PathBuf], out: &Path, quiet: bool) -> Result<()> {
+pub fn run(paths: &[PathBuf], out: &Path, quiet: bool, extras: &Extras<'_>) -> Result<()> {
     let mut parts: Vec<(PathBuf, RoundPart)> = Vec::new();
     for path in files(paths)? {
         let part = read_part(&path).map_err(round_error)?;
@@ -69,6 +77,19 @@ pub fn run(paths: &[PathBuf], out: &Path, quiet: bool) -> Result<()> {
                 first.kind
             ))
         })?;
+    if kind == "tune" {
+        for (flag, given) in [
+            ("--export-json", extras.export_json.is_some()),
+            ("--export-markdown", extras.export_markdown.is_some()),
+            ("--check", extras.check),
+        ] {
+            if given {
+                return Err(input(format!(
+                    "{flag} applies to compare and plan parts; these are the parts of a sharded tune"
+                )));
+            }
+        }
+    }
     if first.origin.search_hash(kind) != first.search {
         return Err(input(format!(
             "{}:3: the search hash does not match the part's own origin: the file was edited or made by another ratesim version",
@@ -111,6 +132,7 @@ pub fn run(paths: &[PathBuf], out: &Path, quiet: bool) -> Result<()> {
             .transpose()
     };
     let x = Exchange::replay(kind, parts.clone());
+    let mut gate = None;
     let text = if kind == "plan" {
         let replications = number("replications")?
             .map(|r| u32::try_from(r).map_err(|_| input("option replications: too large")))
@@ -124,7 +146,24 @@ pub fn run(paths: &[PathBuf], out: &Path, quiet: bool) -> Result<()> {
         let result = ratesim::plan::run_rounds(&sc, &settings, &x, &|_| {}).map_err(round_error)?;
         x.check_all_used().map_err(round_error)?;
         let files = ratesim::report::plan::plan_files(&sc, &result)?;
-        let written = write_files(out, &files)?;
+        let mut written = write_files(out, &files)?;
+        if let Some(path) = extras.export_json {
+            write_file_atomically(path, &ratesim::report::export::plan_json(&sc, &result))?;
+            written.push(path.to_path_buf());
+        }
+        if let Some(path) = extras.export_markdown {
+            let md = ratesim::report::markdown::plan_markdown(&sc, &result);
+            write_file_atomically(path, &md)?;
+            written.push(path.to_path_buf());
+        }
+        if extras.check && !result.meets_today() {
+            gate = Some(format!(
+                "today's load already misses the objective ({}) in at least one of {} replications; see {}",
+                settings.objective,
+                settings.replications,
+                out.join("report.md").display()
+            ));
+        }
         report_text(ratesim::report::plan::verdict(&sc, &result), &written)
     } else {
         let groups: Vec<String> = origin
@@ -149,10 +188,13 @@ pub fn run(paths: &[PathBuf], out: &Path, quiet: bool) -> Result<()> {
         let written = write_files(out, &files)?;
         report_text(ratesim::report::tune::verdict(&sc, &result), &written)
     };
-    if quiet {
-        return Ok(());
+    if !quiet {
+        emit(&text)?;
     }
-    emit(&text)
+    match gate {
+        Some(why) => Err(anyhow::Error::new(GateFailed(why))),
+        None => Ok(()),
+    }
 }
 
 fn report_text(verdict: Vec<String>, written: &[PathBuf]) -> String {
