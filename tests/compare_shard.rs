@@ -497,6 +497,17 @@ fn merge_checks_thresholds_and_writes_exports_as_compare_does() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("give --threshold to `ratesim merge`"), "{err}");
+    // A plan's gate is not a comparison's: merge refuses --check here and
+    // writes nothing.
+    let none = t.path().join("not-written");
+    let o = merge(&parts, &none, &["--check"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--check applies to the parts of a sharded plan"),
+        "{err}"
+    );
+    assert!(!none.exists(), "nothing written");
 }
 
 /// Regression: a shard listed every unit before the cost check, so a

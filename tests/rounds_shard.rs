@@ -189,6 +189,19 @@ fn a_merged_plan_exports_and_checks_as_the_unsharded_plan_does() {
         if code == 3 {
             assert!(text(&o.stderr).contains("today's load already misses the objective"));
         }
+        // A comparison's gate is not a plan's: refused, nothing written.
+        let none = t.path().join(format!("not-written-{code}"));
+        let o = run(&[
+            "merge",
+            s(&dir),
+            "--out",
+            s(&none),
+            "--threshold",
+            "share_429<=1%",
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+        assert!(text(&o.stderr).contains("--threshold applies to compare parts"));
+        assert!(!none.exists(), "nothing written");
     }
 }
 
