@@ -125,7 +125,7 @@ pub fn run_to_dir(
         )?
     } else {
         // Nothing streams, so independent groups may run on every core.
-        experiment::simulate_split(scenario, seed, rayon::current_num_threads())?
+        experiment::simulate_split(scenario, 1.0, seed, rayon::current_num_threads())?
     };
     if rate_limit_log {
         let models = scenario.policy.model_ids();

@@ -19,7 +19,7 @@ fn every_bundled_scenario_gives_the_same_files_split_or_not() {
         // One thread runs every set on an engine of its own, one after the
         // other; two and four deal them out.
         for threads in [1, 2, 4] {
-            let split = simulate_split(&sc, sc.seed, threads).unwrap();
+            let split = simulate_split(&sc, 1.0, sc.seed, threads).unwrap();
             assert_eq!(
                 format!("{split:?}"),
                 format!("{whole:?}"),

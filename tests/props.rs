@@ -110,7 +110,7 @@ proptest! {
         // Independent groups run on separate engines give the same outcome,
         // to the last counter, whatever the number of engines.
         for threads in [2, 3] {
-            let split = ratesim::experiment::simulate_split(&sc, seed, threads).unwrap();
+            let split = ratesim::experiment::simulate_split(&sc, 1.0, seed, threads).unwrap();
             prop_assert_eq!(format!("{split:?}"), format!("{a:?}"));
         }
         // Keeping every request's record sends each success through the

@@ -25,7 +25,7 @@ pub use rounds::{Local, Round, RoundError, Rounds};
 pub use variant::{outage_window, Variant};
 
 use crate::engine;
-use crate::outcome::{NoSink, Outcome, RequestSink};
+use crate::outcome::{Outcome, RequestSink};
 use crate::scenario::Scenario;
 use crate::workload::TraceError;
 use rayon::prelude::*;
@@ -88,10 +88,12 @@ pub fn simulate_quiet(scenario: &Scenario, seed: u64) -> Result<Outcome, Experim
 /// `simulate`'s exactly, see `partition`). What `compare`, sweeps, `plan`
 /// and `tune` run for every job, whose threads are already the jobs'.
 pub fn simulate_alone(variant: &Variant, seed: u64) -> Result<Outcome, ExperimentError> {
-    if partitions(&variant.scenario).len() < 2 {
-        return simulate(variant, seed, &mut NoSink);
-    }
-    Ok(simulate_split(&variant.scenario, seed, 1)?)
+    Ok(simulate_split(
+        &variant.scenario,
+        variant.trace_speed,
+        seed,
+        1,
+    )?)
 }
 
 /// Runs every job on rayon's current pool and reduces each outcome with

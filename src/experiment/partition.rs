@@ -100,8 +100,8 @@ fn pack(sets: &[Vec<usize>], weight: &[f64], bins: usize) -> Vec<Vec<usize>> {
 }
 
 /// Runs `sc` (a scenario without trace groups, or with, then on one
-/// thread) with `seed` on up to `threads` threads of rayon's current pool,
-/// keeping no requests. The outcome equals `engine::simulate`'s.
+/// engine, its traces replayed `trace_speed` times as fast) with `seed` on
+/// up to `threads` threads of rayon's current pool, keeping no requests. The outcome equals `engine::simulate`'s.
 ///
 /// Every independent set gets an engine of its own, even on one thread: an
 /// engine holding one set's events, arrivals and counters ran the day bench
@@ -109,10 +109,15 @@ fn pack(sets: &[Vec<usize>], weight: &[f64], bins: usize) -> Vec<Vec<usize>> {
 /// next arrivals, a calendar and slab a tenth the size). A thread runs its
 /// sets one after the other and folds each outcome in as it ends, so memory
 /// is one engine per thread plus the merged counters.
-pub fn simulate_split(sc: &Scenario, seed: u64, threads: usize) -> Result<Outcome, TraceError> {
+pub fn simulate_split(
+    sc: &Scenario,
+    trace_speed: f64,
+    seed: u64,
+    threads: usize,
+) -> Result<Outcome, TraceError> {
     let sets = partitions(sc);
     if sets.len() < 2 {
-        let traces = super::traces::open(sc, seed, 1.0)?;
+        let traces = super::traces::open(sc, seed, trace_speed)?;
         return engine::simulate(sc, seed, traces, &mut NoSink);
     }
     let groups = sc.groups.len();
